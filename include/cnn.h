@@ -1,0 +1,173 @@
+/*
+ * cnn.h: a small CNN training engine, NCHW float32, every convolution lowered
+ * to im2col + OpenBLAS sgemm, OpenMP over fixed shards of each mini-batch.
+ *
+ * A complete training loop:
+ *
+ *     char err[CNN_ERR_LEN];
+ *     cnn_net *net = cnn_net_load("seed000", err);          // name or file
+ *     cnn_dataset train;
+ *     cnn_dataset_load(&train, "train-images-idx3-ubyte.gz",
+ *                      "train-labels-idx1-ubyte.gz", err);
+ *     cnn_rng rng = cnn_rng_seed(42);
+ *     cnn_net_init(net, &rng);                              // Glorot uniform
+ *     cnn_trainer *t = cnn_trainer_new(net, 64, 0, err);    // batch 64, all cores
+ *     cnn_sgd sgd = { .lr = 0.1f };
+ *     for (int i = 0; i + 64 <= train.count; i += 64)
+ *         cnn_train_step(t, train.images + (size_t)i * train.image_size,
+ *                        train.labels + i, 64, &sgd, NULL);
+ *
+ * Functions that can fail return NULL or -1 and write a one-line reason,
+ * naming the file and line or field, into err (CNN_ERR_LEN bytes).
+ */
+#ifndef CNN_H
+#define CNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CNN_ERR_LEN 512
+#define CNN_MAX_LAYERS 64
+
+/* These enums are stored in model files (as part of the description text
+ * only), but keep them append-only anyway. */
+typedef enum { CNN_ACT_NONE, CNN_ACT_RELU, CNN_ACT_SIGMOID, CNN_ACT_TANH } cnn_act;
+typedef enum {
+    CNN_CONV, CNN_MAXPOOL, CNN_MINPOOL, CNN_AVGPOOL, CNN_DENSE
+} cnn_layer_kind;
+typedef enum {
+    CNN_LOSS_SOFTMAX_CE,  /* softmax + cross-entropy, dL/dz = S - Y          */
+    CNN_LOSS_BCE,         /* binary cross-entropy on sigmoid outputs        */
+    CNN_LOSS_MSE          /* half the sum of squared errors                 */
+} cnn_loss_kind;
+
+typedef struct { int c, h, w; } cnn_shape;
+
+static inline size_t cnn_shape_size(cnn_shape s) { return (size_t)s.c * s.h * s.w; }
+
+/* One layer. A convolution or dense layer carries its activation, applied to
+ * its output in place. Pools use kh = kw = window size. */
+typedef struct {
+    cnn_layer_kind kind;
+    cnn_act act;
+    int kh, kw, stride, pad;   /* conv and pooling */
+    cnn_shape in, out;         /* dense: out = {units, 1, 1} */
+    size_t w_off, n_w;         /* weights in the parameter block: conv (F, C*kh*kw), dense (out, in) */
+    size_t b_off, n_b;         /* biases: one per filter or unit */
+    int line;                  /* line of the description it came from */
+} cnn_layer;
+
+typedef struct cnn_net {
+    cnn_shape input;
+    int n_layers;
+    cnn_layer layers[CNN_MAX_LAYERS];
+    cnn_loss_kind loss;
+    int classes;               /* size of the last layer's output */
+    size_t n_params;
+    float *params;             /* one block for all weights and biases */
+    char *text;                /* the description it was parsed from */
+} cnn_net;
+
+/* ---- networks ------------------------------------------------------------ */
+
+typedef struct { const char *name, *text; } cnn_builtin_net;
+extern const cnn_builtin_net cnn_builtin_nets[];   /* ends with {NULL, NULL} */
+
+/* Parse a description; `source` names it in error messages ("file:line: ..."). */
+cnn_net *cnn_net_parse(const char *text, const char *source, char *err);
+/* A shipped network by name (seed000, seed002, seed003, seed004, lenet) or a file. */
+cnn_net *cnn_net_load(const char *name_or_path, char *err);
+void cnn_net_free(cnn_net *net);
+const char *cnn_act_name(cnn_act a);
+const char *cnn_layer_name(cnn_layer_kind k);
+const char *cnn_loss_name(cnn_loss_kind k);
+/* Multiply-adds of one image's forward pass through layer l. */
+double cnn_layer_macs(const cnn_layer *L);
+
+/* ---- random numbers and initialisation ----------------------------------- */
+
+typedef struct { uint64_t s; } cnn_rng;   /* splitmix64: one explicit state */
+cnn_rng cnn_rng_seed(uint64_t seed);
+uint64_t cnn_rng_next(cnn_rng *r);
+float cnn_rng_uniform(cnn_rng *r);        /* [0, 1) */
+void cnn_rng_shuffle(cnn_rng *r, int *idx, int n);
+
+/* Glorot/Xavier uniform, +-sqrt(6 / (fan_in + fan_out)), fans counted with
+ * channels x kernel area; biases zero. */
+void cnn_net_init(cnn_net *net, cnn_rng *rng);
+
+/* ---- training and inference ---------------------------------------------- */
+
+typedef struct {
+    float lr;             /* learning rate */
+    float momentum;       /* 0 = plain SGD */
+    float weight_decay;   /* L2, added to the gradient of every parameter */
+} cnn_sgd;
+
+typedef struct cnn_trainer cnn_trainer;
+
+/* Workspaces for batches of up to max_batch images on `threads` threads
+ * (0 = all cores). Everything is allocated here, nothing per step. */
+cnn_trainer *cnn_trainer_new(cnn_net *net, int max_batch, int threads, char *err);
+void cnn_trainer_free(cnn_trainer *t);
+int cnn_trainer_threads(const cnn_trainer *t);
+/* The momentum buffer (n_params floats), saved with a model for resuming. */
+float *cnn_trainer_velocity(cnn_trainer *t);
+
+/* One SGD step on n <= max_batch images (NCHW, n * input size floats) with
+ * class labels. Returns the mean loss; *correct (if not NULL) receives how
+ * many images the network classified right before the update. The result
+ * does not depend on the number of threads. */
+float cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels,
+                     int n, const cnn_sgd *sgd, int *correct);
+
+/* Forward only: out receives n * classes outputs (softmax probabilities for
+ * a softmax network, the last layer's activations otherwise). If labels is
+ * not NULL, returns the summed loss and counts *correct. */
+double cnn_infer(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
+                 float *out, int *correct);
+
+/* The gradient of the mean loss over a batch, without updating: the sum of
+ * the shards' gradients, in the layout of net->params. Returns the mean loss. */
+float cnn_gradient(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
+                   const float **grad);
+
+
+/* ---- data ---------------------------------------------------------------- */
+
+typedef struct {
+    int count, channels, height, width;
+    size_t image_size;    /* channels * height * width */
+    float *images;        /* count * image_size, pixels scaled to [0, 1] */
+    uint8_t *labels;      /* count */
+} cnn_dataset;
+
+/* Read an IDX image file and its label file, plain or gzip-compressed. */
+int cnn_dataset_load(cnn_dataset *d, const char *images_path,
+                     const char *labels_path, char *err);
+/* Read images only (labels NULL), e.g. for prediction. */
+int cnn_idx_read_images(cnn_dataset *d, const char *path, char *err);
+void cnn_dataset_free(cnn_dataset *d);
+/* Keep only the listed classes, relabelled 0..n_keep-1 in the listed order. */
+void cnn_dataset_filter(cnn_dataset *d, const int *keep, int n_keep);
+
+/* ---- model files ----------------------------------------------------------- */
+
+/* Everything a resume needs. The file is little-endian, fixed-width, ends in a
+ * CRC32, and holds no timestamps, host names or thread counts. */
+typedef struct {
+    int epoch;            /* epochs completed */
+    cnn_rng rng;          /* RNG state after that epoch */
+    cnn_sgd sgd;          /* optimiser settings */
+    int batch;
+    float *velocity;      /* n_params floats, or NULL for none */
+} cnn_train_state;
+
+/* Written atomically: a temporary file in the same folder, fsync, rename. */
+int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *st,
+                   char *err);
+/* Loads the network and its parameters; st (optional) receives the training
+ * state, with st->velocity malloc'ed (free it). */
+cnn_net *cnn_model_load(const char *path, cnn_train_state *st, char *err);
+
+#endif

@@ -1,0 +1,79 @@
+/* conv.c: convolution (cross-correlation, as every framework computes it),
+ * forward and backward, every multiply-add in one of three sgemm calls:
+ *
+ *   forward         Z  (F, nP)  = W (F, K) * col (K, nP)          K = C*kh*kw
+ *   kernel gradient dW (F, K)  += dZ (F, nP) * col^T (nP, K)       seed 002: X star dE/dY
+ *   input gradient  dX (C, HW)  = Wrot (C, F*kh*kw) * colf (F*kh*kw, HW), per image:
+ *                   the full cross-correlation of dZ with the kernels rotated
+ *                   by 180 degrees (seed 002: dE/dX = dE/dY full-star rot180(K))
+ *
+ * P = Ho*Wo. The sgemms work in (F, n*P) layout, one large product per shard;
+ * a single pass moves results to NCHW, adding bias and activation on the way. */
+#include <cblas.h>
+#include <string.h>
+#include "layers.h"
+
+void conv_forward(float *out, float *col, float *stage, const float *in,
+                  const float *w, const float *b, const cnn_layer *L, int n)
+{
+    int C = L->in.c, H = L->in.h, W = L->in.w, F = L->out.c;
+    int K = C * L->kh * L->kw, P = L->out.h * L->out.w;
+    size_t nP = (size_t)n * P, in_size = cnn_shape_size(L->in);
+
+    for (int i = 0; i < n; i++)
+        im2col(col, nP, (size_t)i * P, in + i * in_size, C, H, W, L->kh, L->kw,
+               L->stride, L->pad);
+    /* stage (F, nP) = W (F, K) * col (K, nP) */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, F, (int)nP, K,
+                1.0f, w, K, col, (int)nP, 0.0f, stage, (int)nP);
+    for (int i = 0; i < n; i++)
+        for (int f = 0; f < F; f++) {
+            const float *src = stage + (size_t)f * nP + (size_t)i * P;
+            float *dst = out + ((size_t)i * F + f) * P;
+            for (int p = 0; p < P; p++) dst[p] = src[p] + b[f];
+        }
+    act_forward(out, (size_t)n * F * P, L->act);
+}
+
+void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
+                   float *colf, const float *dout, const float *out, const float *col,
+                   const float *w, const cnn_layer *L, cnn_act act, int n)
+{
+    int C = L->in.c, F = L->out.c, kh = L->kh, kw = L->kw;
+    int K = C * kh * kw, P = L->out.h * L->out.w, KK = kh * kw;
+    size_t nP = (size_t)n * P;
+
+    /* dz (F, nP) from dout (n, F, P), through the activation's derivative. */
+    for (int i = 0; i < n; i++)
+        for (int f = 0; f < F; f++) {
+            size_t at = ((size_t)i * F + f) * P;
+            float *dst = dz + (size_t)f * nP + (size_t)i * P;
+            memcpy(dst, dout + at, sizeof(float) * P);
+            act_backward(dst, out + at, P, act);
+        }
+    for (int f = 0; f < F; f++) {
+        const float *row = dz + (size_t)f * nP;
+        float s = 0.0f;
+        for (size_t p = 0; p < nP; p++) s += row[p];
+        db[f] += s;
+    }
+    /* dw (F, K) += dz (F, nP) * col^T (nP, K) */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, F, K, (int)nP,
+                1.0f, dz, (int)nP, col, (int)nP, 1.0f, dw, K);
+    if (!din) return;
+
+    /* wrot (C, F*kh*kw): each kernel rotated by 180 degrees, channels first. */
+    for (int c = 0; c < C; c++)
+        for (int f = 0; f < F; f++)
+            for (int k = 0; k < KK; k++)
+                wrot[((size_t)c * F + f) * KK + k] = w[((size_t)f * C + c) * KK + KK - 1 - k];
+    int H = L->in.h, W = L->in.w, HW = H * W;
+    for (int i = 0; i < n; i++) {
+        /* image i's dz planes sit at dz + f*nP + i*P */
+        im2col_full(colf, dz + (size_t)i * P, nP, F, L->out.h, L->out.w, H, W,
+                    kh, kw, L->stride, L->pad);
+        /* din_i (C, HW) = wrot (C, F*kh*kw) * colf (F*kh*kw, HW) */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, HW, F * KK,
+                    1.0f, wrot, F * KK, colf, HW, 0.0f, din + (size_t)i * C * HW, HW);
+    }
+}

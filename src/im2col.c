@@ -1,0 +1,70 @@
+/* im2col.c: unroll image patches into matrix columns so that a convolution
+ * becomes one sgemm. Rows are (channel, kernel row, kernel column); columns
+ * are output positions. Positions outside the image read as zero. */
+#include <string.h>
+#include "layers.h"
+
+void im2col(float *col, size_t ld, size_t col0, const float *x, int C, int H, int W,
+            int kh, int kw, int stride, int pad)
+{
+    int Ho = (H - kh + 2 * pad) / stride + 1, Wo = (W - kw + 2 * pad) / stride + 1;
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < kh; i++)
+            for (int j = 0; j < kw; j++) {
+                float *row = col + (size_t)((c * kh + i) * kw + j) * ld + col0;
+                const float *plane = x + (size_t)c * H * W;
+                for (int oy = 0; oy < Ho; oy++) {
+                    int y = oy * stride + i - pad;
+                    float *dst = row + (size_t)oy * Wo;
+                    if (y < 0 || y >= H) {
+                        memset(dst, 0, sizeof(float) * Wo);
+                        continue;
+                    }
+                    const float *src = plane + (size_t)y * W;
+                    if (stride == 1 && pad == 0) {       /* the common case */
+                        memcpy(dst, src + j, sizeof(float) * Wo);
+                        continue;
+                    }
+                    for (int ox = 0; ox < Wo; ox++) {
+                        int xx = ox * stride + j - pad;
+                        dst[ox] = (xx >= 0 && xx < W) ? src[xx] : 0.0f;
+                    }
+                }
+            }
+}
+
+/* Padded, dilated position q of the output gradient holds dy[(q - lead) / s]
+ * when q - lead is a non-negative multiple of s inside the plane, else zero;
+ * lead = k - 1 - pad is the zero border of the full correlation. */
+static inline int dilated_index(int q, int lead, int stride, int len)
+{
+    int t = q - lead;
+    if (t < 0 || t % stride) return -1;
+    t /= stride;
+    return t < len ? t : -1;
+}
+
+void im2col_full(float *col, const float *dy, size_t fstride, int F, int Ho, int Wo,
+                 int H, int W, int kh, int kw, int stride, int pad)
+{
+    int lead_y = kh - 1 - pad, lead_x = kw - 1 - pad;
+    size_t ld = (size_t)H * W;
+    for (int f = 0; f < F; f++)
+        for (int i = 0; i < kh; i++)
+            for (int j = 0; j < kw; j++) {
+                float *row = col + (size_t)((f * kh + i) * kw + j) * ld;
+                const float *plane = dy + (size_t)f * fstride;
+                for (int y = 0; y < H; y++) {
+                    int sy = dilated_index(y + i, lead_y, stride, Ho);
+                    float *dst = row + (size_t)y * W;
+                    if (sy < 0) {
+                        memset(dst, 0, sizeof(float) * W);
+                        continue;
+                    }
+                    for (int x = 0; x < W; x++) {
+                        int sx = dilated_index(x + j, lead_x, stride, Wo);
+                        dst[x] = sx < 0 ? 0.0f : plane[(size_t)sy * Wo + sx];
+                    }
+                }
+            }
+}

@@ -1,0 +1,96 @@
+/*
+ * layers.h: the engine's internals, shared by src/ and the tests.
+ *
+ * Layer functions follow one convention: outputs first, sizes last; n is the
+ * number of images in the shard; backward functions ACCUMULATE into weight
+ * and bias gradients (+=) and OVERWRITE the input gradient.
+ */
+#ifndef CNN_LAYERS_H
+#define CNN_LAYERS_H
+
+#include "cnn.h"
+
+/* ---- activations (act.c) ---- */
+void act_forward(float *x, size_t len, cnn_act a);
+/* d[i] *= f'(z[i]), written with the activation's output y = f(z). */
+void act_backward(float *d, const float *y, size_t len, cnn_act a);
+
+/* ---- im2col (im2col.c) ---- */
+/* One image (C, H, W) into rows (c, i, j) of a (C*kh*kw, ld) matrix, starting
+ * at column col0: col[(c*kh+i)*kw+j][col0 + oy*Wo + ox] = x[c][oy*s+i-p][ox*s+j-p]. */
+void im2col(float *col, size_t ld, size_t col0, const float *x, int C, int H, int W,
+            int kh, int kw, int stride, int pad);
+/* The same for the input gradient: one image's output gradient dy (F planes
+ * of Ho x Wo, plane f at dy + f*fstride),
+ * zero-dilated by `stride` and zero-padded by kh-1-pad (kw-1-pad), as a
+ * (F*kh*kw, H*W) matrix for a stride-1 "valid" correlation that yields H x W. */
+void im2col_full(float *col, const float *dy, size_t fstride, int F, int Ho, int Wo,
+                 int H, int W, int kh, int kw, int stride, int pad);
+
+/* ---- convolution (conv.c) ---- */
+/* out (n, F, Ho, Wo); col (C*kh*kw, n*Ho*Wo) kept for backward; stage (F, n*Ho*Wo). */
+void conv_forward(float *out, float *col, float *stage, const float *in,
+                  const float *w, const float *b, const cnn_layer *L, int n);
+/* dout (n, F, Ho, Wo) is the gradient of the layer's activated output; act is
+ * the activation to differentiate (NONE when dout is already dL/dz).
+ * din (n, C, H, W) may be NULL. dz (F, n*Ho*Wo), wrot (C, F*kh*kw) and
+ * colf (F*kh*kw, H*W) are scratch. */
+void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
+                   float *colf, const float *dout, const float *out, const float *col,
+                   const float *w, const cnn_layer *L, cnn_act act, int n);
+
+/* ---- pooling (pool.c) ---- */
+/* mask (n, C, Ho, Wo): index within the image of the input each max/min output
+ * took; ties go to the first in row-major window order. Unused for average. */
+void pool_forward(float *out, int32_t *mask, const float *in, const cnn_layer *L, int n);
+void pool_backward(float *din, const float *dout, const int32_t *mask,
+                   const cnn_layer *L, int n);
+
+/* ---- dense (dense.c) ---- */
+/* out (n, units) = in (n, inputs) W^T + b, then the activation. */
+void dense_forward(float *out, const float *in, const float *w, const float *b,
+                   const cnn_layer *L, int n);
+/* dout (n, units) is overwritten by dL/dz. din (n, inputs) may be NULL. */
+void dense_backward(float *din, float *dw, float *db, float *dout, const float *out,
+                    const float *in, const float *w, const cnn_layer *L, cnn_act act,
+                    int n);
+
+/* ---- losses (loss.c) ---- */
+/* From the last layer's activated output y (n, classes) and labels: writes
+ * dz = scale * dL/dz (z: the last layer's pre-activation output), the network
+ * outputs into probs (softmax probabilities, or y itself) and returns the
+ * summed loss over the n images. */
+double loss_forward_backward(float *dz, float *probs, const float *y,
+                             const uint8_t *labels, int n, int classes,
+                             cnn_loss_kind kind, cnn_act last_act, float scale);
+int argmax(const float *v, int len);
+
+/* ---- per-thread workspace (workspace.c) ---- */
+typedef struct {
+    int n;                          /* images it holds */
+    float *act[CNN_MAX_LAYERS];     /* layer outputs (n, out) */
+    int32_t *mask[CNN_MAX_LAYERS];  /* max/min pool masks */
+    float *col[CNN_MAX_LAYERS];     /* conv im2col matrices, reused in backward */
+    float *stage;                   /* conv (F, n*P) staging / dz */
+    float *wrot;                    /* rotated, channel-transposed kernels */
+    float *colf;                    /* im2col of one image's padded output gradient */
+    float *d[2];                    /* ping-pong activation gradients */
+    float *probs;                   /* (n, classes) network outputs */
+} workspace;
+
+int workspace_alloc(workspace *ws, const cnn_net *net, int n);
+void workspace_free(workspace *ws);
+
+/* ---- one shard through the network (net.c) ---- */
+void net_forward(workspace *ws, const cnn_net *net, const float *params,
+                 const float *x, int n);
+/* Forward must have run. Accumulates scale * gradient into grad; if dx is not
+ * NULL it receives the gradient with respect to the input. Returns the
+ * summed loss, counting correct answers into *correct. */
+double net_backward(workspace *ws, const cnn_net *net, const float *params,
+                    float *grad, float *dx, const float *x, const uint8_t *labels,
+                    int n, float scale, int *correct);
+
+void *aligned_calloc(size_t count, size_t size);
+
+#endif

@@ -1,0 +1,125 @@
+/* net.c: a network as a list of layers over one parameter block; one shard
+ * of images forward through it and back. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "layers.h"
+
+const char *cnn_act_name(cnn_act a)
+{
+    static const char *names[] = { "none", "relu", "sigmoid", "tanh" };
+    return names[a];
+}
+
+const char *cnn_layer_name(cnn_layer_kind k)
+{
+    static const char *names[] = { "conv", "maxpool", "minpool", "avgpool", "dense" };
+    return names[k];
+}
+
+const char *cnn_loss_name(cnn_loss_kind k)
+{
+    static const char *names[] = { "softmax-cross-entropy", "binary-cross-entropy",
+                                   "mean-squared-error" };
+    return names[k];
+}
+
+double cnn_layer_macs(const cnn_layer *L)
+{
+    double out = (double)cnn_shape_size(L->out);
+    switch (L->kind) {
+    case CNN_CONV:  return out * L->in.c * L->kh * L->kw;
+    case CNN_DENSE: return out * (double)cnn_shape_size(L->in);
+    default:        return 0.0;   /* pooling compares or adds, no multiplies */
+    }
+}
+
+void cnn_net_free(cnn_net *net)
+{
+    if (!net) return;
+    free(net->params);
+    free(net->text);
+    free(net);
+}
+
+void cnn_net_init(cnn_net *net, cnn_rng *rng)
+{
+    memset(net->params, 0, sizeof(float) * net->n_params);
+    for (int l = 0; l < net->n_layers; l++) {
+        const cnn_layer *L = &net->layers[l];
+        if (!L->n_w) continue;
+        double area = (double)L->kh * L->kw;
+        double fan_in = L->kind == CNN_CONV ? L->in.c * area : (double)cnn_shape_size(L->in);
+        double fan_out = L->kind == CNN_CONV ? L->out.c * area : (double)L->out.c;
+        float bound = (float)sqrt(6.0 / (fan_in + fan_out));
+        float *w = net->params + L->w_off;
+        for (size_t i = 0; i < L->n_w; i++)
+            w[i] = (2.0f * cnn_rng_uniform(rng) - 1.0f) * bound;
+    }
+}
+
+void net_forward(workspace *ws, const cnn_net *net, const float *params,
+                 const float *x, int n)
+{
+    const float *in = x;
+    for (int l = 0; l < net->n_layers; l++) {
+        const cnn_layer *L = &net->layers[l];
+        const float *w = params + L->w_off, *b = params + L->b_off;
+        switch (L->kind) {
+        case CNN_CONV:
+            conv_forward(ws->act[l], ws->col[l], ws->stage, in, w, b, L, n);
+            break;
+        case CNN_DENSE:
+            dense_forward(ws->act[l], in, w, b, L, n);
+            break;
+        default:
+            pool_forward(ws->act[l], ws->mask[l], in, L, n);
+            break;
+        }
+        in = ws->act[l];
+    }
+}
+
+static int count_correct(const float *out, const uint8_t *labels, int n, int classes)
+{
+    int correct = 0;
+    for (int i = 0; i < n; i++)
+        correct += argmax(out + (size_t)i * classes, classes) == labels[i];
+    return correct;
+}
+
+double net_backward(workspace *ws, const cnn_net *net, const float *params,
+                    float *grad, float *dx, const float *x, const uint8_t *labels,
+                    int n, float scale, int *correct)
+{
+    int last = net->n_layers - 1;
+    float *dout = ws->d[0], *spare = ws->d[1];
+    double loss = loss_forward_backward(dout, ws->probs, ws->act[last], labels, n,
+                                        net->classes, net->loss,
+                                        net->layers[last].act, scale);
+    if (correct) *correct += count_correct(ws->probs, labels, n, net->classes);
+    for (int l = last; l >= 0; l--) {
+        const cnn_layer *L = &net->layers[l];
+        const float *in = l ? ws->act[l - 1] : x;
+        float *din = l ? spare : dx;
+        /* The loss already differentiated the last layer's activation. */
+        cnn_act act = l == last ? CNN_ACT_NONE : L->act;
+        const float *w = params + L->w_off;
+        float *dw = grad + L->w_off, *db = grad + L->b_off;
+        switch (L->kind) {
+        case CNN_CONV:
+            conv_backward(din, dw, db, ws->stage, ws->wrot, ws->colf, dout, ws->act[l],
+                          ws->col[l], w, L, act, n);
+            break;
+        case CNN_DENSE:
+            dense_backward(din, dw, db, dout, ws->act[l], in, w, L, act, n);
+            break;
+        default:
+            if (din) pool_backward(din, dout, ws->mask[l], L, n);
+            break;
+        }
+        spare = dout;
+        dout = din;
+    }
+    return loss;
+}

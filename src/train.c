@@ -1,0 +1,160 @@
+/* train.c: mini-batch SGD, parallel over fixed shards of each batch.
+ *
+ * A batch of n images is cut into shards of ceil(n / MAX_SHARDS) images; the
+ * cut depends on n alone, never on the thread count. Threads take shards as
+ * they come, each shard running forward and backward in its thread's own
+ * workspace and writing its gradient into its own block. The blocks are then
+ * summed in shard order, element by element, so the result is bit-identical
+ * with any number of threads. OpenBLAS runs single-threaded inside. */
+#include <cblas.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "layers.h"
+
+#define MAX_SHARDS 8
+/* Below this many parameters the reduction is cheaper than waking threads. */
+#define PARALLEL_UPDATE_MIN 65536
+
+struct cnn_trainer {
+    cnn_net *net;
+    int max_batch, threads;
+    workspace *ws;                  /* one per thread */
+    float *grads[MAX_SHARDS];       /* one gradient block per shard */
+    float *velocity;                /* momentum, n_params */
+    double shard_loss[MAX_SHARDS];
+    int shard_correct[MAX_SHARDS];
+};
+
+static int shard_len(int n) { return (n + MAX_SHARDS - 1) / MAX_SHARDS; }
+
+void cnn_trainer_free(cnn_trainer *t)
+{
+    if (!t) return;
+    for (int i = 0; t->ws && i < t->threads; i++) workspace_free(&t->ws[i]);
+    free(t->ws);
+    for (int s = 0; s < MAX_SHARDS; s++) free(t->grads[s]);
+    free(t->velocity);
+    free(t);
+}
+
+cnn_trainer *cnn_trainer_new(cnn_net *net, int max_batch, int threads, char *err)
+{
+    if (max_batch < 1 || threads < 0) {
+        snprintf(err, CNN_ERR_LEN, "trainer: batch must be at least 1 and threads at least 0");
+        return NULL;
+    }
+    /* Threads come from OpenMP; BLAS stays single-threaded inside them. */
+    openblas_set_num_threads(1);
+    cnn_trainer *t = calloc(1, sizeof *t);
+    if (!t) goto oom;
+    t->net = net;
+    t->max_batch = max_batch;
+    t->threads = threads ? threads : omp_get_max_threads();
+    if (t->threads > MAX_SHARDS) t->threads = MAX_SHARDS;   /* more would idle */
+    t->ws = calloc((size_t)t->threads, sizeof *t->ws);
+    if (!t->ws) goto oom;
+    for (int i = 0; i < t->threads; i++)
+        if (workspace_alloc(&t->ws[i], net, shard_len(max_batch))) goto oom;
+    int shards = (max_batch + shard_len(max_batch) - 1) / shard_len(max_batch);
+    for (int s = 0; s < shards; s++)
+        if (!(t->grads[s] = aligned_calloc(net->n_params, sizeof(float)))) goto oom;
+    if (!(t->velocity = aligned_calloc(net->n_params, sizeof(float)))) goto oom;
+    return t;
+oom:
+    snprintf(err, CNN_ERR_LEN, "trainer: out of memory for batch %d", max_batch);
+    cnn_trainer_free(t);
+    return NULL;
+}
+
+int cnn_trainer_threads(const cnn_trainer *t) { return t->threads; }
+float *cnn_trainer_velocity(cnn_trainer *t) { return t->velocity; }
+
+/* Forward (and, with grads, backward) of every shard of the batch; the
+ * gradients end up summed in t->grads[0]. Returns the summed loss. */
+static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
+                         int want_grad, float *out, int *correct)
+{
+    const cnn_net *net = t->net;
+    int len = shard_len(n), shards = (n + len - 1) / len;
+    size_t in_size = cnn_shape_size(net->input), P = net->n_params;
+    float scale = 1.0f / (float)n;   /* the mean over the whole batch */
+
+    #pragma omp parallel num_threads(t->threads)
+    {
+        #pragma omp for schedule(dynamic, 1)
+        for (int s = 0; s < shards; s++) {
+            workspace *ws = &t->ws[omp_get_thread_num()];
+            int first = s * len, m = n - first < len ? n - first : len;
+            const float *xs = x + (size_t)first * in_size;
+            const uint8_t *ls = labels ? labels + first : NULL;
+            net_forward(ws, net, net->params, xs, m);
+            t->shard_correct[s] = 0;
+            if (want_grad) {
+                memset(t->grads[s], 0, sizeof(float) * P);
+                t->shard_loss[s] = net_backward(ws, net, net->params, t->grads[s], NULL,
+                                                xs, ls, m, scale, &t->shard_correct[s]);
+            } else {
+                /* the loss's gradient goes to scratch; only its value is used */
+                t->shard_loss[s] = loss_forward_backward(
+                    ws->d[0], ws->probs, ws->act[net->n_layers - 1], ls, m,
+                    net->classes, net->loss, net->layers[net->n_layers - 1].act, scale);
+                if (ls)
+                    for (int i = 0; i < m; i++)
+                        t->shard_correct[s] += argmax(ws->probs + (size_t)i * net->classes,
+                                                      net->classes) == ls[i];
+            }
+            if (out)
+                memcpy(out + (size_t)first * net->classes, ws->probs,
+                       sizeof(float) * m * net->classes);
+        }
+        if (want_grad && shards > 1) {
+            #pragma omp for schedule(static) nowait
+            for (size_t i = 0; i < P; i++) {
+                float g = t->grads[0][i];
+                for (int s = 1; s < shards; s++) g += t->grads[s][i];
+                t->grads[0][i] = g;
+            }
+        }
+    }
+    double loss = 0.0;
+    for (int s = 0; s < shards; s++) {
+        loss += t->shard_loss[s];
+        if (correct) *correct += t->shard_correct[s];
+    }
+    return loss;
+}
+
+float cnn_gradient(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
+                   const float **grad)
+{
+    double loss = run_shards(t, x, labels, n, 1, NULL, NULL);
+    *grad = t->grads[0];
+    return (float)(loss / n);
+}
+
+float cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels,
+                     int n, const cnn_sgd *sgd, int *correct)
+{
+    cnn_net *net = t->net;
+    double loss = run_shards(t, x, labels, n, 1, NULL, correct);
+    const float *g = t->grads[0];
+    float *theta = net->params, *v = t->velocity;
+    float lr = sgd->lr, mu = sgd->momentum, wd = sgd->weight_decay;
+    long P = (long)net->n_params;
+    /* v <- mu v + (g + wd theta); theta <- theta - lr v  (PyTorch's SGD) */
+    #pragma omp parallel for num_threads(t->threads) if (P >= PARALLEL_UPDATE_MIN) schedule(static)
+    for (long i = 0; i < P; i++) {
+        float gi = g[i] + wd * theta[i];
+        if (mu != 0.0f) gi = v[i] = mu * v[i] + gi;
+        theta[i] -= lr * gi;
+    }
+    return (float)(loss / n);
+}
+
+double cnn_infer(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
+                 float *out, int *correct)
+{
+    return run_shards(t, x, labels, n, 0, out, correct);
+}
