@@ -111,6 +111,8 @@ typedef struct cnn_trainer cnn_trainer;
 cnn_trainer *cnn_trainer_new(cnn_net *net, int max_batch, int threads, char *err);
 void cnn_trainer_free(cnn_trainer *t);
 int cnn_trainer_threads(const cnn_trainer *t);
+int cnn_trainer_max_batch(const cnn_trainer *t);
+const cnn_net *cnn_trainer_net(const cnn_trainer *t);
 /* The momentum buffer (n_params floats), saved with a model for resuming. */
 float *cnn_trainer_velocity(cnn_trainer *t);
 
@@ -150,6 +152,31 @@ int cnn_idx_read_images(cnn_dataset *d, const char *path, char *err);
 void cnn_dataset_free(cnn_dataset *d);
 /* Keep only the listed classes, relabelled 0..n_keep-1 in the listed order. */
 void cnn_dataset_filter(cnn_dataset *d, const int *keep, int n_keep);
+
+/* ---- epochs ---------------------------------------------------------------- */
+
+typedef struct {
+    double loss;          /* mean loss over the epoch's images */
+    double accuracy;      /* fraction classified right (before each update) */
+    int images;
+} cnn_epoch_stats;
+
+/* Called after every step with the running means so far. */
+typedef void (*cnn_progress_fn)(void *ctx, int step, int steps, const cnn_epoch_stats *so_far);
+
+/* One pass over d in an order shuffled by rng, in batches of `batch` (the
+ * last one smaller). Stops at the first non-finite loss or parameter, saying
+ * at which step and in which layer. Returns 0, or -1 with err set. */
+int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, const cnn_sgd *sgd,
+                    cnn_rng *rng, cnn_progress_fn progress, void *ctx,
+                    cnn_epoch_stats *stats, char *err);
+
+/* Loss and accuracy over all of d; confusion (classes x classes, row = true
+ * class, column = prediction) is filled when not NULL. */
+cnn_epoch_stats cnn_evaluate(cnn_trainer *t, const cnn_dataset *d, int *confusion);
+
+/* The first layer whose parameters hold a NaN or infinity, or -1. */
+int cnn_net_first_nonfinite(const cnn_net *net);
 
 /* ---- model files ----------------------------------------------------------- */
 

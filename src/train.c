@@ -69,6 +69,8 @@ oom:
 }
 
 int cnn_trainer_threads(const cnn_trainer *t) { return t->threads; }
+int cnn_trainer_max_batch(const cnn_trainer *t) { return t->max_batch; }
+const cnn_net *cnn_trainer_net(const cnn_trainer *t) { return t->net; }
 float *cnn_trainer_velocity(cnn_trainer *t) { return t->velocity; }
 
 /* Forward (and, with grads, backward) of every shard of the batch; the

@@ -1,0 +1,101 @@
+/* epoch.c: passes over a data set, batch by batch, for training and
+ * evaluation. Batches are gathered into one reused buffer per call site. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "layers.h"
+
+int cnn_net_first_nonfinite(const cnn_net *net)
+{
+    for (int l = 0; l < net->n_layers; l++) {
+        const cnn_layer *L = &net->layers[l];
+        const float *p = net->params + L->w_off;
+        for (size_t i = 0; i < L->n_w + L->n_b; i++)
+            if (!isfinite(p[i])) return l;
+    }
+    return -1;
+}
+
+int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, const cnn_sgd *sgd,
+                    cnn_rng *rng, cnn_progress_fn progress, void *ctx,
+                    cnn_epoch_stats *stats, char *err)
+{
+    const cnn_net *net = cnn_trainer_net(t);
+    size_t isz = d->image_size;
+    int *order = malloc(sizeof(int) * (d->count ? d->count : 1));
+    float *x = aligned_calloc((size_t)batch * isz, sizeof(float));
+    uint8_t *y = malloc((size_t)batch);
+    int rc = 0;
+    memset(stats, 0, sizeof *stats);
+    if (!order || !x || !y) {
+        snprintf(err, CNN_ERR_LEN, "training: out of memory");
+        rc = -1;
+        goto done;
+    }
+    for (int i = 0; i < d->count; i++) order[i] = i;
+    cnn_rng_shuffle(rng, order, d->count);
+    int steps = (d->count + batch - 1) / batch;
+    double loss_sum = 0;
+    long correct = 0;
+    for (int s = 0; s < steps; s++) {
+        int first = s * batch, n = d->count - first < batch ? d->count - first : batch;
+        for (int i = 0; i < n; i++) {
+            memcpy(x + (size_t)i * isz, d->images + (size_t)order[first + i] * isz,
+                   sizeof(float) * isz);
+            y[i] = d->labels[order[first + i]];
+        }
+        int right = 0;
+        float loss = cnn_train_step(t, x, y, n, sgd, &right);
+        int bad = cnn_net_first_nonfinite(net);
+        if (!isfinite(loss) || bad >= 0) {
+            if (bad < 0)
+                snprintf(err, CNN_ERR_LEN, "step %d of %d: the loss became %s (the "
+                         "learning rate may be too high)", s + 1, steps,
+                         isnan(loss) ? "NaN" : "infinite");
+            else
+                snprintf(err, CNN_ERR_LEN, "step %d of %d: layer %d (%s, line %d) went "
+                         "non-finite (the learning rate may be too high)", s + 1, steps,
+                         bad + 1, cnn_layer_name(net->layers[bad].kind),
+                         net->layers[bad].line);
+            rc = -1;
+            goto done;
+        }
+        loss_sum += (double)loss * n;
+        correct += right;
+        stats->images = first + n;
+        stats->loss = loss_sum / stats->images;
+        stats->accuracy = (double)correct / stats->images;
+        if (progress) progress(ctx, s + 1, steps, stats);
+    }
+done:
+    free(order);
+    free(x);
+    free(y);
+    return rc;
+}
+
+cnn_epoch_stats cnn_evaluate(cnn_trainer *t, const cnn_dataset *d, int *confusion)
+{
+    const cnn_net *net = cnn_trainer_net(t);
+    int batch = cnn_trainer_max_batch(t), classes = net->classes;
+    float *out = malloc(sizeof(float) * (size_t)batch * classes);
+    cnn_epoch_stats st = { 0, 0, d->count };
+    double loss = 0;
+    long correct = 0;
+    if (confusion) memset(confusion, 0, sizeof(int) * classes * classes);
+    for (int first = 0; out && first < d->count; first += batch) {
+        int n = d->count - first < batch ? d->count - first : batch, right = 0;
+        loss += cnn_infer(t, d->images + (size_t)first * d->image_size,
+                          d->labels + first, n, out, &right);
+        correct += right;
+        for (int i = 0; confusion && i < n; i++)
+            confusion[d->labels[first + i] * classes + argmax(out + (size_t)i * classes, classes)]++;
+    }
+    free(out);
+    if (d->count) {
+        st.loss = loss / d->count;
+        st.accuracy = (double)correct / d->count;
+    }
+    return st;
+}
