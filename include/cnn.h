@@ -129,6 +129,10 @@ float cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels,
 double cnn_infer(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
                  float *out, int *correct);
 
+/* One image through layers 0..layer; out receives that layer's output
+ * (cnn_shape_size(net->layers[layer].out) floats). For looking inside. */
+int cnn_layer_output(const cnn_net *net, const float *x, int layer, float *out, char *err);
+
 /* The gradient of the mean loss over a batch, without updating: the sum of
  * the shards' gradients, in the layout of net->params. Returns the mean loss. */
 float cnn_gradient(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
@@ -161,12 +165,14 @@ typedef struct {
     int images;
 } cnn_epoch_stats;
 
-/* Called after every step with the running means so far. */
-typedef void (*cnn_progress_fn)(void *ctx, int step, int steps, const cnn_epoch_stats *so_far);
+/* Called after every step with the running means so far; returning nonzero
+ * stops the epoch (e.g. on Ctrl-C). */
+typedef int (*cnn_progress_fn)(void *ctx, int step, int steps, const cnn_epoch_stats *so_far);
 
 /* One pass over d in an order shuffled by rng, in batches of `batch` (the
  * last one smaller). Stops at the first non-finite loss or parameter, saying
- * at which step and in which layer. Returns 0, or -1 with err set. */
+ * at which step and in which layer. Returns 0 when done, 1 when progress
+ * asked to stop, -1 with err set on failure. */
 int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, const cnn_sgd *sgd,
                     cnn_rng *rng, cnn_progress_fn progress, void *ctx,
                     cnn_epoch_stats *stats, char *err);
@@ -182,10 +188,18 @@ int cnn_net_first_nonfinite(const cnn_net *net);
 
 /* Everything a resume needs. The file is little-endian, fixed-width, ends in a
  * CRC32, and holds no timestamps, host names or thread counts. */
+typedef enum { CNN_SCHEDULE_CONSTANT, CNN_SCHEDULE_COSINE } cnn_schedule;
+
+/* The learning rate of epoch e (0-based) of `epochs`: constant, or cosine
+ * decay from lr towards zero, evaluated at the start of each epoch. */
+float cnn_schedule_lr(cnn_schedule s, float lr, int e, int epochs);
+
 typedef struct {
     int epoch;            /* epochs completed */
+    int epochs;           /* epochs planned */
+    cnn_schedule schedule;
     cnn_rng rng;          /* RNG state after that epoch */
-    cnn_sgd sgd;          /* optimiser settings */
+    cnn_sgd sgd;          /* optimiser settings (lr: the schedule's base rate) */
     int batch;
     float *velocity;      /* n_params floats, or NULL for none */
 } cnn_train_state;

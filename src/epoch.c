@@ -1,5 +1,6 @@
 /* epoch.c: passes over a data set, batch by batch, for training and
  * evaluation. Batches are gathered into one reused buffer per call site. */
+#define _DEFAULT_SOURCE   /* M_PI */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,12 @@ int cnn_net_first_nonfinite(const cnn_net *net)
             if (!isfinite(p[i])) return l;
     }
     return -1;
+}
+
+float cnn_schedule_lr(cnn_schedule s, float lr, int e, int epochs)
+{
+    if (s == CNN_SCHEDULE_CONSTANT || epochs <= 1) return lr;
+    return (float)(lr * 0.5 * (1.0 + cos(M_PI * e / epochs)));
 }
 
 int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, const cnn_sgd *sgd,
@@ -66,7 +73,10 @@ int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, const cnn_s
         stats->images = first + n;
         stats->loss = loss_sum / stats->images;
         stats->accuracy = (double)correct / stats->images;
-        if (progress) progress(ctx, s + 1, steps, stats);
+        if (progress && progress(ctx, s + 1, steps, stats)) {
+            rc = 1;
+            break;
+        }
     }
 done:
     free(order);

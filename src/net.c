@@ -1,6 +1,7 @@
 /* net.c: a network as a list of layers over one parameter block; one shard
  * of images forward through it and back. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "layers.h"
@@ -78,6 +79,19 @@ void net_forward(workspace *ws, const cnn_net *net, const float *params,
         }
         in = ws->act[l];
     }
+}
+
+int cnn_layer_output(const cnn_net *net, const float *x, int layer, float *out, char *err)
+{
+    workspace ws;
+    if (layer < 0 || layer >= net->n_layers || workspace_alloc(&ws, net, 1)) {
+        snprintf(err, CNN_ERR_LEN, "layer %d: no such layer, or out of memory", layer + 1);
+        return -1;
+    }
+    net_forward(&ws, net, net->params, x, 1);
+    memcpy(out, ws.act[layer], sizeof(float) * cnn_shape_size(net->layers[layer].out));
+    workspace_free(&ws);
+    return 0;
 }
 
 static int count_correct(const float *out, const uint8_t *labels, int n, int classes)

@@ -27,6 +27,15 @@ struct cnn_trainer {
     int shard_correct[MAX_SHARDS];
 };
 
+/* All cores, or OMP_NUM_THREADS: read once, before OpenBLAS's OpenMP build
+ * (whose openblas_set_num_threads also sets OpenMP's default) changes it. */
+static int default_threads(void)
+{
+    static int n;
+    if (!n) n = omp_get_max_threads();
+    return n;
+}
+
 static int shard_len(int n) { return (n + MAX_SHARDS - 1) / MAX_SHARDS; }
 
 void cnn_trainer_free(cnn_trainer *t)
@@ -45,13 +54,13 @@ cnn_trainer *cnn_trainer_new(cnn_net *net, int max_batch, int threads, char *err
         snprintf(err, CNN_ERR_LEN, "trainer: batch must be at least 1 and threads at least 0");
         return NULL;
     }
-    /* Threads come from OpenMP; BLAS stays single-threaded inside them. */
-    openblas_set_num_threads(1);
     cnn_trainer *t = calloc(1, sizeof *t);
     if (!t) goto oom;
     t->net = net;
     t->max_batch = max_batch;
-    t->threads = threads ? threads : omp_get_max_threads();
+    t->threads = threads ? threads : default_threads();
+    /* Threads come from OpenMP; BLAS stays single-threaded inside them. */
+    openblas_set_num_threads(1);
     if (t->threads > MAX_SHARDS) t->threads = MAX_SHARDS;   /* more would idle */
     t->ws = calloc((size_t)t->threads, sizeof *t->ws);
     if (!t->ws) goto oom;

@@ -1,0 +1,33 @@
+/* common.h: what the cnn commands share: option values checked with their
+ * names, data folders, and the exit statuses (0 ok, 1 failure, 2 bad usage). */
+#ifndef CNN_CLI_COMMON_H
+#define CNN_CLI_COMMON_H
+
+#include "cnn.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* Print "cnn CMD: message" to stderr and return the status given. */
+int cli_error(int status, const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* --name VALUE as a number in [lo, hi]; on error print it and return -1. */
+int opt_int(const char *cmd, const char *name, const char *value, long lo, long hi, int *out);
+int opt_float(const char *cmd, const char *name, const char *value, double lo, double hi,
+              float *out);
+
+/* The images and labels of one part ("train" or "t10k") of a data folder in
+ * the standard MNIST file names, gzip-compressed or not. */
+int load_part(cnn_dataset *d, const char *dir, const char *part, char *err);
+/* Refuse data whose images or labels do not fit the network. */
+int check_data_fits(const cnn_dataset *d, const cnn_net *net, const char *what, char *err);
+/* --classes 0,1: the list, at most 256 distinct labels. */
+int parse_classes(const char *s, int *keep, int *n_keep, char *err);
+
+/* The usage line and a pointer to --help; returns EXIT_USAGE. */
+int usage_error(const char *cmd, const char *usage);
+/* What getopt_long (with opterr = 0) stopped at: an unknown option or one
+ * missing its value. */
+void option_error(const char *cmd, const char *arg);
+
+#endif

@@ -1,0 +1,90 @@
+/* eval_cmd.c: cnn eval. Loss, accuracy, per-class accuracy and the confusion
+ * matrix of a model on labelled IDX data; the last line is "accuracy: 0.xxxx". */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "commands.h"
+
+static const char *USAGE =
+    "cnn eval --model MODEL (--data DIR | --images F --labels F) [--classes A,B] "
+    "[--threads T]";
+
+int cmd_eval(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        { "model", required_argument, 0, 'm' }, { "data", required_argument, 0, 'd' },
+        { "images", required_argument, 0, 'i' }, { "labels", required_argument, 0, 'l' },
+        { "classes", required_argument, 0, 'c' }, { "threads", required_argument, 0, 't' },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+    };
+    const char *model = NULL, *data = NULL, *images = NULL, *labels = NULL, *classes = NULL;
+    int threads = 0, c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        switch (c) {
+        case 'm': model = optarg; break;
+        case 'd': data = optarg; break;
+        case 'i': images = optarg; break;
+        case 'l': labels = optarg; break;
+        case 'c': classes = optarg; break;
+        case 't':
+            if (opt_int("eval", "threads", optarg, 1, 1024, &threads)) return EXIT_USAGE;
+            break;
+        case 'h':
+            printf("usage: %s\n\nThe test part of DIR (t10k-images-idx3-ubyte[.gz], "
+                   "t10k-labels-...) or the two files given.\n", USAGE);
+            return EXIT_OK;
+        default:
+            option_error("eval", argv[optind - 1]);
+            return usage_error("eval", USAGE);
+        }
+    }
+    if (!model || (!data && !(images && labels)) || optind < argc)
+        return usage_error("eval", USAGE);
+
+    char err[CNN_ERR_LEN] = "out of memory";
+    cnn_dataset d = { 0 };
+    cnn_trainer *t = NULL;
+    int *confusion = NULL, status = EXIT_FAIL;
+    cnn_net *net = cnn_model_load(model, NULL, err);
+    if (!net) goto fail;
+    if ((data ? load_part(&d, data, "t10k", err) : cnn_dataset_load(&d, images, labels, err)))
+        goto fail;
+    if (classes) {
+        int keep[256], n_keep;
+        if (parse_classes(classes, keep, &n_keep, err)) goto fail;
+        cnn_dataset_filter(&d, keep, n_keep);
+    }
+    if (check_data_fits(&d, net, data ? data : images, err)) goto fail;
+    if (!(t = cnn_trainer_new(net, 256, threads, err))) goto fail;
+    int k = net->classes;
+    confusion = calloc((size_t)k * k, sizeof(int));
+    if (!confusion) goto fail;
+    cnn_epoch_stats st = cnn_evaluate(t, &d, confusion);
+
+    printf("images: %d\nloss: %.4f\n\nper class:\n", d.count, st.loss);
+    for (int i = 0; i < k; i++) {
+        long total = 0;
+        for (int j = 0; j < k; j++) total += confusion[i * k + j];
+        if (total) printf("  class %3d: %.4f  (%d of %ld)\n", i,
+                          (double)confusion[i * k + i] / total, confusion[i * k + i], total);
+    }
+    printf("\nconfusion (rows: true class, columns: predicted):\n      ");
+    for (int j = 0; j < k; j++) printf("%6d", j);
+    for (int i = 0; i < k; i++) {
+        printf("\n  %3d ", i);
+        for (int j = 0; j < k; j++) printf("%6d", confusion[i * k + j]);
+    }
+    printf("\n\naccuracy: %.4f\n", st.accuracy);
+    status = EXIT_OK;
+    goto done;
+fail:
+    cli_error(EXIT_FAIL, "eval", "%s", err);
+done:
+    free(confusion);
+    cnn_trainer_free(t);
+    cnn_net_free(net);
+    cnn_dataset_free(&d);
+    return status;
+}

@@ -1,0 +1,35 @@
+/* main.c: the cnn command: train, evaluate, apply and describe networks. */
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+
+static int usage(FILE *to)
+{
+    fprintf(to,
+        "usage: cnn COMMAND [OPTIONS]\n"
+        "\n"
+        "  train     train a network on IDX image data, writing a model after each epoch\n"
+        "  eval      loss, accuracy, per-class accuracy and confusion matrix of a model\n"
+        "  predict   classify PGM or IDX images with a model\n"
+        "  info      layers, shapes, parameters and multiply-adds of a network\n"
+        "  show      write a model's first-layer kernels or a digit's feature maps as PGM\n"
+        "\n"
+        "Shipped networks: seed000 (default), seed002, seed003, seed004, lenet.\n"
+        "'cnn COMMAND --help' describes each command.\n");
+    return to == stdout ? EXIT_OK : EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct { const char *name; int (*run)(int, char **); } commands[] = {
+        { "train", cmd_train }, { "eval", cmd_eval }, { "predict", cmd_predict },
+        { "info", cmd_info }, { "show", cmd_show },
+    };
+    if (argc < 2) return usage(stderr);
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+        return usage(stdout);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "cnn: unknown command '%s'\n", argv[1]);
+    return usage(stderr);
+}

@@ -1,0 +1,108 @@
+/* predict_cmd.c: cnn predict. The class and its probabilities for each image,
+ * given as PGM files or IDX image files (every image in them). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "commands.h"
+#include "pgm.h"
+
+static const char *USAGE = "cnn predict --model MODEL [--all] IMAGE.pgm|IMAGES.idx[.gz]...";
+
+static int is_pgm(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    int c = f ? fgetc(f) : EOF;
+    if (f) fclose(f);
+    return c == 'P';
+}
+
+/* The images of one file as a data set (a PGM is a set of one). */
+static int read_images(const char *path, const cnn_net *net, cnn_dataset *d, char *err)
+{
+    memset(d, 0, sizeof *d);
+    if (!is_pgm(path)) {
+        if (cnn_idx_read_images(d, path, err)) return -1;
+        return check_data_fits(d, net, path, err);
+    }
+    int w, h;
+    float *px;
+    if (pgm_read(path, &px, &w, &h, err)) return -1;
+    *d = (cnn_dataset){ .count = 1, .channels = 1, .height = h, .width = w,
+                        .image_size = (size_t)w * h, .images = px };
+    return check_data_fits(d, net, path, err);
+}
+
+static void print_prediction(const char *name, int index, const float *p, int k, int all)
+{
+    int best = 0;
+    for (int j = 1; j < k; j++)
+        if (p[j] > p[best]) best = j;
+    if (index >= 0) printf("%s[%d]: %d", name, index, best);
+    else printf("%s: %d", name, best);
+    printf("  (p=%.4f)", p[best]);
+    if (all) {
+        printf("  probabilities:");
+        for (int j = 0; j < k; j++) printf(" %d:%.4f", j, p[j]);
+    }
+    putchar('\n');
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        { "model", required_argument, 0, 'm' }, { "all", no_argument, 0, 'a' },
+        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+    };
+    const char *model = NULL;
+    int all = 0, c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        switch (c) {
+        case 'm': model = optarg; break;
+        case 'a': all = 1; break;
+        case 'h':
+            printf("usage: %s\n\nPrints FILE: CLASS (p=PROBABILITY) per image (FILE[i] for "
+                   "the images of an IDX file);\n--all adds every class's probability.\n",
+                   USAGE);
+            return EXIT_OK;
+        default:
+            option_error("predict", argv[optind - 1]);
+            return usage_error("predict", USAGE);
+        }
+    }
+    if (!model || optind == argc) return usage_error("predict", USAGE);
+
+    char err[CNN_ERR_LEN] = "out of memory";
+    cnn_trainer *t = NULL;
+    float *out = NULL;
+    int status = EXIT_FAIL;
+    cnn_net *net = cnn_model_load(model, NULL, err);
+    if (!net || !(t = cnn_trainer_new(net, 256, 0, err))) goto fail;
+    if (!(out = malloc(sizeof(float) * 256 * net->classes))) goto fail;
+    for (int a = optind; a < argc; a++) {
+        cnn_dataset d;
+        if (read_images(argv[a], net, &d, err)) {
+            cnn_dataset_free(&d);
+            goto fail;
+        }
+        for (int first = 0; first < d.count; first += 256) {
+            int n = d.count - first < 256 ? d.count - first : 256;
+            cnn_infer(t, d.images + (size_t)first * d.image_size, NULL, n, out, NULL);
+            for (int i = 0; i < n; i++)
+                print_prediction(argv[a], d.count > 1 || !is_pgm(argv[a]) ? first + i : -1,
+                                 out + (size_t)i * net->classes, net->classes, all);
+        }
+        cnn_dataset_free(&d);
+    }
+    status = EXIT_OK;
+    goto done;
+fail:
+    cli_error(EXIT_FAIL, "predict", "%s", err);
+done:
+    free(out);
+    cnn_trainer_free(t);
+    cnn_net_free(net);
+    return status;
+}

@@ -1,0 +1,378 @@
+/* train_cmd.c: cnn train. Trains, tests after every epoch, writes the model
+ * atomically after every epoch, and can resume from any model it wrote. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "commands.h"
+
+static const char *USAGE =
+    "cnn train --net NAME|FILE --data DIR [options]\n"
+    "       cnn train --resume MODEL --data DIR [--epochs N] [options]";
+
+static const char *HELP =
+    "Train a network on IDX images (MNIST, Fashion-MNIST), test it after every\n"
+    "epoch and write the model after every epoch (atomically: a crash leaves the\n"
+    "previous model or the new one, never a partial file).\n"
+    "\n"
+    "  --net NAME|FILE      seed000 (default), seed002, seed003, seed004, lenet, or a file\n"
+    "  --data DIR           folder with train-images-idx3-ubyte[.gz], train-labels-...,\n"
+    "                       t10k-images-idx3-ubyte[.gz] and t10k-labels-...\n"
+    "  --train-images F, --train-labels F, --test-images F, --test-labels F\n"
+    "                       the four files one by one instead of --data\n"
+    "  --epochs N           epochs (default 20)\n"
+    "  --batch B            mini-batch size (default 32)\n"
+    "  --lr X               learning rate (default 0.05)\n"
+    "  --momentum M         SGD momentum (default 0.9; 0 = plain SGD)\n"
+    "  --weight-decay W     L2 weight decay (default 5e-4)\n"
+    "  --schedule S         cosine (default: decays the rate to 0 over the epochs)\n"
+    "                       or constant\n"
+    "  --classes A,B,...    train on these labels only, relabelled 0,1,... (seed002: 0,1)\n"
+    "  --limit N            use only the first N training images\n"
+    "  --threads T          threads (default: all cores, or OMP_NUM_THREADS); the\n"
+    "                       result is bit-identical with any number\n"
+    "  --seed S             random seed for initialisation and shuffling (default 1)\n"
+    "  --out MODEL          model file (default NAME.model)\n"
+    "  --resume MODEL       continue a run from its model file (recipe and position\n"
+    "                       come from the file; --epochs may extend it)\n"
+    "  --log FILE           CSV metrics, one row per epoch (tools/plot-log.sh draws it)\n"
+    "  --quiet              print nothing but errors\n"
+    "\n"
+    "Progress: a live line on a terminal, one line per epoch otherwise.\n"
+    "Exit status: 0 done, 1 failure, 2 bad usage, 130 interrupted (Ctrl-C: the model\n"
+    "of the last finished epoch is on disk; --resume continues it).\n";
+
+typedef struct {
+    const char *net, *data, *out, *resume, *log, *classes;
+    const char *files[4];     /* train images, train labels, test images, test labels */
+    int epochs, batch, threads, limit, quiet;
+    unsigned long long seed;
+    cnn_sgd sgd;
+    cnn_schedule schedule;
+    int set_recipe;           /* a recipe option was given (refused with --resume) */
+} train_opts;
+
+static volatile sig_atomic_t interrupted;
+static void on_signal(int sig) { (void)sig; interrupted = 1; }
+
+/* ---- progress ---- */
+
+typedef struct {
+    int live, epoch, epochs;
+    double start, batch_images, done_before;   /* for time left */
+    long total_images;
+} progress_ctx;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void format_duration(char *buf, size_t len, double s)
+{
+    if (s >= 3600) snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+    else if (s >= 60) snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+    else snprintf(buf, len, "%.0fs", s);
+}
+
+static int on_step(void *p, int step, int steps, const cnn_epoch_stats *so_far)
+{
+    progress_ctx *c = p;
+    if (c->live && (step % 8 == 0 || step == steps)) {
+        double elapsed = now() - c->start, rate = so_far->images / elapsed;
+        double left_images = (double)c->total_images * (c->epochs - c->epoch) - so_far->images;
+        char left[32];
+        format_duration(left, sizeof left, left_images / rate);
+        fprintf(stderr, "\r\033[Kepoch %d/%d  step %d/%d  loss %.4f  acc %.4f  %.0f img/s  "
+                "%s left", c->epoch + 1, c->epochs, step, steps, so_far->loss,
+                so_far->accuracy, rate, left);
+        fflush(stderr);
+    }
+    return interrupted;
+}
+
+/* ---- options ---- */
+
+static int parse_options(int argc, char **argv, train_opts *o)
+{
+    enum { O_TRAIN_IMAGES = 256, O_TRAIN_LABELS, O_TEST_IMAGES, O_TEST_LABELS, O_WD,
+           O_SCHEDULE, O_CLASSES, O_LIMIT, O_RESUME, O_LOG, O_QUIET, O_HELP };
+    static const struct option longs[] = {
+        { "net", required_argument, 0, 'n' }, { "data", required_argument, 0, 'd' },
+        { "epochs", required_argument, 0, 'e' }, { "batch", required_argument, 0, 'b' },
+        { "lr", required_argument, 0, 'l' }, { "momentum", required_argument, 0, 'm' },
+        { "weight-decay", required_argument, 0, O_WD },
+        { "schedule", required_argument, 0, O_SCHEDULE },
+        { "threads", required_argument, 0, 't' }, { "seed", required_argument, 0, 's' },
+        { "out", required_argument, 0, 'o' }, { "resume", required_argument, 0, O_RESUME },
+        { "log", required_argument, 0, O_LOG }, { "classes", required_argument, 0, O_CLASSES },
+        { "limit", required_argument, 0, O_LIMIT }, { "quiet", no_argument, 0, O_QUIET },
+        { "train-images", required_argument, 0, O_TRAIN_IMAGES },
+        { "train-labels", required_argument, 0, O_TRAIN_LABELS },
+        { "test-images", required_argument, 0, O_TEST_IMAGES },
+        { "test-labels", required_argument, 0, O_TEST_LABELS },
+        { "help", no_argument, 0, O_HELP }, { 0, 0, 0, 0 },
+    };
+    *o = (train_opts){ .epochs = 20, .batch = 32, .seed = 1,
+                       .sgd = { 0.05f, 0.9f, 5e-4f }, .schedule = CNN_SCHEDULE_COSINE };
+    int c, bad = 0, have_epochs = 0;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        switch (c) {
+        case 'n': o->net = optarg; break;
+        case 'd': o->data = optarg; break;
+        case 'o': o->out = optarg; break;
+        case O_RESUME: o->resume = optarg; break;
+        case O_LOG: o->log = optarg; break;
+        case O_CLASSES: o->classes = optarg; break;
+        case O_QUIET: o->quiet = 1; break;
+        case O_TRAIN_IMAGES: case O_TRAIN_LABELS: case O_TEST_IMAGES: case O_TEST_LABELS:
+            o->files[c - O_TRAIN_IMAGES] = optarg;
+            break;
+        case 'e': bad |= opt_int("train", "epochs", optarg, 1, 100000, &o->epochs);
+                  have_epochs = 1; break;
+        case 'b': bad |= opt_int("train", "batch", optarg, 1, 65536, &o->batch);
+                  o->set_recipe = 1; break;
+        case 't': bad |= opt_int("train", "threads", optarg, 1, 1024, &o->threads); break;
+        case O_LIMIT: bad |= opt_int("train", "limit", optarg, 1, 2000000000, &o->limit); break;
+        case 'l': bad |= opt_float("train", "lr", optarg, 1e-9, 100, &o->sgd.lr);
+                  o->set_recipe = 1; break;
+        case 'm': bad |= opt_float("train", "momentum", optarg, 0, 0.999, &o->sgd.momentum);
+                  o->set_recipe = 1; break;
+        case O_WD: bad |= opt_float("train", "weight-decay", optarg, 0, 1, &o->sgd.weight_decay);
+                   o->set_recipe = 1; break;
+        case 's': {
+            char *end;
+            o->seed = strtoull(optarg, &end, 10);
+            if (!*optarg || *end || *optarg == '-')
+                bad |= cli_error(-1, "train", "--seed %s: not a whole number >= 0", optarg);
+            break;
+        }
+        case O_SCHEDULE:
+            if (!strcmp(optarg, "cosine")) o->schedule = CNN_SCHEDULE_COSINE;
+            else if (!strcmp(optarg, "constant")) o->schedule = CNN_SCHEDULE_CONSTANT;
+            else bad |= cli_error(-1, "train", "--schedule %s: cosine or constant", optarg);
+            o->set_recipe = 1;
+            break;
+        case O_HELP:
+            printf("usage: %s\n\n%s", USAGE, HELP);
+            return 1;
+        default:
+            option_error("train", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (bad) return -1;
+    if (optind < argc)
+        return cli_error(-1, "train", "unexpected argument '%s'", argv[optind]);
+    int explicit_files = 0;
+    for (int i = 0; i < 4; i++) explicit_files += o->files[i] != NULL;
+    if (!o->data && explicit_files != 4)
+        return cli_error(-1, "train", "give --data DIR, or all four of --train-images, "
+                         "--train-labels, --test-images, --test-labels");
+    if (o->resume && o->set_recipe)
+        return cli_error(-1, "train", "--resume continues the recipe stored in the model: "
+                         "drop --lr, --momentum, --weight-decay, --batch and --schedule");
+    if (o->resume && !have_epochs) o->epochs = 0;   /* take it from the model */
+    if (!o->net && !o->resume) o->net = "seed000";
+    return 0;
+}
+
+/* ---- data ---- */
+
+static int load_data(const train_opts *o, const cnn_net *net, cnn_dataset *train,
+                     cnn_dataset *test, char *err)
+{
+    int rc;
+    if (o->files[0] && o->files[1])
+        rc = cnn_dataset_load(train, o->files[0], o->files[1], err);
+    else
+        rc = load_part(train, o->data, "train", err);
+    if (rc) return -1;
+    if (o->files[2] && o->files[3])
+        rc = cnn_dataset_load(test, o->files[2], o->files[3], err);
+    else
+        rc = load_part(test, o->data, "t10k", err);
+    if (rc) return -1;
+    if (o->classes) {
+        int keep[256], n_keep;
+        if (parse_classes(o->classes, keep, &n_keep, err)) return -1;
+        cnn_dataset_filter(train, keep, n_keep);
+        cnn_dataset_filter(test, keep, n_keep);
+    }
+    if (o->limit && o->limit < train->count) train->count = o->limit;
+    if (train->count == 0) {
+        snprintf(err, CNN_ERR_LEN, "no training images left after --classes");
+        return -1;
+    }
+    if (check_data_fits(train, net, "training data", err) ||
+        check_data_fits(test, net, "test data", err))
+        return -1;
+    return 0;
+}
+
+/* ---- the network and where training starts ---- */
+
+static char *default_out(const char *net)
+{
+    const char *base = strrchr(net, '/') ? strrchr(net, '/') + 1 : net;
+    size_t len = strcspn(base, ".");
+    char *out = malloc(len + 7);
+    if (out) snprintf(out, len + 7, "%.*s.model", (int)len, base);
+    return out;
+}
+
+static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
+{
+    cnn_net *net;
+    memset(st, 0, sizeof *st);
+    if (o->resume) {
+        net = cnn_model_load(o->resume, st, err);
+        if (!net) return NULL;
+        if (o->net) {
+            cnn_net *asked = cnn_net_load(o->net, err);
+            int same = asked && !strcmp(asked->text, net->text);
+            cnn_net_free(asked);
+            if (!same) {
+                snprintf(err, CNN_ERR_LEN, "%s: the model is for a different network "
+                         "than %s", o->resume, o->net);
+                cnn_net_free(net);
+                return NULL;
+            }
+        }
+        if (!o->epochs) o->epochs = st->epochs;
+        o->sgd = st->sgd;
+        o->batch = st->batch;
+        o->schedule = st->schedule;
+        return net;
+    }
+    net = cnn_net_load(o->net, err);
+    if (!net) return NULL;
+    st->rng = cnn_rng_seed(o->seed);
+    cnn_net_init(net, &st->rng);
+    st->sgd = o->sgd;
+    st->batch = o->batch;
+    st->schedule = o->schedule;
+    return net;
+}
+
+/* ---- the metrics log ---- */
+
+static FILE *open_log(const char *path, int append, char *err)
+{
+    FILE *f = fopen(path, append ? "a" : "w");
+    if (!f) {
+        snprintf(err, CNN_ERR_LEN, "%s: cannot write the log: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (!append || ftell(f) == 0)
+        fprintf(f, "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,"
+                   "images_per_sec\n");
+    return f;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    train_opts o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc) return rc > 0 ? EXIT_OK : usage_error("train", USAGE);
+
+    char err[CNN_ERR_LEN];
+    cnn_train_state st;
+    cnn_dataset train = { 0 }, test = { 0 };
+    cnn_trainer *t = NULL;
+    FILE *log = NULL;
+    char *out = NULL;
+    int status = EXIT_FAIL;
+    cnn_net *net = start(&o, &st, err);
+    if (!net) goto fail;
+    if (o.epochs <= st.epoch) {
+        snprintf(err, CNN_ERR_LEN, "%s: already trained %d of %d epochs (raise --epochs)",
+                 o.resume, st.epoch, o.epochs);
+        goto fail;
+    }
+    st.epochs = o.epochs;
+    out = o.out ? strdup(o.out) : o.resume ? strdup(o.resume) : default_out(o.net);
+    if (!out || load_data(&o, net, &train, &test, err)) goto fail;
+    if (!(t = cnn_trainer_new(net, o.batch, o.threads, err))) goto fail;
+    if (st.velocity) {
+        memcpy(cnn_trainer_velocity(t), st.velocity, sizeof(float) * net->n_params);
+        free(st.velocity);
+    }
+    st.velocity = cnn_trainer_velocity(t);
+    if (o.log && !(log = open_log(o.log, o.resume != NULL, err))) goto fail;
+
+    struct sigaction sa = { 0 };
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    progress_ctx pc = { .live = !o.quiet && isatty(STDERR_FILENO), .epochs = o.epochs,
+                        .total_images = train.count };
+    if (!o.quiet)
+        printf("training %s (%zu parameters) on %d images, testing on %d; batch %d, "
+               "lr %g %s, momentum %g, weight decay %g, threads %d\n",
+               o.net ? o.net : o.resume, net->n_params, train.count, test.count, o.batch,
+               st.sgd.lr, st.schedule == CNN_SCHEDULE_COSINE ? "cosine" : "constant",
+               st.sgd.momentum, st.sgd.weight_decay, cnn_trainer_threads(t));
+    double run_start = now();
+    for (int e = st.epoch; e < o.epochs; e++) {
+        cnn_sgd sgd = st.sgd;
+        sgd.lr = cnn_schedule_lr(st.schedule, st.sgd.lr, e, o.epochs);
+        cnn_epoch_stats tr;
+        pc.epoch = e;
+        pc.start = now();
+        int r = cnn_train_epoch(t, &train, o.batch, &sgd, &st.rng, on_step, &pc, &tr, err);
+        if (pc.live) fprintf(stderr, "\r\033[K");
+        if (r < 0) {
+            if (e > 0)
+                cli_error(EXIT_FAIL, "train", "epoch %d %s; %s keeps the model of epoch %d",
+                          e + 1, err, out, e);
+            else
+                cli_error(EXIT_FAIL, "train", "epoch 1 %s; no model was written", err);
+            goto done;
+        }
+        if (r > 0) {
+            fprintf(stderr, "cnn train: interrupted in epoch %d; %s holds epoch %d: "
+                    "continue with cnn train --resume %s --data ...\n", e + 1, out, e, out);
+            status = 130;
+            goto done;
+        }
+        double secs = now() - pc.start;
+        cnn_epoch_stats te = cnn_evaluate(t, &test, NULL);
+        st.epoch = e + 1;
+        if (cnn_model_save(out, net, &st, err)) goto fail;
+        if (!o.quiet)
+            printf("epoch %d/%d  lr %.4g  train loss %.4f acc %.4f  test loss %.4f acc %.4f"
+                   "  %.1fs  %.0f img/s\n", e + 1, o.epochs, sgd.lr, tr.loss, tr.accuracy,
+                   te.loss, te.accuracy, secs, train.count / secs);
+        fflush(stdout);
+        if (log) {
+            fprintf(log, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f\n", e + 1, tr.loss, tr.accuracy,
+                    te.loss, te.accuracy, secs, train.count / secs);
+            fflush(log);
+        }
+    }
+    if (!o.quiet)
+        printf("done in %.1fs; model written to %s\n", now() - run_start, out);
+    status = EXIT_OK;
+    goto done;
+fail:
+    cli_error(EXIT_FAIL, "train", "%s", err);
+done:
+    if (log) fclose(log);
+    if (st.velocity && !t) free(st.velocity);
+    cnn_trainer_free(t);
+    cnn_net_free(net);
+    cnn_dataset_free(&train);
+    cnn_dataset_free(&test);
+    free(out);
+    return status;
+}
