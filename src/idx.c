@@ -172,7 +172,7 @@ int cnn_idx_read_images(cnn_dataset *d, const char *path, char *err)
         return -1;
     }
     for (size_t i = 0; i < (size_t)dims[0] * image; i++)
-        d->images[i] = (float)bytes[i] * (1.0f / 255.0f);
+        d->images[i] = (float)bytes[i] / 255.0f;
     free(bytes);
     return 0;
 }

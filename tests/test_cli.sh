@@ -1,0 +1,51 @@
+#!/bin/sh
+# The cnn command end to end on real digits: 1 thread and 2 threads write
+# bit-identical models; a resumed run ends bit-identical to an uninterrupted
+# one; eval reproduces training's test accuracy; usage errors exit 2.
+# usage: test_cli.sh CNN SOURCE_ROOT
+set -u
+cnn=$1
+root=$2
+data=$root/../shared/data/mnist
+[ -d "$data" ] || data=$root/data/mnist
+[ -d "$data" ] || { echo "skipped: no MNIST data (run tools/get-mnist.sh)"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+train() { "$cnn" train --data "$data" --limit 1500 --quiet "$@" || fail "cnn train $*"; }
+
+for net in seed000 seed004 lenet; do
+    train --net $net --epochs 2 --batch 50 --threads 1 --out "$tmp/$net-1.model"
+    train --net $net --epochs 2 --batch 50 --threads 2 --out "$tmp/$net-2.model"
+    cmp "$tmp/$net-1.model" "$tmp/$net-2.model" || fail "$net: 1 and 2 threads differ"
+    echo "$net: 1 thread and 2 threads give bit-identical models"
+done
+# an odd batch: shards of unequal size, and a last batch of 1,500 mod 37 = 20
+train --epochs 1 --batch 37 --threads 1 --out "$tmp/odd-1.model"
+train --epochs 1 --batch 37 --threads 3 --out "$tmp/odd-3.model"
+cmp "$tmp/odd-1.model" "$tmp/odd-3.model" || fail "batch 37: 1 and 3 threads differ"
+echo "batch 37: 1 thread and 3 threads give bit-identical models"
+
+# resume: 1 epoch, then continue to 3 == 3 epochs at once (momentum, RNG and
+# the cosine schedule all carry over)
+train --epochs 3 --out "$tmp/full.model"
+train --epochs 1 --out "$tmp/part.model"
+train --resume "$tmp/part.model" --epochs 3
+cmp "$tmp/full.model" "$tmp/part.model" || fail "resumed run differs from uninterrupted"
+echo "resume: 1 + 2 epochs give the bit-identical model of 3 epochs"
+
+# eval: the test accuracy training printed, from the saved model
+"$cnn" train --data "$data" --limit 1500 --epochs 1 --out "$tmp/e.model" > "$tmp/train.txt" ||
+    fail "train for eval"
+want=$(sed -n 's/.*test loss [0-9.]* acc \([0-9.]*\).*/\1/p' "$tmp/train.txt")
+got=$("$cnn" eval --model "$tmp/e.model" --data "$data" | tail -n 1)
+[ "$got" = "accuracy: $want" ] || fail "eval says '$got', training said $want"
+echo "eval: '$got' as training reported"
+
+# usage errors exit 2 with a one-line reason
+for args in "--bogus" "--batch 0" "--lr -1" "--threads 0" "--epochs" "--data"; do
+    "$cnn" train $args > /dev/null 2> "$tmp/err"
+    [ $? -eq 2 ] || fail "cnn train $args: exit status not 2"
+    head -n 1 "$tmp/err" | grep -q "^cnn train: " || fail "cnn train $args: $(cat "$tmp/err")"
+done
+echo "usage errors: exit 2 with a reason"

