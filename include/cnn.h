@@ -43,6 +43,22 @@ typedef enum {
 
 typedef struct { int c, h, w; } cnn_shape;
 
+typedef struct {
+    float lr;             /* learning rate */
+    float momentum;       /* 0 = plain SGD */
+    float weight_decay;   /* L2, added to the gradient of every parameter */
+} cnn_sgd;
+
+typedef enum { CNN_SCHEDULE_CONSTANT, CNN_SCHEDULE_COSINE } cnn_schedule;
+
+/* How a network trains when the user tunes nothing: the engine's defaults,
+ * overridden by the description's optional `train` line. */
+typedef struct {
+    int epochs, batch;
+    cnn_sgd sgd;
+    cnn_schedule schedule;
+} cnn_recipe;
+
 static inline size_t cnn_shape_size(cnn_shape s) { return (size_t)s.c * s.h * s.w; }
 
 /* One layer. A convolution or dense layer carries its activation, applied to
@@ -63,6 +79,7 @@ typedef struct cnn_net {
     cnn_layer layers[CNN_MAX_LAYERS];
     cnn_loss_kind loss;
     int classes;               /* size of the last layer's output */
+    cnn_recipe recipe;         /* the default training recipe */
     size_t n_params;
     float *params;             /* one block for all weights and biases */
     char *text;                /* the description it was parsed from */
@@ -97,12 +114,6 @@ void cnn_rng_shuffle(cnn_rng *r, int *idx, int n);
 void cnn_net_init(cnn_net *net, cnn_rng *rng);
 
 /* ---- training and inference ---------------------------------------------- */
-
-typedef struct {
-    float lr;             /* learning rate */
-    float momentum;       /* 0 = plain SGD */
-    float weight_decay;   /* L2, added to the gradient of every parameter */
-} cnn_sgd;
 
 typedef struct cnn_trainer cnn_trainer;
 
@@ -188,8 +199,6 @@ int cnn_net_first_nonfinite(const cnn_net *net);
 
 /* Everything a resume needs. The file is little-endian, fixed-width, ends in a
  * CRC32, and holds no timestamps, host names or thread counts. */
-typedef enum { CNN_SCHEDULE_CONSTANT, CNN_SCHEDULE_COSINE } cnn_schedule;
-
 /* The learning rate of epoch e (0-based) of `epochs`: constant, or cosine
  * decay from lr towards zero, evaluated at the start of each epoch. */
 float cnn_schedule_lr(cnn_schedule s, float lr, int e, int epochs);

@@ -6,6 +6,8 @@
  *   maxpool size=2 [stride=size]        (also minpool, avgpool)
  *   dense   units=10 [act=...]
  *   loss    softmax-cross-entropy | binary-cross-entropy | mean-squared-error
+ *   train   [epochs=20] [batch=32] [lr=0.05] [momentum=0.9] [weight-decay=5e-4]
+ *           [schedule=cosine|constant]     (optional: the default recipe)
  *
  * size may be one number or HxW. Every shape is checked as the network is
  * built; each error reads "source:line: reason". */
@@ -72,6 +74,19 @@ static int parse_size(parser *p, const char *s, int *h, int *w)
     buf[x - s] = 0;
     if (parse_int(p, "size", buf, 1, MAX_DIM, h)) return -1;
     return parse_int(p, "size", x + 1, 1, MAX_DIM, w);
+}
+
+static int parse_float(parser *p, const char *key, const char *s, double lo, double hi,
+                       float *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (!*s || *end || errno || v != v)
+        return fail(p, "%s=%s is not a number", key, s);
+    if (v < lo || v > hi) return fail(p, "%s=%s is out of range (%g to %g)", key, s, lo, hi);
+    *out = (float)v;
+    return 0;
 }
 
 static int parse_act(parser *p, const char *s, cnn_act *a)
@@ -196,6 +211,25 @@ static int set_loss(parser *p, cnn_net *net, char **tok, int ntok)
     return 0;
 }
 
+static int set_recipe(parser *p, cnn_recipe *r, char **tok, int ntok)
+{
+    option o[] = { { "epochs", 0 }, { "batch", 0 }, { "lr", 0 }, { "momentum", 0 },
+                   { "weight-decay", 0 }, { "schedule", 0 } };
+    if (read_options(p, "train", tok, ntok, o, 6)) return -1;
+    if ((o[0].value && parse_int(p, "epochs", o[0].value, 1, 100000, &r->epochs)) ||
+        (o[1].value && parse_int(p, "batch", o[1].value, 1, 65536, &r->batch)) ||
+        (o[2].value && parse_float(p, "lr", o[2].value, 1e-9, 100, &r->sgd.lr)) ||
+        (o[3].value && parse_float(p, "momentum", o[3].value, 0, 0.999, &r->sgd.momentum)) ||
+        (o[4].value && parse_float(p, "weight-decay", o[4].value, 0, 1, &r->sgd.weight_decay)))
+        return -1;
+    if (o[5].value) {
+        if (!strcmp(o[5].value, "cosine")) r->schedule = CNN_SCHEDULE_COSINE;
+        else if (!strcmp(o[5].value, "constant")) r->schedule = CNN_SCHEDULE_CONSTANT;
+        else return fail(p, "schedule=%s is not cosine or constant", o[5].value);
+    }
+    return 0;
+}
+
 static int set_input(parser *p, cnn_net *net, char **tok, int ntok)
 {
     option o[] = { { "channels", 0 }, { "height", 0 }, { "width", 0 } };
@@ -223,7 +257,8 @@ static int tokenize(char *line, char **tok, int max)
     return n;
 }
 
-static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int *have_loss)
+static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int *have_loss,
+                      int *have_recipe)
 {
     for (char *c = line; *c; c++)
         if (!isprint((unsigned char)*c) && *c != '\t' && *c != '\r')
@@ -233,7 +268,12 @@ static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int 
     int ntok = tokenize(line, tok, 16);
     if (ntok == 0) return 0;
     if (ntok > 16) return fail(p, "too many words on one line");
-    if (*have_loss) return fail(p, "nothing may follow the loss line");
+    if (!strcmp(tok[0], "train")) {
+        if (*have_recipe) return fail(p, "train given twice");
+        *have_recipe = 1;
+        return set_recipe(p, &net->recipe, tok + 1, ntok - 1);
+    }
+    if (*have_loss) return fail(p, "only a train line may follow the loss line");
     if (!strcmp(tok[0], "input")) {
         if (*have_input) return fail(p, "input given twice");
         *have_input = 1;
@@ -244,7 +284,7 @@ static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int 
                    !strcmp(tok[0], "avgpool");
     if (!is_layer && strcmp(tok[0], "loss"))
         return fail(p, "unknown layer '%s' (input, conv, maxpool, minpool, avgpool, "
-                       "dense, loss)", tok[0]);
+                       "dense, loss, train)", tok[0]);
     if (!*have_input) return fail(p, "%s before the input line", tok[0]);
     if (!strcmp(tok[0], "loss")) {
         *have_loss = 1;
@@ -287,7 +327,8 @@ cnn_net *cnn_net_parse(const char *text, const char *source, char *err)
         cnn_net_free(net);
         return NULL;
     }
-    int have_input = 0, have_loss = 0;
+    int have_input = 0, have_loss = 0, have_recipe = 0;
+    net->recipe = (cnn_recipe){ 20, 32, { 0.05f, 0.9f, 5e-4f }, CNN_SCHEDULE_COSINE };
     const char *s = text;
     char line[MAX_LINE + 1];
     while (*s) {
@@ -300,7 +341,7 @@ cnn_net *cnn_net_parse(const char *text, const char *source, char *err)
         memcpy(line, s, len);
         line[len] = 0;
         s += len + (s[len] == '\n');
-        if (parse_line(&p, net, line, &have_input, &have_loss)) goto bad;
+        if (parse_line(&p, net, line, &have_input, &have_loss, &have_recipe)) goto bad;
     }
     p.line++;
     if (!have_input) {

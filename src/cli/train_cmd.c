@@ -25,13 +25,15 @@ static const char *HELP =
     "                       t10k-images-idx3-ubyte[.gz] and t10k-labels-...\n"
     "  --train-images F, --train-labels F, --test-images F, --test-labels F\n"
     "                       the four files one by one instead of --data\n"
-    "  --epochs N           epochs (default 20)\n"
-    "  --batch B            mini-batch size (default 32)\n"
-    "  --lr X               learning rate (default 0.05)\n"
-    "  --momentum M         SGD momentum (default 0.9; 0 = plain SGD)\n"
-    "  --weight-decay W     L2 weight decay (default 5e-4)\n"
-    "  --schedule S         cosine (default: decays the rate to 0 over the epochs)\n"
-    "                       or constant\n"
+    "  --epochs N           epochs\n"
+    "  --batch B            mini-batch size\n"
+    "  --lr X               learning rate\n"
+    "  --momentum M         SGD momentum (0 = plain SGD)\n"
+    "  --weight-decay W     L2 weight decay\n"
+    "  --schedule S         cosine (decays the rate to 0 over the epochs) or constant\n"
+    "                       Unset, these come from the network's `train` line (see\n"
+    "                       cnn info), else 20 epochs, batch 32, lr 0.05, momentum\n"
+    "                       0.9, weight decay 5e-4, cosine.\n"
     "  --classes A,B,...    train on these labels only, relabelled 0,1,... (seed002: 0,1)\n"
     "  --limit N            use only the first N training images\n"
     "  --threads T          threads (default: all cores, or OMP_NUM_THREADS); the\n"
@@ -50,10 +52,9 @@ static const char *HELP =
 typedef struct {
     const char *net, *data, *out, *resume, *log, *classes;
     const char *files[4];     /* train images, train labels, test images, test labels */
-    int epochs, batch, threads, limit, quiet;
+    int threads, limit, quiet;
     unsigned long long seed;
-    cnn_sgd sgd;
-    cnn_schedule schedule;
+    cnn_recipe r;             /* fields < 0 are unset: they come from the network */
     int set_recipe;           /* a recipe option was given (refused with --resume) */
 } train_opts;
 
@@ -120,9 +121,8 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "test-labels", required_argument, 0, O_TEST_LABELS },
         { "help", no_argument, 0, O_HELP }, { 0, 0, 0, 0 },
     };
-    *o = (train_opts){ .epochs = 20, .batch = 32, .seed = 1,
-                       .sgd = { 0.05f, 0.9f, 5e-4f }, .schedule = CNN_SCHEDULE_COSINE };
-    int c, bad = 0, have_epochs = 0;
+    *o = (train_opts){ .seed = 1, .r = { -1, -1, { -1, -1, -1 }, -1 } };
+    int c, bad = 0;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -137,17 +137,17 @@ static int parse_options(int argc, char **argv, train_opts *o)
         case O_TRAIN_IMAGES: case O_TRAIN_LABELS: case O_TEST_IMAGES: case O_TEST_LABELS:
             o->files[c - O_TRAIN_IMAGES] = optarg;
             break;
-        case 'e': bad |= opt_int("train", "epochs", optarg, 1, 100000, &o->epochs);
-                  have_epochs = 1; break;
-        case 'b': bad |= opt_int("train", "batch", optarg, 1, 65536, &o->batch);
+        case 'e': bad |= opt_int("train", "epochs", optarg, 1, 100000, &o->r.epochs); break;
+        case 'b': bad |= opt_int("train", "batch", optarg, 1, 65536, &o->r.batch);
                   o->set_recipe = 1; break;
         case 't': bad |= opt_int("train", "threads", optarg, 1, 1024, &o->threads); break;
         case O_LIMIT: bad |= opt_int("train", "limit", optarg, 1, 2000000000, &o->limit); break;
-        case 'l': bad |= opt_float("train", "lr", optarg, 1e-9, 100, &o->sgd.lr);
+        case 'l': bad |= opt_float("train", "lr", optarg, 1e-9, 100, &o->r.sgd.lr);
                   o->set_recipe = 1; break;
-        case 'm': bad |= opt_float("train", "momentum", optarg, 0, 0.999, &o->sgd.momentum);
+        case 'm': bad |= opt_float("train", "momentum", optarg, 0, 0.999, &o->r.sgd.momentum);
                   o->set_recipe = 1; break;
-        case O_WD: bad |= opt_float("train", "weight-decay", optarg, 0, 1, &o->sgd.weight_decay);
+        case O_WD: bad |= opt_float("train", "weight-decay", optarg, 0, 1,
+                                    &o->r.sgd.weight_decay);
                    o->set_recipe = 1; break;
         case 's': {
             char *end;
@@ -157,8 +157,8 @@ static int parse_options(int argc, char **argv, train_opts *o)
             break;
         }
         case O_SCHEDULE:
-            if (!strcmp(optarg, "cosine")) o->schedule = CNN_SCHEDULE_COSINE;
-            else if (!strcmp(optarg, "constant")) o->schedule = CNN_SCHEDULE_CONSTANT;
+            if (!strcmp(optarg, "cosine")) o->r.schedule = CNN_SCHEDULE_COSINE;
+            else if (!strcmp(optarg, "constant")) o->r.schedule = CNN_SCHEDULE_CONSTANT;
             else bad |= cli_error(-1, "train", "--schedule %s: cosine or constant", optarg);
             o->set_recipe = 1;
             break;
@@ -181,7 +181,6 @@ static int parse_options(int argc, char **argv, train_opts *o)
     if (o->resume && o->set_recipe)
         return cli_error(-1, "train", "--resume continues the recipe stored in the model: "
                          "drop --lr, --momentum, --weight-decay, --batch and --schedule");
-    if (o->resume && !have_epochs) o->epochs = 0;   /* take it from the model */
     if (!o->net && !o->resume) o->net = "seed000";
     return 0;
 }
@@ -248,19 +247,22 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
                 return NULL;
             }
         }
-        if (!o->epochs) o->epochs = st->epochs;
-        o->sgd = st->sgd;
-        o->batch = st->batch;
-        o->schedule = st->schedule;
+        if (o->r.epochs > 0) st->epochs = o->r.epochs;
         return net;
     }
     net = cnn_net_load(o->net, err);
     if (!net) return NULL;
     st->rng = cnn_rng_seed(o->seed);
     cnn_net_init(net, &st->rng);
-    st->sgd = o->sgd;
-    st->batch = o->batch;
-    st->schedule = o->schedule;
+    /* what the user did not set comes from the network's recipe */
+    const cnn_recipe *d = &net->recipe;
+    st->epochs = o->r.epochs > 0 ? o->r.epochs : d->epochs;
+    st->batch = o->r.batch > 0 ? o->r.batch : d->batch;
+    st->sgd.lr = o->r.sgd.lr >= 0 ? o->r.sgd.lr : d->sgd.lr;
+    st->sgd.momentum = o->r.sgd.momentum >= 0 ? o->r.sgd.momentum : d->sgd.momentum;
+    st->sgd.weight_decay = o->r.sgd.weight_decay >= 0 ? o->r.sgd.weight_decay
+                                                        : d->sgd.weight_decay;
+    st->schedule = (int)o->r.schedule >= 0 ? o->r.schedule : d->schedule;
     return net;
 }
 
@@ -294,15 +296,14 @@ int cmd_train(int argc, char **argv)
     int status = EXIT_FAIL;
     cnn_net *net = start(&o, &st, err);
     if (!net) goto fail;
-    if (o.epochs <= st.epoch) {
+    if (st.epochs <= st.epoch) {
         snprintf(err, CNN_ERR_LEN, "%s: already trained %d of %d epochs (raise --epochs)",
-                 o.resume, st.epoch, o.epochs);
+                 o.resume, st.epoch, st.epochs);
         goto fail;
     }
-    st.epochs = o.epochs;
     out = o.out ? strdup(o.out) : o.resume ? strdup(o.resume) : default_out(o.net);
     if (!out || load_data(&o, net, &train, &test, err)) goto fail;
-    if (!(t = cnn_trainer_new(net, o.batch, o.threads, err))) goto fail;
+    if (!(t = cnn_trainer_new(net, st.batch, o.threads, err))) goto fail;
     if (st.velocity) {
         memcpy(cnn_trainer_velocity(t), st.velocity, sizeof(float) * net->n_params);
         free(st.velocity);
@@ -314,22 +315,22 @@ int cmd_train(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    progress_ctx pc = { .live = !o.quiet && isatty(STDERR_FILENO), .epochs = o.epochs,
+    progress_ctx pc = { .live = !o.quiet && isatty(STDERR_FILENO), .epochs = st.epochs,
                         .total_images = train.count };
     if (!o.quiet)
         printf("training %s (%zu parameters) on %d images, testing on %d; batch %d, "
                "lr %g %s, momentum %g, weight decay %g, threads %d\n",
-               o.net ? o.net : o.resume, net->n_params, train.count, test.count, o.batch,
+               o.net ? o.net : o.resume, net->n_params, train.count, test.count, st.batch,
                st.sgd.lr, st.schedule == CNN_SCHEDULE_COSINE ? "cosine" : "constant",
                st.sgd.momentum, st.sgd.weight_decay, cnn_trainer_threads(t));
     double run_start = now();
-    for (int e = st.epoch; e < o.epochs; e++) {
+    for (int e = st.epoch; e < st.epochs; e++) {
         cnn_sgd sgd = st.sgd;
-        sgd.lr = cnn_schedule_lr(st.schedule, st.sgd.lr, e, o.epochs);
+        sgd.lr = cnn_schedule_lr(st.schedule, st.sgd.lr, e, st.epochs);
         cnn_epoch_stats tr;
         pc.epoch = e;
         pc.start = now();
-        int r = cnn_train_epoch(t, &train, o.batch, &sgd, &st.rng, on_step, &pc, &tr, err);
+        int r = cnn_train_epoch(t, &train, st.batch, &sgd, &st.rng, on_step, &pc, &tr, err);
         if (pc.live) fprintf(stderr, "\r\033[K");
         if (r < 0) {
             if (e > 0)
@@ -351,7 +352,7 @@ int cmd_train(int argc, char **argv)
         if (cnn_model_save(out, net, &st, err)) goto fail;
         if (!o.quiet)
             printf("epoch %d/%d  lr %.4g  train loss %.4f acc %.4f  test loss %.4f acc %.4f"
-                   "  %.1fs  %.0f img/s\n", e + 1, o.epochs, sgd.lr, tr.loss, tr.accuracy,
+                   "  %.1fs  %.0f img/s\n", e + 1, st.epochs, sgd.lr, tr.loss, tr.accuracy,
                    te.loss, te.accuracy, secs, train.count / secs);
         fflush(stdout);
         if (log) {
