@@ -150,6 +150,22 @@ float cnn_gradient(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
                    const float **grad);
 
 
+/* Where training time goes (bench --layers): seconds summed over threads
+ * since profiling was switched on. Off by default; on, it costs two clock
+ * reads per phase. */
+typedef enum {
+    CNN_PHASE_IM2COL, CNN_PHASE_SGEMM, CNN_PHASE_POOL, CNN_PHASE_ACT, CNN_PHASE_LOSS,
+    CNN_PHASE_REDUCE, CNN_PHASE_UPDATE, CNN_PHASES
+} cnn_phase;
+typedef struct {
+    double forward[CNN_MAX_LAYERS], backward[CNN_MAX_LAYERS];
+    double phase[CNN_PHASES];
+    long steps;
+} cnn_profile;
+extern const char *const cnn_phase_names[CNN_PHASES];
+void cnn_trainer_profile(cnn_trainer *t, int on);       /* on also resets */
+void cnn_trainer_profile_read(const cnn_trainer *t, cnn_profile *out);
+
 /* ---- data ---------------------------------------------------------------- */
 
 typedef struct {

@@ -12,6 +12,7 @@
 #include <cblas.h>
 #include <string.h>
 #include "layers.h"
+#include "profile.h"
 
 void conv_forward(float *out, float *col, float *stage, const float *in,
                   const float *w, const float *b, const cnn_layer *L, int n)
@@ -19,13 +20,15 @@ void conv_forward(float *out, float *col, float *stage, const float *in,
     int C = L->in.c, H = L->in.h, W = L->in.w, F = L->out.c;
     int K = C * L->kh * L->kw, P = L->out.h * L->out.w;
     size_t nP = (size_t)n * P, in_size = cnn_shape_size(L->in);
-
+    PROF_START();
     for (int i = 0; i < n; i++)
         im2col(col, nP, (size_t)i * P, in + i * in_size, C, H, W, L->kh, L->kw,
                L->stride, L->pad);
+    PROF_ADD(CNN_PHASE_IM2COL);
     /* stage (F, nP) = W (F, K) * col (K, nP) */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, F, (int)nP, K,
                 1.0f, w, K, col, (int)nP, 0.0f, stage, (int)nP);
+    PROF_ADD(CNN_PHASE_SGEMM);
     for (int i = 0; i < n; i++)
         for (int f = 0; f < F; f++) {
             const float *src = stage + (size_t)f * nP + (size_t)i * P;
@@ -33,6 +36,7 @@ void conv_forward(float *out, float *col, float *stage, const float *in,
             for (int p = 0; p < P; p++) dst[p] = src[p] + b[f];
         }
     act_forward(out, (size_t)n * F * P, L->act);
+    PROF_ADD(CNN_PHASE_ACT);
 }
 
 void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
@@ -42,7 +46,7 @@ void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
     int C = L->in.c, F = L->out.c, kh = L->kh, kw = L->kw;
     int K = C * kh * kw, P = L->out.h * L->out.w, KK = kh * kw;
     size_t nP = (size_t)n * P;
-
+    PROF_START();
     /* dz (F, nP) from dout (n, F, P), through the activation's derivative. */
     for (int i = 0; i < n; i++)
         for (int f = 0; f < F; f++) {
@@ -57,9 +61,11 @@ void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
         for (size_t p = 0; p < nP; p++) s += row[p];
         db[f] += s;
     }
+    PROF_ADD(CNN_PHASE_ACT);
     /* dw (F, K) += dz (F, nP) * col^T (nP, K) */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, F, K, (int)nP,
                 1.0f, dz, (int)nP, col, (int)nP, 1.0f, dw, K);
+    PROF_ADD(CNN_PHASE_SGEMM);
     if (!din) return;
 
     /* wrot (C, F*kh*kw): each kernel rotated by 180 degrees, channels first. */
@@ -72,8 +78,10 @@ void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
         /* image i's dz planes sit at dz + f*nP + i*P */
         im2col_full(colf, dz + (size_t)i * P, nP, F, L->out.h, L->out.w, H, W,
                     kh, kw, L->stride, L->pad);
+        PROF_ADD(CNN_PHASE_IM2COL);
         /* din_i (C, HW) = wrot (C, F*kh*kw) * colf (F*kh*kw, HW) */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, HW, F * KK,
                     1.0f, wrot, F * KK, colf, HW, 0.0f, din + (size_t)i * C * HW, HW);
+        PROF_ADD(CNN_PHASE_SGEMM);
     }
 }

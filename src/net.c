@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "layers.h"
+#include "profile.h"
 
 const char *cnn_act_name(cnn_act a)
 {
@@ -64,6 +65,7 @@ void net_forward(workspace *ws, const cnn_net *net, const float *params,
 {
     const float *in = x;
     for (int l = 0; l < net->n_layers; l++) {
+        double t0 = prof_current ? prof_now() : 0.0;
         const cnn_layer *L = &net->layers[l];
         const float *w = params + L->w_off, *b = params + L->b_off;
         switch (L->kind) {
@@ -78,6 +80,7 @@ void net_forward(workspace *ws, const cnn_net *net, const float *params,
             break;
         }
         in = ws->act[l];
+        if (prof_current) prof_current->forward[l] += prof_now() - t0;
     }
 }
 
@@ -108,11 +111,14 @@ double net_backward(workspace *ws, const cnn_net *net, const float *params,
 {
     int last = net->n_layers - 1;
     float *dout = ws->d[0], *spare = ws->d[1];
+    PROF_START();
     double loss = loss_forward_backward(dout, ws->probs, ws->act[last], labels, n,
                                         net->classes, net->loss,
                                         net->layers[last].act, scale);
     if (correct) *correct += count_correct(ws->probs, labels, n, net->classes);
+    PROF_ADD(CNN_PHASE_LOSS);
     for (int l = last; l >= 0; l--) {
+        double t0 = prof_current ? prof_now() : 0.0;
         const cnn_layer *L = &net->layers[l];
         const float *in = l ? ws->act[l - 1] : x;
         float *din = l ? spare : dx;
@@ -134,6 +140,7 @@ double net_backward(workspace *ws, const cnn_net *net, const float *params,
         }
         spare = dout;
         dout = din;
+        if (prof_current) prof_current->backward[l] += prof_now() - t0;
     }
     return loss;
 }

@@ -5,12 +5,14 @@
  * pooling spreads each gradient evenly over its window (seed 004). */
 #include <string.h>
 #include "layers.h"
+#include "profile.h"
 
 void pool_forward(float *out, int32_t *mask, const float *in, const cnn_layer *L, int n)
 {
     int C = L->in.c, H = L->in.h, W = L->in.w, Ho = L->out.h, Wo = L->out.w;
     int kh = L->kh, kw = L->kw, s = L->stride;
     float inv_area = 1.0f / (float)(kh * kw);
+    PROF_START();
     for (int i = 0; i < n; i++)
         for (int c = 0; c < C; c++) {
             const float *plane = in + ((size_t)i * C + c) * H * W;
@@ -39,6 +41,7 @@ void pool_forward(float *out, int32_t *mask, const float *in, const cnn_layer *L
                     }
                 }
         }
+    PROF_ADD(CNN_PHASE_POOL);
 }
 
 void pool_backward(float *din, const float *dout, const int32_t *mask,
@@ -46,6 +49,7 @@ void pool_backward(float *din, const float *dout, const int32_t *mask,
 {
     int C = L->in.c, H = L->in.h, W = L->in.w, Ho = L->out.h, Wo = L->out.w;
     size_t in_size = cnn_shape_size(L->in), out_size = cnn_shape_size(L->out);
+    PROF_START();
     memset(din, 0, sizeof(float) * n * in_size);
     if (L->kind != CNN_AVGPOOL) {
         for (int i = 0; i < n; i++) {
@@ -53,6 +57,7 @@ void pool_backward(float *din, const float *dout, const int32_t *mask,
             for (size_t o = 0; o < out_size; o++)
                 dimg[mask[i * out_size + o]] += dout[i * out_size + o];
         }
+        PROF_ADD(CNN_PHASE_POOL);
         return;
     }
     int kh = L->kh, kw = L->kw, s = L->stride;
@@ -69,4 +74,5 @@ void pool_backward(float *din, const float *dout, const int32_t *mask,
                             plane[(oy * s + y) * W + ox * s + x] += g;
                 }
         }
+    PROF_ADD(CNN_PHASE_POOL);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "layers.h"
+#include "profile.h"
 
 #define MAX_SHARDS 8
 /* Below this many parameters the reduction is cheaper than waking threads. */
@@ -23,6 +24,8 @@ struct cnn_trainer {
     workspace *ws;                  /* one per thread */
     float *grads[MAX_SHARDS];       /* one gradient block per shard */
     float *velocity;                /* momentum, n_params */
+    int profiling;
+    cnn_profile *prof;              /* one per thread */
     double shard_loss[MAX_SHARDS];
     int shard_correct[MAX_SHARDS];
 };
@@ -45,6 +48,7 @@ void cnn_trainer_free(cnn_trainer *t)
     free(t->ws);
     for (int s = 0; s < MAX_SHARDS; s++) free(t->grads[s]);
     free(t->velocity);
+    free(t->prof);
     free(t);
 }
 
@@ -63,7 +67,8 @@ cnn_trainer *cnn_trainer_new(cnn_net *net, int max_batch, int threads, char *err
     openblas_set_num_threads(1);
     if (t->threads > MAX_SHARDS) t->threads = MAX_SHARDS;   /* more would idle */
     t->ws = calloc((size_t)t->threads, sizeof *t->ws);
-    if (!t->ws) goto oom;
+    t->prof = calloc((size_t)t->threads, sizeof *t->prof);
+    if (!t->ws || !t->prof) goto oom;
     for (int i = 0; i < t->threads; i++)
         if (workspace_alloc(&t->ws[i], net, shard_len(max_batch))) goto oom;
     int shards = (max_batch + shard_len(max_batch) - 1) / shard_len(max_batch);
@@ -94,6 +99,7 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
 
     #pragma omp parallel num_threads(t->threads)
     {
+        prof_current = t->profiling ? &t->prof[omp_get_thread_num()] : NULL;
         #pragma omp for schedule(dynamic, 1)
         for (int s = 0; s < shards; s++) {
             workspace *ws = &t->ws[omp_get_thread_num()];
@@ -120,6 +126,7 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
                 memcpy(out + (size_t)first * net->classes, ws->probs,
                        sizeof(float) * m * net->classes);
         }
+        PROF_START();
         if (want_grad && shards > 1) {
             #pragma omp for schedule(static) nowait
             for (size_t i = 0; i < P; i++) {
@@ -128,6 +135,8 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
                 t->grads[0][i] = g;
             }
         }
+        PROF_ADD(CNN_PHASE_REDUCE);
+        prof_current = NULL;
     }
     double loss = 0.0;
     for (int s = 0; s < shards; s++) {
@@ -154,6 +163,8 @@ float cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels,
     float *theta = net->params, *v = t->velocity;
     float lr = sgd->lr, mu = sgd->momentum, wd = sgd->weight_decay;
     long P = (long)net->n_params;
+    prof_current = t->profiling ? &t->prof[0] : NULL;
+    PROF_START();
     /* v <- mu v + (g + wd theta); theta <- theta - lr v  (PyTorch's SGD) */
     #pragma omp parallel for num_threads(t->threads) if (P >= PARALLEL_UPDATE_MIN) schedule(static)
     for (long i = 0; i < P; i++) {
@@ -161,7 +172,36 @@ float cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels,
         if (mu != 0.0f) gi = v[i] = mu * v[i] + gi;
         theta[i] -= lr * gi;
     }
+    PROF_ADD(CNN_PHASE_UPDATE);
+    if (prof_current) prof_current->steps++;
+    prof_current = NULL;
     return (float)(loss / n);
+}
+
+_Thread_local cnn_profile *prof_current;
+
+const char *const cnn_phase_names[CNN_PHASES] = {
+    "im2col", "sgemm", "pooling", "bias+activation", "loss", "reduction", "update"
+};
+
+void cnn_trainer_profile(cnn_trainer *t, int on)
+{
+    t->profiling = on;
+    memset(t->prof, 0, sizeof(cnn_profile) * t->threads);
+}
+
+void cnn_trainer_profile_read(const cnn_trainer *t, cnn_profile *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < t->threads; i++) {
+        const cnn_profile *p = &t->prof[i];
+        for (int l = 0; l < CNN_MAX_LAYERS; l++) {
+            out->forward[l] += p->forward[l];
+            out->backward[l] += p->backward[l];
+        }
+        for (int k = 0; k < CNN_PHASES; k++) out->phase[k] += p->phase[k];
+        out->steps += p->steps;
+    }
 }
 
 double cnn_infer(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
