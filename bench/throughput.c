@@ -408,6 +408,7 @@ static int parse_options(int argc, char **argv, options *o)
 int main(int argc, char **argv)
 {
     options o;
+    cnn_runtime_setup(argv);
     if (parse_options(argc, argv, &o)) {
         fprintf(stderr, "%s", USAGE);
         return 2;

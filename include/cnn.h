@@ -85,6 +85,13 @@ typedef struct cnn_net {
     char *text;                /* the description it was parsed from */
 } cnn_net;
 
+/* ---- the process ---------------------------------------------------------- */
+
+/* Call first in main(): where OpenBLAS would run slow generic kernels on this
+ * CPU, or OpenMP would spin-wait, set OPENBLAS_CORETYPE / OMP_WAIT_POLICY and
+ * re-execute the program once (user settings of either are kept). */
+void cnn_runtime_setup(char **argv);
+
 /* ---- networks ------------------------------------------------------------ */
 
 typedef struct { const char *name, *text; } cnn_builtin_net;

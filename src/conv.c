@@ -2,7 +2,7 @@
  * forward and backward, every multiply-add in one of three sgemm calls:
  *
  *   forward         Z  (F, nP)  = W (F, K) * col (K, nP)          K = C*kh*kw
- *   kernel gradient dW (F, K)  += dZ (F, nP) * col^T (nP, K)       seed 002: X star dE/dY
+ *   kernel gradient dW (F, K)   = dZ (F, nP) * col^T (nP, K)       seed 002: X star dE/dY
  *   input gradient  dX (C, HW)  = Wrot (C, F*kh*kw) * colf (F*kh*kw, HW), per image:
  *                   the full cross-correlation of dZ with the kernels rotated
  *                   by 180 degrees (seed 002: dE/dX = dE/dY full-star rot180(K))
@@ -39,9 +39,18 @@ void conv_forward(float *out, float *col, float *stage, const float *in,
     PROF_ADD(CNN_PHASE_ACT);
 }
 
+#define GROUP_FLOATS (1 << 20)
+
+int conv_group(const cnn_layer *L, int n)
+{
+    size_t per_image = (size_t)L->out.c * L->kh * L->kw * L->in.h * L->in.w;
+    size_t g = GROUP_FLOATS / (per_image ? per_image : 1);
+    return g < 1 ? 1 : g > (size_t)n ? n : (int)g;
+}
+
 void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
-                   float *colf, const float *dout, const float *out, const float *col,
-                   const float *w, const cnn_layer *L, cnn_act act, int n)
+                   float *colf, float *dstage, const float *dout, const float *out,
+                   const float *col, const float *w, const cnn_layer *L, cnn_act act, int n)
 {
     int C = L->in.c, F = L->out.c, kh = L->kh, kw = L->kw;
     int K = C * kh * kw, P = L->out.h * L->out.w, KK = kh * kw;
@@ -59,12 +68,12 @@ void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
         const float *row = dz + (size_t)f * nP;
         float s = 0.0f;
         for (size_t p = 0; p < nP; p++) s += row[p];
-        db[f] += s;
+        db[f] = s;
     }
     PROF_ADD(CNN_PHASE_ACT);
-    /* dw (F, K) += dz (F, nP) * col^T (nP, K) */
+    /* dw (F, K) = dz (F, nP) * col^T (nP, K) */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, F, K, (int)nP,
-                1.0f, dz, (int)nP, col, (int)nP, 1.0f, dw, K);
+                1.0f, dz, (int)nP, col, (int)nP, 0.0f, dw, K);
     PROF_ADD(CNN_PHASE_SGEMM);
     if (!din) return;
 
@@ -73,15 +82,23 @@ void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
         for (int f = 0; f < F; f++)
             for (int k = 0; k < KK; k++)
                 wrot[((size_t)c * F + f) * KK + k] = w[((size_t)f * C + c) * KK + KK - 1 - k];
-    int H = L->in.h, W = L->in.w, HW = H * W;
-    for (int i = 0; i < n; i++) {
+    int H = L->in.h, W = L->in.w, HW = H * W, g = conv_group(L, n);
+    for (int first = 0; first < n; first += g) {
+        int m = n - first < g ? n - first : g;
+        size_t ld = (size_t)m * HW;
         /* image i's dz planes sit at dz + f*nP + i*P */
-        im2col_full(colf, dz + (size_t)i * P, nP, F, L->out.h, L->out.w, H, W,
-                    kh, kw, L->stride, L->pad);
+        for (int i = 0; i < m; i++)
+            im2col_full(colf, ld, (size_t)i * HW, dz + (size_t)(first + i) * P, nP, F,
+                        L->out.h, L->out.w, H, W, kh, kw, L->stride, L->pad);
         PROF_ADD(CNN_PHASE_IM2COL);
-        /* din_i (C, HW) = wrot (C, F*kh*kw) * colf (F*kh*kw, HW) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, HW, F * KK,
-                    1.0f, wrot, F * KK, colf, HW, 0.0f, din + (size_t)i * C * HW, HW);
+        /* dstage (C, m*HW) = wrot (C, F*kh*kw) * colf (F*kh*kw, m*HW) */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, (int)ld, F * KK,
+                    1.0f, wrot, F * KK, colf, (int)ld, 0.0f, dstage, (int)ld);
         PROF_ADD(CNN_PHASE_SGEMM);
+        for (int i = 0; i < m; i++)
+            for (int c = 0; c < C; c++)
+                memcpy(din + ((size_t)(first + i) * C + c) * HW, dstage + c * ld + (size_t)i * HW,
+                       sizeof(float) * HW);
+        PROF_ADD(CNN_PHASE_IM2COL);
     }
 }

@@ -4,6 +4,13 @@
 #include <string.h>
 #include "layers.h"
 
+/* Rows here are short (8 to 28 floats): a plain loop the compiler vectorises
+ * beats a call to memcpy. */
+static inline void copy_row(float *restrict dst, const float *restrict src, int len)
+{
+    for (int x = 0; x < len; x++) dst[x] = src[x];
+}
+
 void im2col(float *col, size_t ld, size_t col0, const float *x, int C, int H, int W,
             int kh, int kw, int stride, int pad)
 {
@@ -22,7 +29,7 @@ void im2col(float *col, size_t ld, size_t col0, const float *x, int C, int H, in
                     }
                     const float *src = plane + (size_t)y * W;
                     if (stride == 1 && pad == 0) {       /* the common case */
-                        memcpy(dst, src + j, sizeof(float) * Wo);
+                        copy_row(dst, src + j, Wo);
                         continue;
                     }
                     for (int ox = 0; ox < Wo; ox++) {
@@ -44,21 +51,35 @@ static inline int dilated_index(int q, int lead, int stride, int len)
     return t < len ? t : -1;
 }
 
-void im2col_full(float *col, const float *dy, size_t fstride, int F, int Ho, int Wo,
-                 int H, int W, int kh, int kw, int stride, int pad)
+void im2col_full(float *col, size_t ld, size_t col0, const float *dy, size_t fstride,
+                 int F, int Ho, int Wo, int H, int W, int kh, int kw, int stride, int pad)
 {
     int lead_y = kh - 1 - pad, lead_x = kw - 1 - pad;
-    size_t ld = (size_t)H * W;
     for (int f = 0; f < F; f++)
         for (int i = 0; i < kh; i++)
             for (int j = 0; j < kw; j++) {
-                float *row = col + (size_t)((f * kh + i) * kw + j) * ld;
+                float *row = col + (size_t)((f * kh + i) * kw + j) * ld + col0;
                 const float *plane = dy + (size_t)f * fstride;
+                /* stride 1: row y holds dy's row y+i-lead_y shifted by j-lead_x,
+                 * columns [x0, x1) from dy, zeros around them */
+                int x0 = lead_x - j > 0 ? lead_x - j : 0;
+                int x1 = lead_x - j + Wo < W ? lead_x - j + Wo : W;
                 for (int y = 0; y < H; y++) {
                     int sy = dilated_index(y + i, lead_y, stride, Ho);
                     float *dst = row + (size_t)y * W;
                     if (sy < 0) {
                         memset(dst, 0, sizeof(float) * W);
+                        continue;
+                    }
+                    if (stride == 1) {
+                        const float *src = plane + (size_t)sy * Wo;
+                        int x = 0;
+                        for (; x < x0; x++) dst[x] = 0.0f;
+                        if (x1 > x0) {
+                            copy_row(dst + x0, src + (x0 + j - lead_x), x1 - x0);
+                            x = x1;
+                        }
+                        for (; x < W; x++) dst[x] = 0.0f;
                         continue;
                     }
                     for (int x = 0; x < W; x++) {

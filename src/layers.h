@@ -2,8 +2,9 @@
  * layers.h: the engine's internals, shared by src/ and the tests.
  *
  * Layer functions follow one convention: outputs first, sizes last; n is the
- * number of images in the shard; backward functions ACCUMULATE into weight
- * and bias gradients (+=) and OVERWRITE the input gradient.
+ * number of images in the shard; backward functions OVERWRITE the weight,
+ * bias and input gradients they compute (each parameter belongs to one layer,
+ * so a shard's gradient block needs no zeroing first).
  */
 #ifndef CNN_LAYERS_H
 #define CNN_LAYERS_H
@@ -21,11 +22,11 @@ void act_backward(float *d, const float *y, size_t len, cnn_act a);
 void im2col(float *col, size_t ld, size_t col0, const float *x, int C, int H, int W,
             int kh, int kw, int stride, int pad);
 /* The same for the input gradient: one image's output gradient dy (F planes
- * of Ho x Wo, plane f at dy + f*fstride),
- * zero-dilated by `stride` and zero-padded by kh-1-pad (kw-1-pad), as a
- * (F*kh*kw, H*W) matrix for a stride-1 "valid" correlation that yields H x W. */
-void im2col_full(float *col, const float *dy, size_t fstride, int F, int Ho, int Wo,
-                 int H, int W, int kh, int kw, int stride, int pad);
+ * of Ho x Wo, plane f at dy + f*fstride), zero-dilated by `stride` and
+ * zero-padded by kh-1-pad (kw-1-pad), into H*W columns from col0 of a
+ * (F*kh*kw, ld) matrix, for a stride-1 "valid" correlation that yields H x W. */
+void im2col_full(float *col, size_t ld, size_t col0, const float *dy, size_t fstride,
+                 int F, int Ho, int Wo, int H, int W, int kh, int kw, int stride, int pad);
 
 /* ---- convolution (conv.c) ---- */
 /* out (n, F, Ho, Wo); col (C*kh*kw, n*Ho*Wo) kept for backward; stage (F, n*Ho*Wo). */
@@ -33,11 +34,14 @@ void conv_forward(float *out, float *col, float *stage, const float *in,
                   const float *w, const float *b, const cnn_layer *L, int n);
 /* dout (n, F, Ho, Wo) is the gradient of the layer's activated output; act is
  * the activation to differentiate (NONE when dout is already dL/dz).
- * din (n, C, H, W) may be NULL. dz (F, n*Ho*Wo), wrot (C, F*kh*kw) and
- * colf (F*kh*kw, H*W) are scratch. */
+ * din (n, C, H, W) may be NULL. Scratch: dz (F, n*Ho*Wo), wrot (C, F*kh*kw),
+ * colf (F*kh*kw, g*H*W) and dstage (C, g*H*W) for groups of g images, g from
+ * conv_group(). */
 void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
-                   float *colf, const float *dout, const float *out, const float *col,
-                   const float *w, const cnn_layer *L, cnn_act act, int n);
+                   float *colf, float *dstage, const float *dout, const float *out,
+                   const float *col, const float *w, const cnn_layer *L, cnn_act act, int n);
+/* Images per input-gradient sgemm: as many of n as keep colf near 1M floats. */
+int conv_group(const cnn_layer *L, int n);
 
 /* ---- pooling (pool.c) ---- */
 /* mask (n, C, Ho, Wo): index within the image of the input each max/min output
@@ -73,7 +77,8 @@ typedef struct {
     float *col[CNN_MAX_LAYERS];     /* conv im2col matrices, reused in backward */
     float *stage;                   /* conv (F, n*P) staging / dz */
     float *wrot;                    /* rotated, channel-transposed kernels */
-    float *colf;                    /* im2col of one image's padded output gradient */
+    float *colf;                    /* im2col of a group's padded output gradients */
+    float *dstage;                  /* (C, g*H*W) input gradient of a group */
     float *d[2];                    /* ping-pong activation gradients */
     float *probs;                   /* (n, classes) network outputs */
 } workspace;
@@ -84,7 +89,7 @@ void workspace_free(workspace *ws);
 /* ---- one shard through the network (net.c) ---- */
 void net_forward(workspace *ws, const cnn_net *net, const float *params,
                  const float *x, int n);
-/* Forward must have run. Accumulates scale * gradient into grad; if dx is not
+/* Forward must have run. Writes scale * gradient into grad; if dx is not
  * NULL it receives the gradient with respect to the input. Returns the
  * summed loss, counting correct answers into *correct. */
 double net_backward(workspace *ws, const cnn_net *net, const float *params,

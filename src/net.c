@@ -128,8 +128,8 @@ double net_backward(workspace *ws, const cnn_net *net, const float *params,
         float *dw = grad + L->w_off, *db = grad + L->b_off;
         switch (L->kind) {
         case CNN_CONV:
-            conv_backward(din, dw, db, ws->stage, ws->wrot, ws->colf, dout, ws->act[l],
-                          ws->col[l], w, L, act, n);
+            conv_backward(din, dw, db, ws->stage, ws->wrot, ws->colf, ws->dstage, dout,
+                          ws->act[l], ws->col[l], w, L, act, n);
             break;
         case CNN_DENSE:
             dense_backward(din, dw, db, dout, ws->act[l], in, w, L, act, n);

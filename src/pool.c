@@ -7,39 +7,57 @@
 #include "layers.h"
 #include "profile.h"
 
+/* One plane; kind is a constant at each call site below, so the compiler
+ * builds a separate loop for max, min and average without a test per pixel. */
+static inline void pool_plane(float *out, int32_t *mask, const float *plane, int32_t base,
+                              const cnn_layer *L, cnn_layer_kind kind)
+{
+    int W = L->in.w, Ho = L->out.h, Wo = L->out.w, kh = L->kh, kw = L->kw, s = L->stride;
+    float inv_area = 1.0f / (float)(kh * kw);
+    for (int oy = 0; oy < Ho; oy++)
+        for (int ox = 0; ox < Wo; ox++) {
+            int corner = oy * s * W + ox * s, at = corner;
+            float best = plane[corner], sum = 0.0f;
+            for (int y = 0; y < kh; y++)
+                for (int x = 0; x < kw; x++) {
+                    int k = corner + y * W + x;
+                    float v = plane[k];
+                    if (kind == CNN_AVGPOOL) sum += v;
+                    else if (kind == CNN_MAXPOOL ? v > best : v < best) {
+                        best = v;
+                        at = k;
+                    }
+                }
+            if (kind == CNN_AVGPOOL) {
+                out[oy * Wo + ox] = sum * inv_area;
+            } else {
+                out[oy * Wo + ox] = best;
+                mask[oy * Wo + ox] = base + at;
+            }
+        }
+}
+
 void pool_forward(float *out, int32_t *mask, const float *in, const cnn_layer *L, int n)
 {
-    int C = L->in.c, H = L->in.h, W = L->in.w, Ho = L->out.h, Wo = L->out.w;
-    int kh = L->kh, kw = L->kw, s = L->stride;
-    float inv_area = 1.0f / (float)(kh * kw);
+    int C = L->in.c;
+    size_t HW = (size_t)L->in.h * L->in.w, P = (size_t)L->out.h * L->out.w;
     PROF_START();
     for (int i = 0; i < n; i++)
         for (int c = 0; c < C; c++) {
-            const float *plane = in + ((size_t)i * C + c) * H * W;
-            int32_t base = c * H * W;
-            for (int oy = 0; oy < Ho; oy++)
-                for (int ox = 0; ox < Wo; ox++) {
-                    size_t o = (((size_t)i * C + c) * Ho + oy) * Wo + ox;
-                    int at = oy * s * W + ox * s;
-                    float best = plane[at], sum = 0.0f;
-                    for (int y = 0; y < kh; y++)
-                        for (int x = 0; x < kw; x++) {
-                            int k = (oy * s + y) * W + ox * s + x;
-                            float v = plane[k];
-                            sum += v;
-                            if ((L->kind == CNN_MAXPOOL && v > best) ||
-                                (L->kind == CNN_MINPOOL && v < best)) {
-                                best = v;
-                                at = k;
-                            }
-                        }
-                    if (L->kind == CNN_AVGPOOL) {
-                        out[o] = sum * inv_area;
-                    } else {
-                        out[o] = best;
-                        mask[o] = base + at;
-                    }
-                }
+            size_t plane = (size_t)i * C + c;
+            const float *x = in + plane * HW;
+            int32_t base = (int32_t)(c * HW);
+            switch (L->kind) {
+            case CNN_MAXPOOL:
+                pool_plane(out + plane * P, mask + plane * P, x, base, L, CNN_MAXPOOL);
+                break;
+            case CNN_MINPOOL:
+                pool_plane(out + plane * P, mask + plane * P, x, base, L, CNN_MINPOOL);
+                break;
+            default:
+                pool_plane(out + plane * P, NULL, x, base, L, CNN_AVGPOOL);
+                break;
+            }
         }
     PROF_ADD(CNN_PHASE_POOL);
 }

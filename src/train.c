@@ -109,7 +109,6 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
             net_forward(ws, net, net->params, xs, m);
             t->shard_correct[s] = 0;
             if (want_grad) {
-                memset(t->grads[s], 0, sizeof(float) * P);
                 t->shard_loss[s] = net_backward(ws, net, net->params, t->grads[s], NULL,
                                                 xs, ls, m, scale, &t->shard_correct[s]);
             } else {

@@ -22,7 +22,7 @@ int workspace_alloc(workspace *ws, const cnn_net *net, int n)
 {
     memset(ws, 0, sizeof *ws);
     ws->n = n;
-    size_t stage = 0, wrot = 0, colf = 0, grad = cnn_shape_size(net->input);
+    size_t stage = 0, wrot = 0, colf = 0, dstage = 0, grad = cnn_shape_size(net->input);
     int ok = 1;
     for (int l = 0; l < net->n_layers; l++) {
         const cnn_layer *L = &net->layers[l];
@@ -35,13 +35,16 @@ int workspace_alloc(workspace *ws, const cnn_net *net, int n)
             ok &= (ws->col[l] = aligned_calloc(K * n * P, sizeof(float))) != NULL;
             stage = max_size(stage, (size_t)L->out.c * n * P);
             wrot = max_size(wrot, K * L->out.c);
-            colf = max_size(colf, FK * L->in.h * L->in.w);
+            size_t g = (size_t)conv_group(L, n), HW = (size_t)L->in.h * L->in.w;
+            colf = max_size(colf, FK * HW * g);
+            dstage = max_size(dstage, (size_t)L->in.c * HW * g);
         }
         grad = max_size(grad, out);
     }
     ok &= (ws->stage = aligned_calloc(stage, sizeof(float))) != NULL;
     ok &= (ws->wrot = aligned_calloc(wrot, sizeof(float))) != NULL;
     ok &= (ws->colf = aligned_calloc(colf, sizeof(float))) != NULL;
+    ok &= (ws->dstage = aligned_calloc(dstage, sizeof(float))) != NULL;
     ok &= (ws->d[0] = aligned_calloc(grad * n, sizeof(float))) != NULL;
     ok &= (ws->d[1] = aligned_calloc(grad * n, sizeof(float))) != NULL;
     ok &= (ws->probs = aligned_calloc((size_t)n * net->classes, sizeof(float))) != NULL;
@@ -59,6 +62,7 @@ void workspace_free(workspace *ws)
     free(ws->stage);
     free(ws->wrot);
     free(ws->colf);
+    free(ws->dstage);
     free(ws->d[0]);
     free(ws->d[1]);
     free(ws->probs);

@@ -66,12 +66,14 @@ int reference_check_conv(const cnn_layer *layer, const float *w, int n, int inpu
     float *dy = malloc(sizeof(float) * out_len), *out = malloc(sizeof(float) * out_len);
     float *dx = malloc(sizeof(float) * in_len), *col = malloc(sizeof(float) * K * n * P);
     float *dz = malloc(sizeof(float) * out_len), *wrot = malloc(sizeof(float) * w_len);
-    float *colf = malloc(sizeof(float) * L.out.c * L.kh * L.kw * L.in.h * L.in.w);
+    size_t g = (size_t)conv_group(&L, n), HW = (size_t)L.in.h * L.in.w;
+    float *colf = malloc(sizeof(float) * L.out.c * L.kh * L.kw * HW * g);
+    float *dstage = malloc(sizeof(float) * L.in.c * HW * g);
     float *dw = calloc(w_len, sizeof(float)), *db = calloc(L.out.c, sizeof(float));
     double *rout = malloc(sizeof(double) * out_len), *rdw = malloc(sizeof(double) * w_len);
     double *rdb = malloc(sizeof(double) * L.out.c), *rdx = malloc(sizeof(double) * in_len);
     int rc = -1;
-    if (!x || !b || !dy || !out || !dx || !col || !dz || !wrot || !colf || !dw || !db ||
+    if (!x || !b || !dy || !out || !dx || !col || !dz || !wrot || !colf || !dstage || !dw || !db ||
         !rout || !rdw || !rdb || !rdx) {
         snprintf(why, CNN_ERR_LEN, "reference check: out of memory");
         goto done;
@@ -81,8 +83,8 @@ int reference_check_conv(const cnn_layer *layer, const float *w, int n, int inpu
     for (int i = 0; i < L.out.c; i++) b[i] = 2 * cnn_rng_uniform(&r) - 1;
     for (size_t i = 0; i < out_len; i++) dy[i] = 2 * cnn_rng_uniform(&r) - 1;
     conv_forward(out, col, dz, x, w, b, &L, n);
-    conv_backward(input_grad ? dx : NULL, dw, db, dz, wrot, colf, dy, out, col, w, &L,
-                  CNN_ACT_NONE, n);
+    conv_backward(input_grad ? dx : NULL, dw, db, dz, wrot, colf, dstage, dy, out, col, w,
+                  &L, CNN_ACT_NONE, n);
     reference_conv(rout, rdw, rdb, rdx, x, w, b, dy, &L, n);
     if (compare(out, rout, out_len, "output", why) ||
         compare(dw, rdw, w_len, "kernel gradient", why) ||
@@ -92,6 +94,6 @@ int reference_check_conv(const cnn_layer *layer, const float *w, int n, int inpu
     rc = 0;
 done:
     free(x); free(b); free(dy); free(out); free(dx); free(col); free(dz); free(wrot);
-    free(colf); free(dw); free(db); free(rout); free(rdw); free(rdb); free(rdx);
+    free(colf); free(dstage); free(dw); free(db); free(rout); free(rdw); free(rdb); free(rdx);
     return rc;
 }

@@ -25,6 +25,7 @@ int main(int argc, char **argv)
         { "train", cmd_train }, { "eval", cmd_eval }, { "predict", cmd_predict },
         { "info", cmd_info }, { "show", cmd_show },
     };
+    cnn_runtime_setup(argv);
     if (argc < 2) return usage(stderr);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
         return usage(stdout);
