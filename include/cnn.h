@@ -138,7 +138,7 @@ float *cnn_trainer_velocity(cnn_trainer *t);
  * class labels. Returns the mean loss; *correct (if not NULL) receives how
  * many images the network classified right before the update. The result
  * does not depend on the number of threads. */
-float cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels,
+double cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels,
                      int n, const cnn_sgd *sgd, int *correct);
 
 /* Forward only: out receives n * classes outputs (softmax probabilities for
@@ -147,13 +147,17 @@ float cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels,
 double cnn_infer(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
                  float *out, int *correct);
 
+/* After a step whose loss was not finite: the first layer whose output was
+ * not, or -1. */
+int cnn_trainer_nonfinite_layer(const cnn_trainer *t);
+
 /* One image through layers 0..layer; out receives that layer's output
  * (cnn_shape_size(net->layers[layer].out) floats). For looking inside. */
 int cnn_layer_output(const cnn_net *net, const float *x, int layer, float *out, char *err);
 
 /* The gradient of the mean loss over a batch, without updating: the sum of
  * the shards' gradients, in the layout of net->params. Returns the mean loss. */
-float cnn_gradient(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
+double cnn_gradient(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
                    const float **grad);
 
 

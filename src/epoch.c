@@ -53,22 +53,27 @@ int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, const cnn_s
             y[i] = d->labels[order[first + i]];
         }
         int right = 0;
-        float loss = cnn_train_step(t, x, y, n, sgd, &right);
+        double loss = cnn_train_step(t, x, y, n, sgd, &right);
         int bad = cnn_net_first_nonfinite(net);
         if (!isfinite(loss) || bad >= 0) {
+            const char *what = "weights";
+            if (bad < 0) {
+                bad = cnn_trainer_nonfinite_layer(t);
+                what = "outputs";
+            }
             if (bad < 0)
                 snprintf(err, CNN_ERR_LEN, "step %d of %d: the loss became %s (the "
                          "learning rate may be too high)", s + 1, steps,
                          isnan(loss) ? "NaN" : "infinite");
             else
-                snprintf(err, CNN_ERR_LEN, "step %d of %d: layer %d (%s, line %d) went "
-                         "non-finite (the learning rate may be too high)", s + 1, steps,
-                         bad + 1, cnn_layer_name(net->layers[bad].kind),
+                snprintf(err, CNN_ERR_LEN, "step %d of %d: the %s of layer %d (%s, line "
+                         "%d) went non-finite (the learning rate may be too high)", s + 1,
+                         steps, what, bad + 1, cnn_layer_name(net->layers[bad].kind),
                          net->layers[bad].line);
             rc = -1;
             goto done;
         }
-        loss_sum += (double)loss * n;
+        loss_sum += loss * n;
         correct += right;
         stats->images = first + n;
         stats->loss = loss_sum / stats->images;

@@ -31,8 +31,10 @@ static int fail(reader *r, const char *what)
     return -1;
 }
 
-/* Read exactly len bytes; a short read is truncation, a zlib error is named. */
-static int read_exact(reader *r, void *buf, size_t len, const char *what)
+/* Read exactly len bytes, the part of `what` from byte `at` of `total`; a
+ * short read is truncation, a zlib error is named. */
+static int read_exact(reader *r, void *buf, size_t len, const char *what, size_t at,
+                      size_t total)
 {
     char msg[CNN_ERR_LEN / 2];
     size_t got = 0;
@@ -48,7 +50,7 @@ static int read_exact(reader *r, void *buf, size_t len, const char *what)
         }
         if (k == 0) {
             snprintf(msg, sizeof msg, "truncated: %s ends after %zu of %zu bytes", what,
-                     got, len);
+                     at + got, total);
             return fail(r, msg);
         }
         got += (size_t)k;
@@ -77,7 +79,7 @@ static int read_header(reader *r, int want_dims, uint32_t *dims)
 {
     unsigned char h[4], d[12];
     char msg[128];
-    if (read_exact(r, h, 4, "the header")) return -1;
+    if (read_exact(r, h, 4, "the header", 0, 4)) return -1;
     if (h[0] || h[1]) {
         snprintf(msg, sizeof msg, "wrong magic %02x%02x%02x%02x: not an IDX file",
                  h[0], h[1], h[2], h[3]);
@@ -93,7 +95,7 @@ static int read_header(reader *r, int want_dims, uint32_t *dims)
                  want_dims == 3 ? "image" : "label", want_dims);
         return fail(r, msg);
     }
-    if (read_exact(r, d, 4u * want_dims, "the header")) return -1;
+    if (read_exact(r, d, 4u * want_dims, "the header", 4, 4 + 4u * want_dims)) return -1;
     for (int i = 0; i < want_dims; i++) {
         const unsigned char *b = d + 4 * i;
         dims[i] = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
@@ -119,7 +121,7 @@ static unsigned char *read_body(reader *r, size_t len)
             if (!grown) break;
             buf = grown;
         }
-        if (read_exact(r, buf + got, cap - got, "the data")) {
+        if (read_exact(r, buf + got, cap - got, "the data", got, len)) {
             free(buf);
             return NULL;
         }

@@ -96,6 +96,10 @@ double net_backward(workspace *ws, const cnn_net *net, const float *params,
                     float *grad, float *dx, const float *x, const uint8_t *labels,
                     int n, float scale, int *correct);
 
+/* After net_forward: the first layer whose output holds a NaN or infinity,
+ * or -1. */
+int net_first_nonfinite_output(const workspace *ws, const cnn_net *net, int n);
+
 void *aligned_calloc(size_t count, size_t size);
 
 #endif

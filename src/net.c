@@ -97,6 +97,16 @@ int cnn_layer_output(const cnn_net *net, const float *x, int layer, float *out, 
     return 0;
 }
 
+int net_first_nonfinite_output(const workspace *ws, const cnn_net *net, int n)
+{
+    for (int l = 0; l < net->n_layers; l++) {
+        size_t len = (size_t)n * cnn_shape_size(net->layers[l].out);
+        for (size_t i = 0; i < len; i++)
+            if (!isfinite(ws->act[l][i])) return l;
+    }
+    return -1;
+}
+
 static int count_correct(const float *out, const uint8_t *labels, int n, int classes)
 {
     int correct = 0;

@@ -7,6 +7,7 @@
  * summed in shard order, element by element, so the result is bit-identical
  * with any number of threads. OpenBLAS runs single-threaded inside. */
 #include <cblas.h>
+#include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,10 +25,12 @@ struct cnn_trainer {
     workspace *ws;                  /* one per thread */
     float *grads[MAX_SHARDS];       /* one gradient block per shard */
     float *velocity;                /* momentum, n_params */
+    int last_bad;                   /* first non-finite layer of the last pass */
     int profiling;
     cnn_profile *prof;              /* one per thread */
     double shard_loss[MAX_SHARDS];
     int shard_correct[MAX_SHARDS];
+    int shard_bad[MAX_SHARDS];      /* first non-finite layer, when the loss is */
 };
 
 /* All cores, or OMP_NUM_THREADS: read once, before OpenBLAS's OpenMP build
@@ -83,6 +86,7 @@ oom:
 }
 
 int cnn_trainer_threads(const cnn_trainer *t) { return t->threads; }
+int cnn_trainer_nonfinite_layer(const cnn_trainer *t) { return t->last_bad; }
 int cnn_trainer_max_batch(const cnn_trainer *t) { return t->max_batch; }
 const cnn_net *cnn_trainer_net(const cnn_trainer *t) { return t->net; }
 float *cnn_trainer_velocity(cnn_trainer *t) { return t->velocity; }
@@ -121,6 +125,8 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
                         t->shard_correct[s] += argmax(ws->probs + (size_t)i * net->classes,
                                                       net->classes) == ls[i];
             }
+            t->shard_bad[s] = isfinite(t->shard_loss[s]) ? -1
+                            : net_first_nonfinite_output(ws, net, m);
             if (out)
                 memcpy(out + (size_t)first * net->classes, ws->probs,
                        sizeof(float) * m * net->classes);
@@ -138,22 +144,25 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
         prof_current = NULL;
     }
     double loss = 0.0;
+    t->last_bad = -1;
     for (int s = 0; s < shards; s++) {
+        if (t->shard_bad[s] >= 0 && (t->last_bad < 0 || t->shard_bad[s] < t->last_bad))
+            t->last_bad = t->shard_bad[s];
         loss += t->shard_loss[s];
         if (correct) *correct += t->shard_correct[s];
     }
     return loss;
 }
 
-float cnn_gradient(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
+double cnn_gradient(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
                    const float **grad)
 {
     double loss = run_shards(t, x, labels, n, 1, NULL, NULL);
     *grad = t->grads[0];
-    return (float)(loss / n);
+    return loss / n;
 }
 
-float cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels,
+double cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels,
                      int n, const cnn_sgd *sgd, int *correct)
 {
     cnn_net *net = t->net;
@@ -174,7 +183,7 @@ float cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels,
     PROF_ADD(CNN_PHASE_UPDATE);
     if (prof_current) prof_current->steps++;
     prof_current = NULL;
-    return (float)(loss / n);
+    return loss / n;
 }
 
 _Thread_local cnn_profile *prof_current;

@@ -16,6 +16,63 @@ static void read_all(const char *path, unsigned char **data, long *len)
     fclose(f);
 }
 
+static void write_all(const char *path, const unsigned char *data, long len)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(data, 1, len, f) == (size_t)len && fclose(f) == 0);
+}
+
+static void expect_refused(const char *path, const char *why)
+{
+    char err[CNN_ERR_LEN];
+    cnn_train_state st;
+    cnn_net *net = cnn_model_load(path, &st, err);
+    if (net) FAIL("%s: loaded, expected \"%s\"", path, why);
+    if (strncmp(err, path, strlen(path)) || !strstr(err, why))
+        FAIL("message \"%s\" does not name %s and say \"%s\"", err, path, why);
+}
+
+/* Damaged files: truncated anywhere, any bit flipped, wrong magic, a newer
+ * version, and the bytes a big-endian writer would produce. */
+static void test_damaged(const char *dir)
+{
+    unsigned char *data;
+    long len;
+    char bad[256], good[256], err[CNN_ERR_LEN];
+    snprintf(good, sizeof good, "%s/seed000.model", dir);
+    cnn_net *net = cnn_net_load("seed000", err);
+    CHECK(net != NULL);
+    CHECK_OK(cnn_model_save(good, net, NULL, err), err);
+    cnn_net_free(net);
+    read_all(good, &data, &len);
+    snprintf(bad, sizeof bad, "%s/bad.model", dir);
+    for (long cut = 0; cut < len; cut += cut < 64 ? 1 : 997) {
+        write_all(bad, data, cut);
+        expect_refused(bad, cut < 12 ? "not a model file" : "");
+    }
+    for (long bit = 0; bit < len * 8; bit += 89) {
+        data[bit / 8] ^= (unsigned char)(1 << (bit % 8));
+        write_all(bad, data, len);
+        expect_refused(bad, bit < 64 ? "wrong magic" : bit < 96 ? "version" : "checksum mismatch");
+        data[bit / 8] ^= (unsigned char)(1 << (bit % 8));
+    }
+    unsigned char keep[4];
+    memcpy(keep, data + 8, 4);
+    data[8] = 2;   /* version 2 */
+    write_all(bad, data, len);
+    expect_refused(bad, "model format version 2 is newer than this program's (1)");
+    /* a big-endian writer puts version 1 as 00 00 00 01: read as 16777216 */
+    data[8] = 0, data[9] = 0, data[10] = 0, data[11] = 1;
+    write_all(bad, data, len);
+    expect_refused(bad, "version 16777216 is newer");
+    memcpy(data + 8, keep, 4);
+    memcpy(data, "CNNMODEX", 8);
+    write_all(bad, data, len);
+    expect_refused(bad, "not a model file (wrong magic)");
+    expect_refused(dir, "not a regular file");
+    free(data);
+}
+
 int main(void)
 {
     char err[CNN_ERR_LEN], a[] = "/tmp/cnn-test-model-XXXXXX", path[128], path2[128];
@@ -66,9 +123,13 @@ int main(void)
     }
     /* no temporary files are left behind */
     char cmd[256];
-    snprintf(cmd, sizeof cmd, "test $(ls %s | wc -l) -eq 2 && rm -rf %s", a, a);
+    snprintf(cmd, sizeof cmd, "test $(ls %s | wc -l) -eq 2", a);
+    CHECK(system(cmd) == 0);
+    test_damaged(a);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", a);
     CHECK(system(cmd) == 0);
     printf("model files: round trips exact for seed000, seed003, lenet; same state, "
-           "same bytes\n");
+           "same bytes; truncated, bit-flipped, wrong-magic, newer and big-endian files "
+           "refused\n");
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "commands.h"
@@ -266,6 +267,31 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
     return net;
 }
 
+/* Fail now, not after the first epoch, when the model cannot be written:
+ * create and remove a temporary file beside it. */
+static int check_writable(const char *path, char *err)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, CNN_ERR_LEN, "%s: is a folder; --out names the model file", path);
+        return -1;
+    }
+    size_t len = strlen(path) + 16;
+    char *probe = malloc(len);
+    if (!probe) return -1;
+    snprintf(probe, len, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(probe);
+    if (fd < 0) {
+        snprintf(err, CNN_ERR_LEN, "%s: cannot write there: %s", path, strerror(errno));
+        free(probe);
+        return -1;
+    }
+    close(fd);
+    unlink(probe);
+    free(probe);
+    return 0;
+}
+
 /* ---- the metrics log ---- */
 
 static FILE *open_log(const char *path, int append, char *err)
@@ -302,7 +328,7 @@ int cmd_train(int argc, char **argv)
         goto fail;
     }
     out = o.out ? strdup(o.out) : o.resume ? strdup(o.resume) : default_out(o.net);
-    if (!out || load_data(&o, net, &train, &test, err)) goto fail;
+    if (!out || check_writable(out, err) || load_data(&o, net, &train, &test, err)) goto fail;
     if (!(t = cnn_trainer_new(net, st.batch, o.threads, err))) goto fail;
     if (st.velocity) {
         memcpy(cnn_trainer_velocity(t), st.velocity, sizeof(float) * net->n_params);
@@ -315,6 +341,7 @@ int cmd_train(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    signal(SIGXFSZ, SIG_IGN);   /* a file-size limit is a write error, not a kill */
     progress_ctx pc = { .live = !o.quiet && isatty(STDERR_FILENO), .epochs = st.epochs,
                         .total_images = train.count };
     if (!o.quiet)

@@ -1,0 +1,87 @@
+#!/bin/sh
+# Faults during training: a real SIGKILL at several moments, Ctrl-C, a full
+# disk (a file-size limit), a divergent run, damaged data and a model for
+# another network. Each leaves the previous model intact or the new one whole,
+# and a resumed run ends bit-identical to an uninterrupted one.
+# usage: test_faults.sh CNN SOURCE_ROOT
+set -u
+cnn=$1
+root=$2
+data=$root/../shared/data/mnist
+[ -d "$data" ] || data=$root/data/mnist
+[ -d "$data" ] || { echo "skipped: no MNIST data (run tools/get-mnist.sh)"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+run="$cnn train --data $data --limit 6000 --epochs 8 --quiet"
+
+$run --out "$tmp/full.model" || fail "uninterrupted run"
+
+# SIGKILL at three moments after the first model is on disk: the file always
+# loads, and resuming from it ends with the uninterrupted run's bytes.
+for delay in 0.05 0.4 0.9; do
+    rm -f "$tmp/k.model"
+    $run --out "$tmp/k.model" &
+    pid=$!
+    while [ ! -f "$tmp/k.model" ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
+    sleep $delay
+    kill -9 $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    "$cnn" info --model "$tmp/k.model" > "$tmp/info" || fail "killed after ${delay}s: model unreadable"
+    epoch=$(sed -n 's/^model: \([0-9]*\) of.*/\1/p' "$tmp/info")
+    if [ "$epoch" -lt 8 ]; then
+        "$cnn" train --data "$data" --limit 6000 --quiet --resume "$tmp/k.model" ||
+            fail "resume after kill"
+    fi
+    cmp "$tmp/k.model" "$tmp/full.model" || fail "killed at epoch $epoch, resumed: differs"
+    echo "SIGKILL ${delay}s after the first save (epoch $epoch on disk): resumed bit-identical"
+done
+
+# Ctrl-C: exit status 130, the last finished epoch on disk, resumable
+$run --out "$tmp/i.model" > /dev/null 2> "$tmp/int.err" &
+pid=$!
+while [ ! -f "$tmp/i.model" ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
+kill -INT $pid
+wait $pid
+status=$?
+[ $status -eq 130 ] || fail "SIGINT: exit status $status, not 130"
+grep -q "interrupted in epoch" "$tmp/int.err" || fail "SIGINT: $(cat "$tmp/int.err")"
+"$cnn" train --data "$data" --limit 6000 --quiet --resume "$tmp/i.model" || fail "resume after SIGINT"
+cmp "$tmp/i.model" "$tmp/full.model" || fail "SIGINT, resumed: differs"
+echo "SIGINT: exit 130, resumed bit-identical"
+
+# a full disk (file-size limit): the save fails, the previous model stays
+cp "$tmp/full.model" "$tmp/keep.model"
+(ulimit -f 2; $run --out "$tmp/full.model" --seed 7) 2> "$tmp/disk.err"
+[ $? -eq 1 ] || fail "full disk: exit status not 1"
+grep -q "the previous file is kept" "$tmp/disk.err" || fail "full disk: $(cat "$tmp/disk.err")"
+cmp "$tmp/full.model" "$tmp/keep.model" || fail "full disk: the previous model changed"
+ls "$tmp" | grep -q "full.model.tmp" && fail "full disk: a temporary file was left"
+echo "full disk: $(cat "$tmp/disk.err")"
+
+# divergence (a linear layer with squared error and a huge rate grows without
+# bound): stops naming epoch, step and layer; the model on disk is kept
+printf 'input channels=1 height=28 width=28\ndense units=10\nloss mean-squared-error\n' \
+    > "$tmp/linear.net"
+"$cnn" train --net "$tmp/linear.net" --data "$data" --limit 2000 --epochs 3 --lr 50 --quiet \
+    --out "$tmp/full.model" 2> "$tmp/nan.err"
+[ $? -eq 1 ] || fail "divergence: exit status not 1"
+grep -Eq "epoch 1 step [0-9]+ of [0-9]+: the (weights|outputs) of layer 1 \(dense, line 2\) went non-finite" \
+    "$tmp/nan.err" || fail "divergence: $(cat "$tmp/nan.err")"
+cmp "$tmp/full.model" "$tmp/keep.model" || fail "divergence: the previous model changed"
+echo "divergence: $(cat "$tmp/nan.err")"
+
+# damaged data and a model for another network: one line, exit 1, at once
+mkdir "$tmp/d"
+for f in train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz; do
+    ln -s "$data/$f" "$tmp/d/$f"
+done
+head -c 100000 "$data/train-images-idx3-ubyte.gz" > "$tmp/d/train-images-idx3-ubyte.gz"
+"$cnn" train --data "$tmp/d" --out "$tmp/x.model" 2> "$tmp/idx.err"
+[ $? -eq 1 ] && [ "$(wc -l < "$tmp/idx.err")" -eq 1 ] &&
+    grep -q "train-images-idx3-ubyte.gz: " "$tmp/idx.err" || fail "truncated data: $(cat "$tmp/idx.err")"
+echo "truncated data: $(cat "$tmp/idx.err")"
+"$cnn" train --data "$data" --resume "$tmp/keep.model" --net lenet --epochs 9 2> "$tmp/net.err"
+[ $? -eq 1 ] && grep -q "is for a different network than lenet" "$tmp/net.err" ||
+    fail "other network: $(cat "$tmp/net.err")"
+echo "other network: $(cat "$tmp/net.err")"

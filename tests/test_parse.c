@@ -1,0 +1,73 @@
+/* Bad network descriptions: each is refused with "source:line: reason",
+ * the line and reason as stated, never a crash. */
+#include "check.h"
+
+static void expect(const char *text, const char *where, const char *why)
+{
+    char err[CNN_ERR_LEN];
+    cnn_net *net = cnn_net_parse(text, "bad.net", err);
+    if (net) FAIL("accepted, expected \"%s\": %s", why, text);
+    if (strncmp(err, where, strlen(where)) || !strstr(err, why))
+        FAIL("message \"%s\" is not \"%s ... %s\"", err, where, why);
+}
+
+#define IN "input channels=1 height=28 width=28\n"
+#define END "dense units=10\nloss softmax-cross-entropy\n"
+
+int main(void)
+{
+    expect("", "bad.net:1:", "the description is empty");
+    expect("# only a comment\n\n", "bad.net:3:", "the description is empty");
+    expect(IN "conv filters=2 size=5\n", "bad.net:3:", "no loss line");
+    expect(IN "convolution filters=2 size=5\n" END, "bad.net:2:", "unknown layer 'convolution'");
+    expect(IN "conv filters=2 size=5 colour=red\n" END, "bad.net:2:", "unknown option 'colour' for conv");
+    expect(IN "conv filters=2\n" END, "bad.net:2:", "conv needs size=");
+    expect(IN "conv filters= size=5\n" END, "bad.net:2:", "'filters=' is not key=value");
+    expect(IN "conv filters=two size=5\n" END, "bad.net:2:", "filters=two is not a whole number");
+    expect(IN "conv filters=0 size=5\n" END, "bad.net:2:", "filters=0 is out of range");
+    expect(IN "conv filters=-3 size=5\n" END, "bad.net:2:", "filters=-3 is not a whole number");
+    expect(IN "conv filters=99999999999999999999 size=5\n" END, "bad.net:2:", "is not a whole number");
+    expect(IN "conv filters=100000 size=5\n" END, "bad.net:2:", "filters=100000 is out of range");
+    expect(IN "conv filters=2 size=29\n" END, "bad.net:2:", "kernel height 29 is larger than its input 28");
+    expect(IN "conv filters=2 size=3x30\n" END, "bad.net:2:", "kernel width 30 is larger");
+    expect(IN "conv filters=2 size=5 stride=0\n" END, "bad.net:2:", "stride=0 is out of range");
+    expect(IN "conv filters=2 size=3 pad=3\n" END, "bad.net:2:", "pad=3 must be smaller than the kernel");
+    expect(IN "conv filters=2 size=5 act=swish\n" END, "bad.net:2:", "act=swish is not an activation");
+    expect(IN "maxpool size=29\n" END, "bad.net:2:", "window height 29 is larger than its input 28");
+    expect(IN "conv filters=2 size=27\nmaxpool size=3\n" END, "bad.net:3:", "window height 3 is larger than its input 2");
+    expect(IN "maxpool size=2 pad=1\n" END, "bad.net:2:", "unknown option 'pad' for maxpool");
+    expect("dense units=10\nloss softmax-cross-entropy\n", "bad.net:1:", "dense before the input line");
+    expect(IN IN END, "bad.net:2:", "input given twice");
+    expect("input channels=1 height=28\n" END, "bad.net:1:", "input needs width=");
+    expect("input channels=1 height=65536 width=65536\n" END, "bad.net:1:", "the input is too large");
+    expect("input channels=1 height=4096 width=4096\nconv filters=8 size=1\n" END, "bad.net:2:",
+           "conv output of 134217728 values per image is too large");
+    expect(IN "conv filters=60000 size=1\n" END, "bad.net:3:", "more than 268435456 parameters");
+    expect(IN "dense units=10 act=relu\nloss softmax-cross-entropy\n", "bad.net:3:", "must have act=none");
+    expect(IN "dense units=2\nloss binary-cross-entropy\n", "bad.net:3:", "needs sigmoid outputs");
+    expect(IN "dense units=1\nloss mean-squared-error\n", "bad.net:3:", "a classifier needs 2 to 256");
+    expect(IN "conv filters=2 size=5\nmaxpool size=2\nloss softmax-cross-entropy\n", "bad.net:4:", "the loss needs a conv or dense layer before it");
+    expect(IN "loss softmax-cross-entropy\n", "bad.net:2:", "loss before any layer");
+    expect(IN "dense units=10\nloss hinge\n", "bad.net:3:", "unknown loss 'hinge'");
+    expect(IN END "dense units=10\n", "bad.net:4:", "only a train line may follow the loss line");
+    expect(IN END "train lr=fast\n", "bad.net:4:", "lr=fast is not a number");
+    expect(IN END "train epochs=0\n", "bad.net:4:", "epochs=0 is out of range");
+    expect(IN "\x7f\x45\x4c\x46\x02\x01\x01\n" END, "bad.net:2:", "not a text description");
+    expect("input channels=1 height=28 width=28 \x01\n", "bad.net:1:", "unexpected byte 0x01");
+    static char longline[5000];
+    memset(longline, 'a', sizeof longline - 1);
+    expect(longline, "bad.net:1:", "line longer than 1024 characters");
+    expect(IN "conv a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11 l=12 m=13 n=14 o=15 p=16\n",
+           "bad.net:2:", "too many words");
+
+    /* a file that is not there, or is a folder */
+    char err[CNN_ERR_LEN];
+    CHECK(cnn_net_load("/nonexistent/x.net", err) == NULL);
+    CHECK(strstr(err, "/nonexistent/x.net: No such file") != NULL);
+    CHECK(cnn_net_load("/tmp", err) == NULL);
+    CHECK(strstr(err, "/tmp: ") != NULL);
+    CHECK(cnn_net_load("seed005", err) == NULL);
+    CHECK(strstr(err, "seed005: no such network") != NULL);
+    printf("41 bad descriptions refused with file:line: reason\n");
+    return 0;
+}
