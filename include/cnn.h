@@ -57,6 +57,7 @@ typedef struct {
     int epochs, batch;
     cnn_sgd sgd;
     cnn_schedule schedule;
+    int shift;            /* augmentation: random shifts of up to this many pixels */
 } cnn_recipe;
 
 static inline size_t cnn_shape_size(cnn_shape s) { return (size_t)s.c * s.h * s.w; }
@@ -208,10 +209,12 @@ typedef struct {
 typedef int (*cnn_progress_fn)(void *ctx, int step, int steps, const cnn_epoch_stats *so_far);
 
 /* One pass over d in an order shuffled by rng, in batches of `batch` (the
- * last one smaller). Stops at the first non-finite loss or parameter, saying
+ * last one smaller), each image shifted by a random offset of up to `shift`
+ * pixels in x and y (zeros fill in; 0 = no augmentation). Stops at the first non-finite loss or parameter, saying
  * at which step and in which layer. Returns 0 when done, 1 when progress
  * asked to stop, -1 with err set on failure. */
-int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, const cnn_sgd *sgd,
+int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, int shift,
+                    const cnn_sgd *sgd,
                     cnn_rng *rng, cnn_progress_fn progress, void *ctx,
                     cnn_epoch_stats *stats, char *err);
 
@@ -234,6 +237,7 @@ typedef struct {
     int epoch;            /* epochs completed */
     int epochs;           /* epochs planned */
     cnn_schedule schedule;
+    int shift;            /* augmentation */
     cnn_rng rng;          /* RNG state after that epoch */
     cnn_sgd sgd;          /* optimiser settings (lr: the schedule's base rate) */
     int batch;

@@ -34,8 +34,8 @@ void conv_forward(float *out, float *col, float *stage, const float *in,
             const float *src = stage + (size_t)f * nP + (size_t)i * P;
             float *dst = out + ((size_t)i * F + f) * P;
             for (int p = 0; p < P; p++) dst[p] = src[p] + b[f];
+            act_forward(dst, (size_t)P, L->act);   /* while the plane is in cache */
         }
-    act_forward(out, (size_t)n * F * P, L->act);
     PROF_ADD(CNN_PHASE_ACT);
 }
 

@@ -24,7 +24,22 @@ float cnn_schedule_lr(cnn_schedule s, float lr, int e, int epochs)
     return (float)(lr * 0.5 * (1.0 + cos(M_PI * e / epochs)));
 }
 
-int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, const cnn_sgd *sgd,
+/* dst = src moved by (dx, dy) pixels, zeros where nothing moves in. */
+static void shifted(float *dst, const float *src, const cnn_dataset *d, int dx, int dy)
+{
+    int H = d->height, W = d->width;
+    for (int c = 0; c < d->channels; c++)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                int sy = y - dy, sx = x - dx;
+                dst[((size_t)c * H + y) * W + x] =
+                    sy >= 0 && sy < H && sx >= 0 && sx < W
+                        ? src[((size_t)c * H + sy) * W + sx] : 0.0f;
+            }
+}
+
+int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, int shift,
+                    const cnn_sgd *sgd,
                     cnn_rng *rng, cnn_progress_fn progress, void *ctx,
                     cnn_epoch_stats *stats, char *err)
 {
@@ -48,8 +63,15 @@ int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, const cnn_s
     for (int s = 0; s < steps; s++) {
         int first = s * batch, n = d->count - first < batch ? d->count - first : batch;
         for (int i = 0; i < n; i++) {
-            memcpy(x + (size_t)i * isz, d->images + (size_t)order[first + i] * isz,
-                   sizeof(float) * isz);
+            const float *src = d->images + (size_t)order[first + i] * isz;
+            if (shift) {
+                int span = 2 * shift + 1;
+                int dx = (int)(cnn_rng_next(rng) % span) - shift;
+                int dy = (int)(cnn_rng_next(rng) % span) - shift;
+                shifted(x + (size_t)i * isz, src, d, dx, dy);
+            } else {
+                memcpy(x + (size_t)i * isz, src, sizeof(float) * isz);
+            }
             y[i] = d->labels[order[first + i]];
         }
         int right = 0;

@@ -6,7 +6,7 @@
  *   u32 text_len, text    the network description
  *   u64 n_params, f32[n_params] parameters
  *   u32 has_velocity, f32[n_params] momentum buffer when has_velocity = 1
- *   i32 epoch, i32 epochs, u32 schedule, u64 rng state,
+ *   i32 epoch, i32 epochs, u32 schedule, u32 shift, u64 rng state,
  *   f32 lr, f32 momentum, f32 weight decay, i32 batch
  *   u32 crc32             of every byte before it
  * No timestamps, host names or thread counts: the same training writes the
@@ -201,6 +201,7 @@ int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *
     put_u32(&b, (uint32_t)st->epoch);
     put_u32(&b, (uint32_t)st->epochs);
     put_u32(&b, (uint32_t)st->schedule);
+    put_u32(&b, (uint32_t)st->shift);
     put_u64(&b, st->rng.s);
     put_f32(&b, st->sgd.lr);
     put_f32(&b, st->sgd.momentum);
@@ -260,7 +261,7 @@ cnn_net *cnn_model_load(const char *path, cnn_train_state *st, char *err)
     float *velocity = NULL;
     const char *why = NULL;
     char magic[8];
-    uint32_t version, text_len, has_v, epoch, epochs, schedule, batch, crc;
+    uint32_t version, text_len, has_v, epoch, epochs, schedule, shift, batch, crc;
     uint64_t n_params, rng;
     float lr, mom, wd;
 
@@ -313,9 +314,10 @@ cnn_net *cnn_model_load(const char *path, cnn_train_state *st, char *err)
         }
     }
     if (get_u32(&c, &epoch) || get_u32(&c, &epochs) || get_u32(&c, &schedule) ||
-        schedule > CNN_SCHEDULE_COSINE || epochs > 1000000 || get_u64(&c, &rng) || get_f32(&c, &lr) ||
-        get_f32(&c, &mom) || get_f32(&c, &wd) || get_u32(&c, &batch) || c.at != c.len ||
-        epoch > 1000000 || batch > 1000000) {
+        get_u32(&c, &shift) || get_u64(&c, &rng) || get_f32(&c, &lr) || get_f32(&c, &mom) ||
+        get_f32(&c, &wd) || get_u32(&c, &batch) || c.at != c.len || epoch > 1000000 ||
+        epochs > 1000000 || schedule > CNN_SCHEDULE_COSINE || shift > 64 ||
+        batch > 1000000) {
         why = "bad training state";
         goto bad;
     }
@@ -323,6 +325,7 @@ cnn_net *cnn_model_load(const char *path, cnn_train_state *st, char *err)
         st->epoch = (int)epoch;
         st->epochs = (int)epochs;
         st->schedule = (cnn_schedule)schedule;
+        st->shift = (int)shift;
         st->rng.s = rng;
         st->sgd = (cnn_sgd){ lr, mom, wd };
         st->batch = (int)batch;

@@ -7,7 +7,7 @@
  *   dense   units=10 [act=...]
  *   loss    softmax-cross-entropy | binary-cross-entropy | mean-squared-error
  *   train   [epochs=20] [batch=32] [lr=0.05] [momentum=0.9] [weight-decay=5e-4]
- *           [schedule=cosine|constant]     (optional: the default recipe)
+ *           [schedule=cosine|constant] [shift=0]   (optional: the default recipe)
  *
  * size may be one number or HxW. Every shape is checked as the network is
  * built; each error reads "source:line: reason". */
@@ -214,8 +214,9 @@ static int set_loss(parser *p, cnn_net *net, char **tok, int ntok)
 static int set_recipe(parser *p, cnn_recipe *r, char **tok, int ntok)
 {
     option o[] = { { "epochs", 0 }, { "batch", 0 }, { "lr", 0 }, { "momentum", 0 },
-                   { "weight-decay", 0 }, { "schedule", 0 } };
-    if (read_options(p, "train", tok, ntok, o, 6)) return -1;
+                   { "weight-decay", 0 }, { "schedule", 0 }, { "shift", 0 } };
+    if (read_options(p, "train", tok, ntok, o, 7)) return -1;
+    if (o[6].value && parse_int(p, "shift", o[6].value, 0, 8, &r->shift)) return -1;
     if ((o[0].value && parse_int(p, "epochs", o[0].value, 1, 100000, &r->epochs)) ||
         (o[1].value && parse_int(p, "batch", o[1].value, 1, 65536, &r->batch)) ||
         (o[2].value && parse_float(p, "lr", o[2].value, 1e-9, 100, &r->sgd.lr)) ||
@@ -328,7 +329,7 @@ cnn_net *cnn_net_parse(const char *text, const char *source, char *err)
         return NULL;
     }
     int have_input = 0, have_loss = 0, have_recipe = 0;
-    net->recipe = (cnn_recipe){ 20, 32, { 0.05f, 0.9f, 5e-4f }, CNN_SCHEDULE_COSINE };
+    net->recipe = (cnn_recipe){ 20, 32, { 0.05f, 0.9f, 5e-4f }, CNN_SCHEDULE_COSINE, 0 };
     const char *s = text;
     char line[MAX_LINE + 1];
     while (*s) {

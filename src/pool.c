@@ -14,6 +14,20 @@ static inline void pool_plane(float *out, int32_t *mask, const float *plane, int
 {
     int W = L->in.w, Ho = L->out.h, Wo = L->out.w, kh = L->kh, kw = L->kw, s = L->stride;
     float inv_area = 1.0f / (float)(kh * kw);
+    if (kh == 2 && kw == 2 && s == 2 && kind != CNN_AVGPOOL) {   /* the common case */
+        for (int oy = 0; oy < Ho; oy++)
+            for (int ox = 0; ox < Wo; ox++) {
+                int k[4] = { 2 * oy * W + 2 * ox, 2 * oy * W + 2 * ox + 1,
+                             (2 * oy + 1) * W + 2 * ox, (2 * oy + 1) * W + 2 * ox + 1 };
+                int at = k[0];
+                for (int j = 1; j < 4; j++)
+                    if (kind == CNN_MAXPOOL ? plane[k[j]] > plane[at] : plane[k[j]] < plane[at])
+                        at = k[j];
+                out[oy * Wo + ox] = plane[at];
+                mask[oy * Wo + ox] = base + at;
+            }
+        return;
+    }
     for (int oy = 0; oy < Ho; oy++)
         for (int ox = 0; ox < Wo; ox++) {
             int corner = oy * s * W + ox * s, at = corner;

@@ -88,6 +88,7 @@ int main(void)
         float *velocity = malloc(sizeof(float) * net->n_params);
         fill_uniform(velocity, net->n_params, -1, 1, &rng);
         cnn_train_state st = { .epoch = 7, .epochs = 12, .schedule = CNN_SCHEDULE_COSINE,
+                               .shift = 2,
                                .rng = rng, .sgd = { 0.05f, 0.9f, 5e-4f }, .batch = 48,
                                .velocity = velocity };
         CHECK_OK(cnn_model_save(path, net, &st, err), err);
@@ -103,6 +104,7 @@ int main(void)
         CHECK_INT(got.epochs, 12);
         CHECK_INT(got.schedule, CNN_SCHEDULE_COSINE);
         CHECK_INT(got.batch, 48);
+        CHECK_INT(got.shift, 2);
         CHECK(got.rng.s == rng.s);
         CHECK(got.sgd.lr == 0.05f && got.sgd.momentum == 0.9f && got.sgd.weight_decay == 5e-4f);
 

@@ -71,10 +71,16 @@ int cmd_info(int argc, char **argv)
     printf("\ntotal: %zu parameters, %.0f multiply-adds per image forward, "
            "about %.1f MFLOP per training image\n", net->n_params, total_macs,
            total_macs * 6 / 1e6);
+    const cnn_recipe *r = &net->recipe;
+    printf("default recipe: %d epochs, batch %d, lr %g %s, momentum %g, weight decay %g, "
+           "shift %d\n", r->epochs, r->batch, r->sgd.lr,
+           r->schedule == CNN_SCHEDULE_COSINE ? "cosine" : "constant", r->sgd.momentum,
+           r->sgd.weight_decay, r->shift);
     if (model)
-        printf("model: %d of %d epochs trained, batch %d, lr %g, momentum %g, "
-               "weight decay %g\n", st.epoch, st.epochs, st.batch, st.sgd.lr,
-               st.sgd.momentum, st.sgd.weight_decay);
+        printf("model: %d of %d epochs trained, batch %d, lr %g %s, momentum %g, "
+               "weight decay %g, shift %d\n", st.epoch, st.epochs, st.batch, st.sgd.lr,
+               st.schedule == CNN_SCHEDULE_COSINE ? "cosine" : "constant", st.sgd.momentum,
+               st.sgd.weight_decay, st.shift);
     free(st.velocity);
     cnn_net_free(net);
     return EXIT_OK;

@@ -32,9 +32,11 @@ static const char *HELP =
     "  --momentum M         SGD momentum (0 = plain SGD)\n"
     "  --weight-decay W     L2 weight decay\n"
     "  --schedule S         cosine (decays the rate to 0 over the epochs) or constant\n"
+    "  --shift N            augment: move each training image by a random offset of\n"
+    "                       up to N pixels in x and y (0 = off)\n"
     "                       Unset, these come from the network's `train` line (see\n"
     "                       cnn info), else 20 epochs, batch 32, lr 0.05, momentum\n"
-    "                       0.9, weight decay 5e-4, cosine.\n"
+    "                       0.9, weight decay 5e-4, cosine, no shift.\n"
     "  --classes A,B,...    train on these labels only, relabelled 0,1,... (seed002: 0,1)\n"
     "  --limit N            use only the first N training images\n"
     "  --threads T          threads (default: all cores, or OMP_NUM_THREADS); the\n"
@@ -105,13 +107,14 @@ static int on_step(void *p, int step, int steps, const cnn_epoch_stats *so_far)
 static int parse_options(int argc, char **argv, train_opts *o)
 {
     enum { O_TRAIN_IMAGES = 256, O_TRAIN_LABELS, O_TEST_IMAGES, O_TEST_LABELS, O_WD,
-           O_SCHEDULE, O_CLASSES, O_LIMIT, O_RESUME, O_LOG, O_QUIET, O_HELP };
+           O_SCHEDULE, O_SHIFT, O_CLASSES, O_LIMIT, O_RESUME, O_LOG, O_QUIET, O_HELP };
     static const struct option longs[] = {
         { "net", required_argument, 0, 'n' }, { "data", required_argument, 0, 'd' },
         { "epochs", required_argument, 0, 'e' }, { "batch", required_argument, 0, 'b' },
         { "lr", required_argument, 0, 'l' }, { "momentum", required_argument, 0, 'm' },
         { "weight-decay", required_argument, 0, O_WD },
         { "schedule", required_argument, 0, O_SCHEDULE },
+        { "shift", required_argument, 0, O_SHIFT },
         { "threads", required_argument, 0, 't' }, { "seed", required_argument, 0, 's' },
         { "out", required_argument, 0, 'o' }, { "resume", required_argument, 0, O_RESUME },
         { "log", required_argument, 0, O_LOG }, { "classes", required_argument, 0, O_CLASSES },
@@ -122,7 +125,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "test-labels", required_argument, 0, O_TEST_LABELS },
         { "help", no_argument, 0, O_HELP }, { 0, 0, 0, 0 },
     };
-    *o = (train_opts){ .seed = 1, .r = { -1, -1, { -1, -1, -1 }, -1 } };
+    *o = (train_opts){ .seed = 1, .r = { -1, -1, { -1, -1, -1 }, -1, -1 } };
     int c, bad = 0;
     opterr = 0;
     optind = 1;
@@ -150,6 +153,8 @@ static int parse_options(int argc, char **argv, train_opts *o)
         case O_WD: bad |= opt_float("train", "weight-decay", optarg, 0, 1,
                                     &o->r.sgd.weight_decay);
                    o->set_recipe = 1; break;
+        case O_SHIFT: bad |= opt_int("train", "shift", optarg, 0, 8, &o->r.shift);
+                      o->set_recipe = 1; break;
         case 's': {
             char *end;
             o->seed = strtoull(optarg, &end, 10);
@@ -181,7 +186,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
                          "--train-labels, --test-images, --test-labels");
     if (o->resume && o->set_recipe)
         return cli_error(-1, "train", "--resume continues the recipe stored in the model: "
-                         "drop --lr, --momentum, --weight-decay, --batch and --schedule");
+                         "drop --lr, --momentum, --weight-decay, --batch, --schedule and --shift");
     if (!o->net && !o->resume) o->net = "seed000";
     return 0;
 }
@@ -264,6 +269,7 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
     st->sgd.weight_decay = o->r.sgd.weight_decay >= 0 ? o->r.sgd.weight_decay
                                                         : d->sgd.weight_decay;
     st->schedule = (int)o->r.schedule >= 0 ? o->r.schedule : d->schedule;
+    st->shift = o->r.shift >= 0 ? o->r.shift : d->shift;
     return net;
 }
 
@@ -346,10 +352,10 @@ int cmd_train(int argc, char **argv)
                         .total_images = train.count };
     if (!o.quiet)
         printf("training %s (%zu parameters) on %d images, testing on %d; batch %d, "
-               "lr %g %s, momentum %g, weight decay %g, threads %d\n",
+               "lr %g %s, momentum %g, weight decay %g, shift %d, threads %d\n",
                o.net ? o.net : o.resume, net->n_params, train.count, test.count, st.batch,
                st.sgd.lr, st.schedule == CNN_SCHEDULE_COSINE ? "cosine" : "constant",
-               st.sgd.momentum, st.sgd.weight_decay, cnn_trainer_threads(t));
+               st.sgd.momentum, st.sgd.weight_decay, st.shift, cnn_trainer_threads(t));
     double run_start = now();
     for (int e = st.epoch; e < st.epochs; e++) {
         cnn_sgd sgd = st.sgd;
@@ -357,7 +363,8 @@ int cmd_train(int argc, char **argv)
         cnn_epoch_stats tr;
         pc.epoch = e;
         pc.start = now();
-        int r = cnn_train_epoch(t, &train, st.batch, &sgd, &st.rng, on_step, &pc, &tr, err);
+        int r = cnn_train_epoch(t, &train, st.batch, st.shift, &sgd, &st.rng, on_step, &pc,
+                                &tr, err);
         if (pc.live) fprintf(stderr, "\r\033[K");
         if (r < 0) {
             if (e > 0)
