@@ -49,3 +49,28 @@ for args in "--bogus" "--batch 0" "--lr -1" "--threads 0" "--epochs" "--data"; d
     head -n 1 "$tmp/err" | grep -q "^cnn train: " || fail "cnn train $args: $(cat "$tmp/err")"
 done
 echo "usage errors: exit 2 with a reason"
+
+# an output folder that does not exist, or a file where a folder should be:
+# refused before any training, exit 1
+for out in "$tmp/no/such/folder/m.model" "$root/README.md/m.model" "$tmp"; do
+    "$cnn" train --data "$data" --out "$out" > /dev/null 2> "$tmp/err"
+    [ $? -eq 1 ] && grep -q "^cnn train: $out: " "$tmp/err" || fail "--out $out: $(cat "$tmp/err")"
+done
+echo "unwritable --out: refused before training"
+
+# predict: a PGM digit (from the test set, through cnn show's reader) and an
+# IDX file; show writes kernels and feature maps
+"$cnn" show --model "$tmp/e.model" --kernels "$tmp/k.pgm" > /dev/null || fail "show --kernels"
+"$cnn" show --model "$tmp/e.model" --maps "$tmp/m.pgm" --data "$data" --index 0 > /dev/null ||
+    fail "show --maps"
+head -c 2 "$tmp/k.pgm" | grep -q P5 || fail "show: not a PGM"
+printf 'P2\n28 28\n255\n' > "$tmp/blank.pgm"
+i=0; while [ $i -lt 784 ]; do echo 0; i=$((i + 1)); done >> "$tmp/blank.pgm"
+"$cnn" predict --model "$tmp/e.model" "$tmp/blank.pgm" | grep -Eq "blank.pgm: [0-9] \(p=0\.[0-9]+\)" ||
+    fail "predict on a PGM"
+n=$("$cnn" predict --model "$tmp/e.model" "$data/t10k-images-idx3-ubyte.gz" | wc -l)
+[ "$n" -eq 10000 ] || fail "predict on IDX: $n lines"
+"$cnn" predict --model "$tmp/e.model" "$tmp/k.pgm" > /dev/null 2> "$tmp/err"
+[ $? -eq 1 ] && grep -q "images are .* but the network takes 28x28x1" "$tmp/err" ||
+    fail "predict on a wrong-size PGM: $(cat "$tmp/err")"
+echo "predict and show: PGM and IDX inputs, wrong sizes refused"

@@ -40,7 +40,7 @@ static void print_prediction(const char *name, int index, const float *p, int k,
         if (p[j] > p[best]) best = j;
     if (index >= 0) printf("%s[%d]: %d", name, index, best);
     else printf("%s: %d", name, best);
-    printf("  (p=%.4f)", p[best]);
+    printf(" (p=%.4f)", p[best]);
     if (all) {
         printf("  probabilities:");
         for (int j = 0; j < k; j++) printf(" %d:%.4f", j, p[j]);
