@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include "cnn.h"
 #include "reference.h"
@@ -43,13 +42,6 @@ typedef struct {           /* what a child reports */
     cnn_profile prof;
 } result;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -67,10 +59,10 @@ static double sgemm_peak(int threads)
     openblas_set_num_threads(threads);
     double best = 0;
     for (int r = 0; r < 4; r++) {
-        double t0 = now();
+        double t0 = cnn_clock();
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n,
                     0.0f, c, n);
-        double g = 2.0 * n * n * n / (now() - t0) / 1e9;
+        double g = 2.0 * n * n * n / (cnn_clock() - t0) / 1e9;
         if (g > best) best = g;
     }
     openblas_set_num_threads(1);
@@ -126,12 +118,12 @@ static void time_windows(cnn_trainer *t, int training, const float *x, const uin
     double rates[MAX_WINDOWS];
     for (int w = -1; w < o->windows; w++) {   /* window -1 is the warm-up */
         long steps = 0;
-        double t0 = now(), el;
+        double t0 = cnn_clock(), el;
         do {
             if (training) cnn_train_step(t, x, y, batch, &sgd, NULL);
             else cnn_infer(t, x, NULL, batch, probs, NULL);
             steps++;
-        } while ((el = now() - t0) < (w < 0 ? o->seconds / 2 : o->seconds));
+        } while ((el = cnn_clock() - t0) < (w < 0 ? o->seconds / 2 : o->seconds));
         if (w >= 0) rates[w] = steps * batch / el;
     }
     qsort(rates, o->windows, sizeof(double), cmp_double);
@@ -223,8 +215,8 @@ static void measure(const options *o, const char *name, int batch, int threads, 
             if (o->layers) {
                 cnn_trainer_profile(t, 1);
                 cnn_sgd sgd = { 0.001f, 0.9f, 0.0f };
-                double t0 = now();
-                while (now() - t0 < o->seconds) cnn_train_step(t, x, y, batch, &sgd, NULL);
+                double t0 = cnn_clock();
+                while (cnn_clock() - t0 < o->seconds) cnn_train_step(t, x, y, batch, &sgd, NULL);
                 cnn_trainer_profile_read(t, &r->prof);
             }
             r->rss_kib = peak_rss_kib();

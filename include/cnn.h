@@ -92,6 +92,8 @@ typedef struct cnn_net {
  * CPU, or OpenMP would spin-wait, set OPENBLAS_CORETYPE / OMP_WAIT_POLICY and
  * re-execute the program once (user settings of either are kept). */
 void cnn_runtime_setup(char **argv);
+/* Seconds on the monotonic clock, for timing. */
+double cnn_clock(void);
 
 /* ---- networks ------------------------------------------------------------ */
 

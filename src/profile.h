@@ -4,17 +4,11 @@
 #ifndef CNN_PROFILE_H
 #define CNN_PROFILE_H
 
-#include <time.h>
 #include "cnn.h"
 
 extern _Thread_local cnn_profile *prof_current;
 
-static inline double prof_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+static inline double prof_now(void) { return cnn_clock(); }
 
 /* PROF_START() once in a function, then PROF_ADD(phase) after each phase. */
 #define PROF_START() double prof_t0_ = prof_current ? prof_now() : 0.0

@@ -3,15 +3,7 @@
 # bit-identical models; a resumed run ends bit-identical to an uninterrupted
 # one; eval reproduces training's test accuracy; usage errors exit 2.
 # usage: test_cli.sh CNN SOURCE_ROOT
-set -u
-cnn=$1
-root=$2
-data=$root/../shared/data/mnist
-[ -d "$data" ] || data=$root/data/mnist
-[ -d "$data" ] || { echo "skipped: no MNIST data (run tools/get-mnist.sh)"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/setup.sh"
 train() { "$cnn" train --data "$data" --limit 1500 --quiet "$@" || fail "cnn train $*"; }
 
 for net in seed000 seed004 lenet; do

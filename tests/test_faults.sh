@@ -4,15 +4,7 @@
 # another network. Each leaves the previous model intact or the new one whole,
 # and a resumed run ends bit-identical to an uninterrupted one.
 # usage: test_faults.sh CNN SOURCE_ROOT
-set -u
-cnn=$1
-root=$2
-data=$root/../shared/data/mnist
-[ -d "$data" ] || data=$root/data/mnist
-[ -d "$data" ] || { echo "skipped: no MNIST data (run tools/get-mnist.sh)"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/setup.sh"
 run="$cnn train --data $data --limit 6000 --epochs 8 --quiet"
 
 $run --out "$tmp/full.model" || fail "uninterrupted run"

@@ -3,16 +3,8 @@
 # model: no errors, nothing definitely or indirectly lost. (libgomp's thread
 # stacks show as "possibly lost"; they are not ours.)
 # usage: test_memcheck.sh CNN SOURCE_ROOT
-set -u
-cnn=$1
-root=$2
 command -v valgrind >/dev/null || { echo "skipped: no valgrind"; exit 77; }
-data=$root/../shared/data/mnist
-[ -d "$data" ] || data=$root/data/mnist
-[ -d "$data" ] || { echo "skipped: no MNIST data (run tools/get-mnist.sh)"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-# a small test part keeps the run short under valgrind
+. "$(dirname "$0")/setup.sh"
 "$cnn" train --data "$data" --limit 300 --epochs 1 --quiet --out "$tmp/t.model" || exit 1
 CNN_RUNTIME_SET=1 valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
     --errors-for-leak-kinds=definite,indirect --error-exitcode=9 \
@@ -20,7 +12,7 @@ CNN_RUNTIME_SET=1 valgrind -q --leak-check=full --show-leak-kinds=definite,indir
     --out "$tmp/m.model" --log "$tmp/log.csv" 2> "$tmp/vg.txt"
 status=$?
 cat "$tmp/vg.txt"
-[ $status -eq 0 ] || { echo "FAIL: valgrind exit status $status"; exit 1; }
+[ $status -eq 0 ] || fail "valgrind exit status $status"
 CNN_RUNTIME_SET=1 valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
     --errors-for-leak-kinds=definite,indirect --error-exitcode=9 \
     "$cnn" eval --model "$tmp/t.model" --data "$data" > /dev/null || exit 1

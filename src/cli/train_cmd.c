@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include "commands.h"
 
@@ -72,13 +71,6 @@ typedef struct {
     long total_images;
 } progress_ctx;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void format_duration(char *buf, size_t len, double s)
 {
     if (s >= 3600) snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
@@ -90,7 +82,7 @@ static int on_step(void *p, int step, int steps, const cnn_epoch_stats *so_far)
 {
     progress_ctx *c = p;
     if (c->live && (step % 8 == 0 || step == steps)) {
-        double elapsed = now() - c->start, rate = so_far->images / elapsed;
+        double elapsed = cnn_clock() - c->start, rate = so_far->images / elapsed;
         double left_images = (double)c->total_images * (c->epochs - c->epoch) - so_far->images;
         char left[32];
         format_duration(left, sizeof left, left_images / rate);
@@ -356,13 +348,13 @@ int cmd_train(int argc, char **argv)
                o.net ? o.net : o.resume, net->n_params, train.count, test.count, st.batch,
                st.sgd.lr, st.schedule == CNN_SCHEDULE_COSINE ? "cosine" : "constant",
                st.sgd.momentum, st.sgd.weight_decay, st.shift, cnn_trainer_threads(t));
-    double run_start = now();
+    double run_start = cnn_clock();
     for (int e = st.epoch; e < st.epochs; e++) {
         cnn_sgd sgd = st.sgd;
         sgd.lr = cnn_schedule_lr(st.schedule, st.sgd.lr, e, st.epochs);
         cnn_epoch_stats tr;
         pc.epoch = e;
-        pc.start = now();
+        pc.start = cnn_clock();
         int r = cnn_train_epoch(t, &train, st.batch, st.shift, &sgd, &st.rng, on_step, &pc,
                                 &tr, err);
         if (pc.live) fprintf(stderr, "\r\033[K");
@@ -380,7 +372,7 @@ int cmd_train(int argc, char **argv)
             status = 130;
             goto done;
         }
-        double secs = now() - pc.start;
+        double secs = cnn_clock() - pc.start;
         cnn_epoch_stats te = cnn_evaluate(t, &test, NULL);
         st.epoch = e + 1;
         if (cnn_model_save(out, net, &st, err)) goto fail;
@@ -396,7 +388,7 @@ int cmd_train(int argc, char **argv)
         }
     }
     if (!o.quiet)
-        printf("done in %.1fs; model written to %s\n", now() - run_start, out);
+        printf("done in %.1fs; model written to %s\n", cnn_clock() - run_start, out);
     status = EXIT_OK;
     goto done;
 fail:
