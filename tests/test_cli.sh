@@ -6,7 +6,7 @@
 . "$(dirname "$0")/setup.sh"
 train() { "$cnn" train --data "$data" --limit 1500 --quiet "$@" || fail "cnn train $*"; }
 
-for net in seed000 seed004 lenet; do
+for net in seed000 seed004 lenet; do   # lenet's recipe shifts images at random
     train --net $net --epochs 2 --batch 50 --threads 1 --out "$tmp/$net-1.model"
     train --net $net --epochs 2 --batch 50 --threads 2 --out "$tmp/$net-2.model"
     cmp "$tmp/$net-1.model" "$tmp/$net-2.model" || fail "$net: 1 and 2 threads differ"
@@ -18,10 +18,10 @@ train --epochs 1 --batch 37 --threads 3 --out "$tmp/odd-3.model"
 cmp "$tmp/odd-1.model" "$tmp/odd-3.model" || fail "batch 37: 1 and 3 threads differ"
 echo "batch 37: 1 thread and 3 threads give bit-identical models"
 
-# resume: 1 epoch, then continue to 3 == 3 epochs at once (momentum, RNG and
-# the cosine schedule all carry over)
-train --epochs 3 --out "$tmp/full.model"
-train --epochs 1 --out "$tmp/part.model"
+# resume: 1 epoch, then continue to 3 == 3 epochs at once (momentum, RNG,
+# augmentation and the cosine schedule all carry over)
+train --epochs 3 --shift 1 --out "$tmp/full.model"
+train --epochs 1 --shift 1 --out "$tmp/part.model"
 train --resume "$tmp/part.model" --epochs 3
 cmp "$tmp/full.model" "$tmp/part.model" || fail "resumed run differs from uninterrupted"
 echo "resume: 1 + 2 epochs give the bit-identical model of 3 epochs"
