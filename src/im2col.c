@@ -4,14 +4,20 @@
 #include <string.h>
 #include "layers.h"
 
-/* Rows here are short (8 to 28 floats): a plain loop the compiler vectorises
- * beats a call to memcpy. */
+/* Rows here are short (8 to 28 floats): an inlined, vectorised loop is several
+ * times faster than a call to memcpy, which GCC would otherwise make of it. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define INLINE_COPIES __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define INLINE_COPIES
+#endif
+
 static inline void copy_row(float *restrict dst, const float *restrict src, int len)
 {
     for (int x = 0; x < len; x++) dst[x] = src[x];
 }
 
-void im2col(float *col, size_t ld, size_t col0, const float *x, int C, int H, int W,
+INLINE_COPIES void im2col(float *col, size_t ld, size_t col0, const float *x, int C, int H, int W,
             int kh, int kw, int stride, int pad)
 {
     int Ho = (H - kh + 2 * pad) / stride + 1, Wo = (W - kw + 2 * pad) / stride + 1;
@@ -51,7 +57,7 @@ static inline int dilated_index(int q, int lead, int stride, int len)
     return t < len ? t : -1;
 }
 
-void im2col_full(float *col, size_t ld, size_t col0, const float *dy, size_t fstride,
+INLINE_COPIES void im2col_full(float *col, size_t ld, size_t col0, const float *dy, size_t fstride,
                  int F, int Ho, int Wo, int H, int W, int kh, int kw, int stride, int pad)
 {
     int lead_y = kh - 1 - pad, lead_x = kw - 1 - pad;
