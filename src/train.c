@@ -1,7 +1,9 @@
 /* train.c: mini-batch SGD, parallel over fixed shards of each batch.
  *
- * A batch of n images is cut into shards of ceil(n / MAX_SHARDS) images; the
- * cut depends on n alone, never on the thread count. Threads take shards as
+ * A batch of n images is cut into shards of ceil(n / 8) images, at most
+ * SHARD_CAP (so a shard's buffers stay in a core's cache) unless that would
+ * make more than MAX_SHARDS; the cut depends on n alone, never on the thread
+ * count. Threads take shards as
  * they come, each shard running forward and backward in its thread's own
  * workspace and writing its gradient into its own block. The blocks are then
  * summed in shard order, element by element, so the result is bit-identical
@@ -18,7 +20,8 @@
 #include "layers.h"
 #include "profile.h"
 
-#define MAX_SHARDS 8
+#define MAX_SHARDS 32
+#define SHARD_CAP 16
 /* Below this many parameters the reduction is cheaper than waking threads. */
 #define PARALLEL_UPDATE_MIN 65536
 
@@ -57,7 +60,13 @@ static inline void flush_denormals(void)
 #endif
 }
 
-static int shard_len(int n) { return (n + MAX_SHARDS - 1) / MAX_SHARDS; }
+static int shard_len(int n)
+{
+    int len = (n + 7) / 8;
+    if (len > SHARD_CAP) len = SHARD_CAP;
+    if ((n + len - 1) / len > MAX_SHARDS) len = (n + MAX_SHARDS - 1) / MAX_SHARDS;
+    return len;
+}
 
 void cnn_trainer_free(cnn_trainer *t)
 {
