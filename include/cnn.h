@@ -187,6 +187,7 @@ typedef struct {
     size_t image_size;    /* channels * height * width */
     float *images;        /* count * image_size, pixels scaled to [0, 1] */
     uint8_t *labels;      /* count */
+    char images_path[256], labels_path[256];   /* where they came from, for messages */
 } cnn_dataset;
 
 /* Read an IDX image file and its label file, plain or gzip-compressed. */

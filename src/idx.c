@@ -162,6 +162,7 @@ int cnn_idx_read_images(cnn_dataset *d, const char *path, char *err)
     unsigned char *bytes = read_body(&r, (size_t)dims[0] * image);
     close_reader(&r);
     if (!bytes) return -1;
+    snprintf(d->images_path, sizeof d->images_path, "%s", path);
     d->count = (int)dims[0];
     d->channels = 1;
     d->height = (int)dims[1];
@@ -197,6 +198,7 @@ int cnn_dataset_load(cnn_dataset *d, const char *images_path, const char *labels
         cnn_dataset_free(d);
         return -1;
     }
+    snprintf(d->labels_path, sizeof d->labels_path, "%s", labels_path);
     d->labels = read_body(&r, count);
     close_reader(&r);
     if (!d->labels) {

@@ -73,6 +73,15 @@ head -c 100000 "$data/train-images-idx3-ubyte.gz" > "$tmp/d/train-images-idx3-ub
 [ $? -eq 1 ] && [ "$(wc -l < "$tmp/idx.err")" -eq 1 ] &&
     grep -q "train-images-idx3-ubyte.gz: " "$tmp/idx.err" || fail "truncated data: $(cat "$tmp/idx.err")"
 echo "truncated data: $(cat "$tmp/idx.err")"
+# labels beyond the network's classes: the file, the image and the label named
+printf '\000\000\010\001\000\000\000\003\001\014\002' > "$tmp/labels12"
+printf '\000\000\010\003\000\000\000\003\000\000\000\034\000\000\000\034' > "$tmp/images3"
+head -c 2352 /dev/zero >> "$tmp/images3"
+"$cnn" train --train-images "$tmp/images3" --train-labels "$tmp/labels12" \
+    --test-images "$tmp/images3" --test-labels "$tmp/labels12" --out "$tmp/y.model" 2> "$tmp/lab.err"
+[ $? -eq 1 ] && grep -q "labels12: label 12 of image 1 is out of range for a network with 10 classes" \
+    "$tmp/lab.err" || fail "label range: $(cat "$tmp/lab.err")"
+echo "labels out of range: $(cat "$tmp/lab.err")"
 "$cnn" train --data "$data" --resume "$tmp/keep.model" --net lenet --epochs 9 2> "$tmp/net.err"
 [ $? -eq 1 ] && grep -q "is for a different network than lenet" "$tmp/net.err" ||
     fail "other network: $(cat "$tmp/net.err")"

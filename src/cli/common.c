@@ -94,18 +94,18 @@ int load_part(cnn_dataset *d, const char *dir, const char *part, char *err)
     return cnn_dataset_load(d, images, labels, err);
 }
 
-int check_data_fits(const cnn_dataset *d, const cnn_net *net, const char *what, char *err)
+int check_data_fits(const cnn_dataset *d, const cnn_net *net, char *err)
 {
     if (d->channels != net->input.c || d->height != net->input.h || d->width != net->input.w) {
         snprintf(err, CNN_ERR_LEN, "%s: images are %dx%dx%d but the network takes %dx%dx%d",
-                 what, d->height, d->width, d->channels, net->input.h, net->input.w,
+                 d->images_path, d->height, d->width, d->channels, net->input.h, net->input.w,
                  net->input.c);
         return -1;
     }
     for (int i = 0; d->labels && i < d->count; i++)
         if (d->labels[i] >= net->classes) {
             snprintf(err, CNN_ERR_LEN, "%s: label %d of image %d is out of range for a "
-                     "network with %d classes%s", what, d->labels[i], i, net->classes,
+                     "network with %d classes%s", d->labels_path, d->labels[i], i, net->classes,
                      net->classes == 2 ? " (pick two with --classes A,B)" : "");
             return -1;
         }

@@ -19,8 +19,8 @@ int opt_float(const char *cmd, const char *name, const char *value, double lo, d
 /* The images and labels of one part ("train" or "t10k") of a data folder in
  * the standard MNIST file names, gzip-compressed or not. */
 int load_part(cnn_dataset *d, const char *dir, const char *part, char *err);
-/* Refuse data whose images or labels do not fit the network. */
-int check_data_fits(const cnn_dataset *d, const cnn_net *net, const char *what, char *err);
+/* Refuse data whose images or labels do not fit the network, naming the file. */
+int check_data_fits(const cnn_dataset *d, const cnn_net *net, char *err);
 /* --classes 0,1: the list, at most 256 distinct labels. */
 int parse_classes(const char *s, int *keep, int *n_keep, char *err);
 

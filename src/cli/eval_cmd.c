@@ -56,7 +56,7 @@ int cmd_eval(int argc, char **argv)
         if (parse_classes(classes, keep, &n_keep, err)) goto fail;
         cnn_dataset_filter(&d, keep, n_keep);
     }
-    if (check_data_fits(&d, net, data ? data : images, err)) goto fail;
+    if (check_data_fits(&d, net, err)) goto fail;
     if (!(t = cnn_trainer_new(net, 256, threads, err))) goto fail;
     int k = net->classes;
     confusion = calloc((size_t)k * k, sizeof(int));

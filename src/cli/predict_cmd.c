@@ -23,14 +23,15 @@ static int read_images(const char *path, const cnn_net *net, cnn_dataset *d, cha
     memset(d, 0, sizeof *d);
     if (!is_pgm(path)) {
         if (cnn_idx_read_images(d, path, err)) return -1;
-        return check_data_fits(d, net, path, err);
+        return check_data_fits(d, net, err);
     }
     int w, h;
     float *px;
     if (pgm_read(path, &px, &w, &h, err)) return -1;
     *d = (cnn_dataset){ .count = 1, .channels = 1, .height = h, .width = w,
                         .image_size = (size_t)w * h, .images = px };
-    return check_data_fits(d, net, path, err);
+    snprintf(d->images_path, sizeof d->images_path, "%s", path);
+    return check_data_fits(d, net, err);
 }
 
 static void print_prediction(const char *name, int index, const float *p, int k, int all)

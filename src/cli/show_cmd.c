@@ -140,7 +140,7 @@ int cmd_show(int argc, char **argv)
     if (kernels) {
         if (draw_kernels(&cv, net, &net->layers[0])) goto fail;
     } else {
-        if (load_part(&d, data, "t10k", err) || check_data_fits(&d, net, data, err)) goto fail;
+        if (load_part(&d, data, "t10k", err) || check_data_fits(&d, net, err)) goto fail;
         if (index >= d.count) {
             snprintf(err, sizeof err, "--index %d: the test set has %d images", index, d.count);
             goto fail;

@@ -210,8 +210,7 @@ static int load_data(const train_opts *o, const cnn_net *net, cnn_dataset *train
         snprintf(err, CNN_ERR_LEN, "no training images left after --classes");
         return -1;
     }
-    if (check_data_fits(train, net, "training data", err) ||
-        check_data_fits(test, net, "test data", err))
+    if (check_data_fits(train, net, err) || check_data_fits(test, net, err))
         return -1;
     return 0;
 }
