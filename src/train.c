@@ -68,6 +68,8 @@ static int shard_len(int n)
     return len;
 }
 
+static int shard_count(int n) { return (n + shard_len(n) - 1) / shard_len(n); }
+
 void cnn_trainer_free(cnn_trainer *t)
 {
     if (!t) return;
@@ -98,7 +100,10 @@ cnn_trainer *cnn_trainer_new(cnn_net *net, int max_batch, int threads, char *err
     if (!t->ws || !t->prof) goto oom;
     for (int i = 0; i < t->threads; i++)
         if (workspace_alloc(&t->ws[i], net, shard_len(max_batch))) goto oom;
-    int shards = (max_batch + shard_len(max_batch) - 1) / shard_len(max_batch);
+    /* a smaller batch can cut into more shards (16 images: 8 of 2; 17: 6 of 3) */
+    int shards = 0;
+    for (int n = 1; n <= max_batch; n++)
+        if (shard_count(n) > shards) shards = shard_count(n);
     for (int s = 0; s < shards; s++)
         if (!(t->grads[s] = aligned_calloc(net->n_params, sizeof(float)))) goto oom;
     if (!(t->velocity = aligned_calloc(net->n_params, sizeof(float)))) goto oom;
@@ -121,7 +126,7 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
                          int want_grad, float *out, int *correct)
 {
     const cnn_net *net = t->net;
-    int len = shard_len(n), shards = (n + len - 1) / len;
+    int len = shard_len(n), shards = shard_count(n);
     size_t in_size = cnn_shape_size(net->input), P = net->n_params;
     float scale = 1.0f / (float)n;   /* the mean over the whole batch */
 
