@@ -366,8 +366,11 @@ int cmd_train(int argc, char **argv)
             goto done;
         }
         if (r > 0) {
-            fprintf(stderr, "cnn train: interrupted in epoch %d; %s holds epoch %d: "
-                    "continue with cnn train --resume %s --data ...\n", e + 1, out, e, out);
+            if (e > 0)
+                fprintf(stderr, "cnn train: interrupted in epoch %d; %s holds epoch %d: "
+                        "continue with cnn train --resume %s --data ...\n", e + 1, out, e, out);
+            else
+                fprintf(stderr, "cnn train: interrupted in epoch 1; no model was written\n");
             status = 130;
             goto done;
         }
