@@ -1,13 +1,13 @@
 /* train.c: mini-batch SGD, parallel over fixed shards of each batch.
  *
  * A batch of n images is cut into shards of ceil(n / 8) images, at most
- * SHARD_CAP (so a shard's buffers stay in a core's cache) unless that would
- * make more than MAX_SHARDS; the cut depends on n alone, never on the thread
- * count. Threads take shards as
- * they come, each shard running forward and backward in its thread's own
- * workspace and writing its gradient into its own block. The blocks are then
- * summed in shard order, element by element, so the result is bit-identical
- * with any number of threads. OpenBLAS runs single-threaded inside. */
+ * SHARD_CAP (bounding each thread's buffers) unless that would make more than
+ * MAX_SHARDS; the cut depends on n alone, never on the thread count. Threads
+ * take shards as they come, each shard running forward and backward in its
+ * thread's own workspace and writing its gradient into its own block. The
+ * blocks are then summed in shard order, element by element, so the result is
+ * bit-identical with any number of threads. OpenBLAS runs single-threaded
+ * inside. */
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
@@ -21,7 +21,7 @@
 #include "profile.h"
 
 #define MAX_SHARDS 32
-#define SHARD_CAP 16
+#define SHARD_CAP 32
 /* Below this many parameters the reduction is cheaper than waking threads. */
 #define PARALLEL_UPDATE_MIN 65536
 
