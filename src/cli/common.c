@@ -22,15 +22,15 @@ int cli_error(int status, const char *cmd, const char *fmt, ...)
 
 int usage_error(const char *cmd, const char *usage)
 {
-    fprintf(stderr, "usage: %s\nTry 'cnn %s --help' for more.\n", usage, cmd);
-    return EXIT_USAGE;
+    return cli_error(EXIT_USAGE, cmd, "usage: %s (see 'cnn %s --help')", usage, cmd);
 }
 
-void option_error(const char *cmd, const char *arg)
+int option_error(const char *cmd, const char *arg)
 {
     if (optopt && !strncmp(arg, "--", 2))
-        cli_error(EXIT_USAGE, cmd, "option '%s' needs a value", arg);
-    else cli_error(EXIT_USAGE, cmd, "unknown option '%s'", arg);
+        return cli_error(EXIT_USAGE, cmd, "option '%s' needs a value (see 'cnn %s --help')",
+                         arg, cmd);
+    return cli_error(EXIT_USAGE, cmd, "unknown option '%s' (see 'cnn %s --help')", arg, cmd);
 }
 
 int opt_int(const char *cmd, const char *name, const char *value, long lo, long hi, int *out)

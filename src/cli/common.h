@@ -24,10 +24,10 @@ int check_data_fits(const cnn_dataset *d, const cnn_net *net, char *err);
 /* --classes 0,1: the list, at most 256 distinct labels. */
 int parse_classes(const char *s, int *keep, int *n_keep, char *err);
 
-/* The usage line and a pointer to --help; returns EXIT_USAGE. */
+/* One line: the usage and a pointer to --help; returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *usage);
-/* What getopt_long (with opterr = 0) stopped at: an unknown option or one
- * missing its value. */
-void option_error(const char *cmd, const char *arg);
+/* What getopt_long (with opterr = 0) stopped at, an unknown option or one
+ * missing its value, in one line; returns EXIT_USAGE. */
+int option_error(const char *cmd, const char *arg);
 
 #endif

@@ -36,8 +36,7 @@ int cmd_eval(int argc, char **argv)
                    "t10k-labels-...) or the two files given.\n", USAGE);
             return EXIT_OK;
         default:
-            option_error("eval", argv[optind - 1]);
-            return usage_error("eval", USAGE);
+            return option_error("eval", argv[optind - 1]);
         }
     }
     if (!model || (!data && !(images && labels)) || optind < argc)

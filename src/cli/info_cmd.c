@@ -44,8 +44,7 @@ int cmd_info(int argc, char **argv)
                    "gradient, input gradient).\n", USAGE);
             return EXIT_OK;
         default:
-            option_error("info", argv[optind - 1]);
-            return usage_error("info", USAGE);
+            return option_error("info", argv[optind - 1]);
         }
     }
     if (!!name == !!model || optind < argc) return usage_error("info", USAGE);

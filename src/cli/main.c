@@ -31,6 +31,7 @@ int main(int argc, char **argv)
         return usage(stdout);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "cnn: unknown command '%s'\n", argv[1]);
-    return usage(stderr);
+    fprintf(stderr, "cnn: unknown command '%s' (train, eval, predict, info, show; see "
+                    "'cnn --help')\n", argv[1]);
+    return EXIT_USAGE;
 }

@@ -69,8 +69,7 @@ int cmd_predict(int argc, char **argv)
                    USAGE);
             return EXIT_OK;
         default:
-            option_error("predict", argv[optind - 1]);
-            return usage_error("predict", USAGE);
+            return option_error("predict", argv[optind - 1]);
         }
     }
     if (!model || optind == argc) return usage_error("predict", USAGE);

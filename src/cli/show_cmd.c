@@ -120,8 +120,7 @@ int cmd_show(int argc, char **argv)
                    "first-layer feature maps.\n", USAGE);
             return EXIT_OK;
         default:
-            option_error("show", argv[optind - 1]);
-            return usage_error("show", USAGE);
+            return option_error("show", argv[optind - 1]);
         }
     }
     if (!model || !!kernels == !!maps || (maps && !data) || optind < argc)

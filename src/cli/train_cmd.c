@@ -308,7 +308,7 @@ int cmd_train(int argc, char **argv)
 {
     train_opts o;
     int rc = parse_options(argc, argv, &o);
-    if (rc) return rc > 0 ? EXIT_OK : usage_error("train", USAGE);
+    if (rc) return rc > 0 ? EXIT_OK : EXIT_USAGE;   /* the reason is printed */
 
     char err[CNN_ERR_LEN];
     cnn_train_state st;
