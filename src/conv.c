@@ -48,6 +48,13 @@ int conv_group(const cnn_layer *L, int n)
     return g < 1 ? 1 : g > (size_t)n ? n : (int)g;
 }
 
+size_t conv_dstage_size(const cnn_layer *L, int n)
+{
+    size_t out = (size_t)L->in.c * L->in.h * L->in.w * conv_group(L, n);
+    size_t padded = (size_t)L->out.c * (L->in.h + L->kh - 1) * (L->in.w + L->kw - 1);
+    return out > padded ? out : padded;
+}
+
 void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
                    float *colf, float *dstage, const float *dout, const float *out,
                    const float *col, const float *w, const cnn_layer *L, cnn_act act, int n)
@@ -88,7 +95,7 @@ void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
         size_t ld = (size_t)m * HW;
         /* image i's dz planes sit at dz + f*nP + i*P */
         for (int i = 0; i < m; i++)
-            im2col_full(colf, ld, (size_t)i * HW, dz + (size_t)(first + i) * P, nP, F,
+            im2col_full(colf, ld, (size_t)i * HW, dstage, dz + (size_t)(first + i) * P, nP, F,
                         L->out.h, L->out.w, H, W, kh, kw, L->stride, L->pad);
         PROF_ADD(CNN_PHASE_IM2COL);
         /* dstage (C, m*HW) = wrot (C, F*kh*kw) * colf (F*kh*kw, m*HW) */

@@ -46,52 +46,19 @@ INLINE_COPIES void im2col(float *col, size_t ld, size_t col0, const float *x, in
             }
 }
 
-/* Padded, dilated position q of the output gradient holds dy[(q - lead) / s]
- * when q - lead is a non-negative multiple of s inside the plane, else zero;
- * lead = k - 1 - pad is the zero border of the full correlation. */
-static inline int dilated_index(int q, int lead, int stride, int len)
+/* The full correlation's input: dy's planes spread `stride` apart (zero-
+ * dilated) inside a zero border of lead = k-1-pad, so that a stride-1 "valid"
+ * correlation with the kernels yields H x W. Then plain im2col. */
+void im2col_full(float *col, size_t ld, size_t col0, float *padded, const float *dy,
+                 size_t fstride, int F, int Ho, int Wo, int H, int W, int kh, int kw,
+                 int stride, int pad)
 {
-    int t = q - lead;
-    if (t < 0 || t % stride) return -1;
-    t /= stride;
-    return t < len ? t : -1;
-}
-
-INLINE_COPIES void im2col_full(float *col, size_t ld, size_t col0, const float *dy, size_t fstride,
-                 int F, int Ho, int Wo, int H, int W, int kh, int kw, int stride, int pad)
-{
-    int lead_y = kh - 1 - pad, lead_x = kw - 1 - pad;
+    int Hp = H + kh - 1, Wp = W + kw - 1, lead_y = kh - 1 - pad, lead_x = kw - 1 - pad;
+    memset(padded, 0, sizeof(float) * F * Hp * Wp);
     for (int f = 0; f < F; f++)
-        for (int i = 0; i < kh; i++)
-            for (int j = 0; j < kw; j++) {
-                float *row = col + (size_t)((f * kh + i) * kw + j) * ld + col0;
-                const float *plane = dy + (size_t)f * fstride;
-                /* stride 1: row y holds dy's row y+i-lead_y shifted by j-lead_x,
-                 * columns [x0, x1) from dy, zeros around them */
-                int x0 = lead_x - j > 0 ? lead_x - j : 0;
-                int x1 = lead_x - j + Wo < W ? lead_x - j + Wo : W;
-                for (int y = 0; y < H; y++) {
-                    int sy = dilated_index(y + i, lead_y, stride, Ho);
-                    float *dst = row + (size_t)y * W;
-                    if (sy < 0) {
-                        memset(dst, 0, sizeof(float) * W);
-                        continue;
-                    }
-                    if (stride == 1) {
-                        const float *src = plane + (size_t)sy * Wo;
-                        int x = 0;
-                        for (; x < x0; x++) dst[x] = 0.0f;
-                        if (x1 > x0) {
-                            copy_row(dst + x0, src + (x0 + j - lead_x), x1 - x0);
-                            x = x1;
-                        }
-                        for (; x < W; x++) dst[x] = 0.0f;
-                        continue;
-                    }
-                    for (int x = 0; x < W; x++) {
-                        int sx = dilated_index(x + j, lead_x, stride, Wo);
-                        dst[x] = sx < 0 ? 0.0f : plane[(size_t)sy * Wo + sx];
-                    }
-                }
-            }
+        for (int oy = 0; oy < Ho; oy++)
+            for (int ox = 0; ox < Wo; ox++)
+                padded[((size_t)f * Hp + lead_y + oy * stride) * Wp + lead_x + ox * stride] =
+                    dy[(size_t)f * fstride + (size_t)oy * Wo + ox];
+    im2col(col, ld, col0, padded, F, Hp, Wp, kh, kw, 1, 0);
 }

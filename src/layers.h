@@ -23,10 +23,12 @@ void im2col(float *col, size_t ld, size_t col0, const float *x, int C, int H, in
             int kh, int kw, int stride, int pad);
 /* The same for the input gradient: one image's output gradient dy (F planes
  * of Ho x Wo, plane f at dy + f*fstride), zero-dilated by `stride` and
- * zero-padded by kh-1-pad (kw-1-pad), into H*W columns from col0 of a
- * (F*kh*kw, ld) matrix, for a stride-1 "valid" correlation that yields H x W. */
-void im2col_full(float *col, size_t ld, size_t col0, const float *dy, size_t fstride,
-                 int F, int Ho, int Wo, int H, int W, int kh, int kw, int stride, int pad);
+ * zero-padded by kh-1-pad (kw-1-pad) into `padded` (F, H+kh-1, W+kw-1), then
+ * into H*W columns from col0 of a (F*kh*kw, ld) matrix, for a stride-1
+ * "valid" correlation that yields H x W. */
+void im2col_full(float *col, size_t ld, size_t col0, float *padded, const float *dy,
+                 size_t fstride, int F, int Ho, int Wo, int H, int W, int kh, int kw,
+                 int stride, int pad);
 
 /* ---- convolution (conv.c) ---- */
 /* out (n, F, Ho, Wo); col (C*kh*kw, n*Ho*Wo) kept for backward; stage (F, n*Ho*Wo). */
@@ -35,13 +37,16 @@ void conv_forward(float *out, float *col, float *stage, const float *in,
 /* dout (n, F, Ho, Wo) is the gradient of the layer's activated output; act is
  * the activation to differentiate (NONE when dout is already dL/dz).
  * din (n, C, H, W) may be NULL. Scratch: dz (F, n*Ho*Wo), wrot (C, F*kh*kw),
- * colf (F*kh*kw, g*H*W) and dstage (C, g*H*W) for groups of g images, g from
- * conv_group(). */
+ * colf (F*kh*kw, g*H*W) for groups of g images, g from conv_group(), and
+ * dstage of conv_dstage_size() floats. */
 void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
                    float *colf, float *dstage, const float *dout, const float *out,
                    const float *col, const float *w, const cnn_layer *L, cnn_act act, int n);
 /* Images per input-gradient sgemm: as many of n as keep colf near 1M floats. */
 int conv_group(const cnn_layer *L, int n);
+/* dstage holds a group's input gradient (C, g*H*W) from the sgemm and, before
+ * that, one image's padded output gradient (F, H+kh-1, W+kw-1). */
+size_t conv_dstage_size(const cnn_layer *L, int n);
 
 /* ---- pooling (pool.c) ---- */
 /* mask (n, C, Ho, Wo): index within the image of the input each max/min output
@@ -78,7 +83,7 @@ typedef struct {
     float *stage;                   /* conv (F, n*P) staging / dz */
     float *wrot;                    /* rotated, channel-transposed kernels */
     float *colf;                    /* im2col of a group's padded output gradients */
-    float *dstage;                  /* (C, g*H*W) input gradient of a group */
+    float *dstage;                  /* conv_dstage_size(): a group's input gradient */
     float *d[2];                    /* ping-pong activation gradients */
     float *probs;                   /* (n, classes) network outputs */
 } workspace;

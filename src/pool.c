@@ -14,11 +14,16 @@ static inline void pool_plane(float *out, int32_t *mask, const float *plane, int
 {
     int W = L->in.w, Ho = L->out.h, Wo = L->out.w, kh = L->kh, kw = L->kw, s = L->stride;
     float inv_area = 1.0f / (float)(kh * kw);
-    if (kh == 2 && kw == 2 && s == 2 && kind != CNN_AVGPOOL) {   /* the common case */
+    if (kh == 2 && kw == 2 && s == 2) {   /* the common case */
         for (int oy = 0; oy < Ho; oy++)
             for (int ox = 0; ox < Wo; ox++) {
                 int k[4] = { 2 * oy * W + 2 * ox, 2 * oy * W + 2 * ox + 1,
                              (2 * oy + 1) * W + 2 * ox, (2 * oy + 1) * W + 2 * ox + 1 };
+                if (kind == CNN_AVGPOOL) {
+                    out[oy * Wo + ox] =
+                        (plane[k[0]] + plane[k[1]] + plane[k[2]] + plane[k[3]]) * 0.25f;
+                    continue;
+                }
                 int at = k[0];
                 for (int j = 1; j < 4; j++)
                     if (kind == CNN_MAXPOOL ? plane[k[j]] > plane[at] : plane[k[j]] < plane[at])
@@ -98,6 +103,15 @@ void pool_backward(float *din, const float *dout, const int32_t *mask,
         for (int c = 0; c < C; c++) {
             float *plane = din + ((size_t)i * C + c) * H * W;
             const float *d = dout + ((size_t)i * C + c) * Ho * Wo;
+            if (kh == 2 && kw == 2 && s == 2) {   /* disjoint windows: plain stores */
+                for (int oy = 0; oy < Ho; oy++)
+                    for (int ox = 0; ox < Wo; ox++) {
+                        float g = d[oy * Wo + ox] * 0.25f;
+                        float *p = plane + 2 * oy * W + 2 * ox;
+                        p[0] = p[1] = p[W] = p[W + 1] = g;
+                    }
+                continue;
+            }
             for (int oy = 0; oy < Ho; oy++)
                 for (int ox = 0; ox < Wo; ox++) {
                     float g = d[oy * Wo + ox] * inv_area;

@@ -37,7 +37,7 @@ int workspace_alloc(workspace *ws, const cnn_net *net, int n)
             wrot = max_size(wrot, K * L->out.c);
             size_t g = (size_t)conv_group(L, n), HW = (size_t)L->in.h * L->in.w;
             colf = max_size(colf, FK * HW * g);
-            dstage = max_size(dstage, (size_t)L->in.c * HW * g);
+            dstage = max_size(dstage, conv_dstage_size(L, n));
         }
         grad = max_size(grad, out);
     }

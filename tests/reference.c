@@ -68,7 +68,7 @@ int reference_check_conv(const cnn_layer *layer, const float *w, int n, int inpu
     float *dz = malloc(sizeof(float) * out_len), *wrot = malloc(sizeof(float) * w_len);
     size_t g = (size_t)conv_group(&L, n), HW = (size_t)L.in.h * L.in.w;
     float *colf = malloc(sizeof(float) * L.out.c * L.kh * L.kw * HW * g);
-    float *dstage = malloc(sizeof(float) * L.in.c * HW * g);
+    float *dstage = malloc(sizeof(float) * conv_dstage_size(&L, n));
     float *dw = calloc(w_len, sizeof(float)), *db = calloc(L.out.c, sizeof(float));
     double *rout = malloc(sizeof(double) * out_len), *rdw = malloc(sizeof(double) * w_len);
     double *rdb = malloc(sizeof(double) * L.out.c), *rdx = malloc(sizeof(double) * in_len);

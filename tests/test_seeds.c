@@ -47,7 +47,7 @@ static void test_conv_gradients_of_seed002(void)
     cnn_net *net = parse(CONV_3x3_2x2);
     const cnn_layer *L = &net->layers[0];
     const float k[4] = { 1, 2, -1, 0 }, dy[4] = { 1, 0, 0, 0 };
-    float out[4], col[16], dz[4], wrot[4], colf[36], dstage[9], dx[9], dw[4] = { 0 };
+    float out[4], col[16], dz[4], wrot[4], colf[36], dstage[16], dx[9], dw[4] = { 0 };
     float db[1] = { 0 };
     memcpy(net->params, k, sizeof k);
     conv_forward(out, col, dz, X, net->params, net->params + 4, L, 1);
