@@ -24,6 +24,7 @@
 #define SHARD_CAP 32
 /* Below this many parameters the reduction is cheaper than waking threads. */
 #define PARALLEL_UPDATE_MIN 65536
+#define REDUCE_CHUNK 4096
 
 struct cnn_trainer {
     cnn_net *net;
@@ -163,11 +164,17 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
         }
         PROF_START();
         if (want_grad && shards > 1) {
+            /* each element is g0 + g1 + g2 + ... in shard order; chunks of
+             * parameters go to threads, and vectorise within a chunk */
+            long chunks = (long)((P + REDUCE_CHUNK - 1) / REDUCE_CHUNK);
             #pragma omp for schedule(static) nowait
-            for (size_t i = 0; i < P; i++) {
-                float g = t->grads[0][i];
-                for (int s = 1; s < shards; s++) g += t->grads[s][i];
-                t->grads[0][i] = g;
+            for (long c = 0; c < chunks; c++) {
+                size_t lo = (size_t)c * REDUCE_CHUNK, hi = lo + REDUCE_CHUNK < P ? lo + REDUCE_CHUNK : P;
+                float *restrict g0 = t->grads[0];
+                for (int s = 1; s < shards; s++) {
+                    const float *restrict gs = t->grads[s];
+                    for (size_t i = lo; i < hi; i++) g0[i] += gs[i];
+                }
             }
         }
         PROF_ADD(CNN_PHASE_REDUCE);
