@@ -57,7 +57,8 @@ size_t conv_dstage_size(const cnn_layer *L, int n)
 
 void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
                    float *colf, float *dstage, const float *dout, const float *out,
-                   const float *col, const float *w, const cnn_layer *L, cnn_act act, int n)
+                   const float *col, const float *w, const cnn_layer *L, cnn_act act, int n,
+                   float beta)
 {
     int C = L->in.c, F = L->out.c, kh = L->kh, kw = L->kw;
     int K = C * kh * kw, P = L->out.h * L->out.w, KK = kh * kw;
@@ -75,12 +76,12 @@ void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
         const float *row = dz + (size_t)f * nP;
         float s = 0.0f;
         for (size_t p = 0; p < nP; p++) s += row[p];
-        db[f] = s;
+        db[f] = beta == 0.0f ? s : db[f] + s;
     }
     PROF_ADD(CNN_PHASE_ACT);
-    /* dw (F, K) = dz (F, nP) * col^T (nP, K) */
+    /* dw (F, K) = beta dw + dz (F, nP) * col^T (nP, K) */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, F, K, (int)nP,
-                1.0f, dz, (int)nP, col, (int)nP, 0.0f, dw, K);
+                1.0f, dz, (int)nP, col, (int)nP, beta, dw, K);
     PROF_ADD(CNN_PHASE_SGEMM);
     if (!din) return;
 

@@ -2,9 +2,10 @@
  * layers.h: the engine's internals, shared by src/ and the tests.
  *
  * Layer functions follow one convention: outputs first, sizes last; n is the
- * number of images in the shard; backward functions OVERWRITE the weight,
- * bias and input gradients they compute (each parameter belongs to one layer,
- * so a shard's gradient block needs no zeroing first).
+ * number of images in the chunk; backward functions write the weight and bias
+ * gradients as beta * old + new with beta 0 or 1 (the first chunk of a shard
+ * overwrites its gradient block, so it needs no zeroing; later chunks add)
+ * and OVERWRITE the input gradient.
  */
 #ifndef CNN_LAYERS_H
 #define CNN_LAYERS_H
@@ -41,7 +42,8 @@ void conv_forward(float *out, float *col, float *stage, const float *in,
  * dstage of conv_dstage_size() floats. */
 void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
                    float *colf, float *dstage, const float *dout, const float *out,
-                   const float *col, const float *w, const cnn_layer *L, cnn_act act, int n);
+                   const float *col, const float *w, const cnn_layer *L, cnn_act act, int n,
+                   float beta);
 /* Images per input-gradient sgemm: as many of n as keep colf near 1M floats. */
 int conv_group(const cnn_layer *L, int n);
 /* dstage holds a group's input gradient (C, g*H*W) from the sgemm and, before
@@ -62,7 +64,7 @@ void dense_forward(float *out, const float *in, const float *w, const float *b,
 /* dout (n, units) is overwritten by dL/dz. din (n, inputs) may be NULL. */
 void dense_backward(float *din, float *dw, float *db, float *dout, const float *out,
                     const float *in, const float *w, const cnn_layer *L, cnn_act act,
-                    int n);
+                    int n, float beta);
 
 /* ---- losses (loss.c) ---- */
 /* From the last layer's activated output y (n, classes) and labels: writes
@@ -94,12 +96,13 @@ void workspace_free(workspace *ws);
 /* ---- one shard through the network (net.c) ---- */
 void net_forward(workspace *ws, const cnn_net *net, const float *params,
                  const float *x, int n);
-/* Forward must have run. Writes scale * gradient into grad; if dx is not
+/* Forward must have run. Writes scale * gradient into grad (adds it, when
+ * accumulate is set); if dx is not
  * NULL it receives the gradient with respect to the input. Returns the
  * summed loss, counting correct answers into *correct. */
 double net_backward(workspace *ws, const cnn_net *net, const float *params,
                     float *grad, float *dx, const float *x, const uint8_t *labels,
-                    int n, float scale, int *correct);
+                    int n, float scale, int accumulate, int *correct);
 
 /* After net_forward: the first layer whose output holds a NaN or infinity,
  * or -1. */

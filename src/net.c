@@ -117,7 +117,7 @@ static int count_correct(const float *out, const uint8_t *labels, int n, int cla
 
 double net_backward(workspace *ws, const cnn_net *net, const float *params,
                     float *grad, float *dx, const float *x, const uint8_t *labels,
-                    int n, float scale, int *correct)
+                    int n, float scale, int accumulate, int *correct)
 {
     int last = net->n_layers - 1;
     float *dout = ws->d[0], *spare = ws->d[1];
@@ -139,10 +139,11 @@ double net_backward(workspace *ws, const cnn_net *net, const float *params,
         switch (L->kind) {
         case CNN_CONV:
             conv_backward(din, dw, db, ws->stage, ws->wrot, ws->colf, ws->dstage, dout,
-                          ws->act[l], ws->col[l], w, L, act, n);
+                          ws->act[l], ws->col[l], w, L, act, n, accumulate ? 1.0f : 0.0f);
             break;
         case CNN_DENSE:
-            dense_backward(din, dw, db, dout, ws->act[l], in, w, L, act, n);
+            dense_backward(din, dw, db, dout, ws->act[l], in, w, L, act, n,
+                           accumulate ? 1.0f : 0.0f);
             break;
         default:
             if (din) pool_backward(din, dout, ws->mask[l], L, n);

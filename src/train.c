@@ -1,10 +1,10 @@
 /* train.c: mini-batch SGD, parallel over fixed shards of each batch.
  *
  * A batch of n images is cut into shards of ceil(n / 8) images, at most
- * SHARD_CAP (bounding each thread's buffers) unless that would make more than
- * MAX_SHARDS; the cut depends on n alone, never on the thread count. Threads
- * take shards as they come, each shard running forward and backward in its
- * thread's own workspace and writing its gradient into its own block. The
+ * SHARD_CAP unless that would make more than MAX_SHARDS; the cut depends on n
+ * alone, never on the thread count. Threads take shards as they come, each
+ * shard running forward and backward, CHUNK images at a time, in its thread's
+ * own workspace and writing (then adding) its gradient into its own block. The
  * blocks are then summed in shard order, element by element, so the result is
  * bit-identical with any number of threads. OpenBLAS runs single-threaded
  * inside. */
@@ -25,6 +25,9 @@
 /* Below this many parameters the reduction is cheaper than waking threads. */
 #define PARALLEL_UPDATE_MIN 65536
 #define REDUCE_CHUNK 4096
+/* Images a workspace holds: a shard runs through it in chunks of this many,
+ * which keeps each layer's buffers in a core's cache. */
+#define CHUNK 8
 
 struct cnn_trainer {
     cnn_net *net;
@@ -100,7 +103,9 @@ cnn_trainer *cnn_trainer_new(cnn_net *net, int max_batch, int threads, char *err
     t->prof = calloc((size_t)t->threads, sizeof *t->prof);
     if (!t->ws || !t->prof) goto oom;
     for (int i = 0; i < t->threads; i++)
-        if (workspace_alloc(&t->ws[i], net, shard_len(max_batch))) goto oom;
+        if (workspace_alloc(&t->ws[i], net, shard_len(max_batch) < CHUNK ? shard_len(max_batch)
+                                                                          : CHUNK))
+            goto oom;
     /* a smaller batch can cut into more shards (16 images: 8 of 2; 17: 6 of 3) */
     int shards = 0;
     for (int n = 1; n <= max_batch; n++)
@@ -138,29 +143,37 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
         #pragma omp for schedule(dynamic, 1)
         for (int s = 0; s < shards; s++) {
             workspace *ws = &t->ws[omp_get_thread_num()];
-            int first = s * len, m = n - first < len ? n - first : len;
-            const float *xs = x + (size_t)first * in_size;
-            const uint8_t *ls = labels ? labels + first : NULL;
-            net_forward(ws, net, net->params, xs, m);
+            int end = (s + 1) * len < n ? (s + 1) * len : n;
+            t->shard_loss[s] = 0.0;
             t->shard_correct[s] = 0;
-            if (want_grad) {
-                t->shard_loss[s] = net_backward(ws, net, net->params, t->grads[s], NULL,
-                                                xs, ls, m, scale, &t->shard_correct[s]);
-            } else {
-                /* the loss's gradient goes to scratch; only its value is used */
-                t->shard_loss[s] = loss_forward_backward(
-                    ws->d[0], ws->probs, ws->act[net->n_layers - 1], ls, m,
-                    net->classes, net->loss, net->layers[net->n_layers - 1].act, scale);
-                if (ls)
-                    for (int i = 0; i < m; i++)
-                        t->shard_correct[s] += argmax(ws->probs + (size_t)i * net->classes,
-                                                      net->classes) == ls[i];
+            t->shard_bad[s] = -1;
+            /* the shard in chunks that fit the workspace, in a fixed order */
+            for (int first = s * len; first < end; first += CHUNK) {
+                int m = end - first < CHUNK ? end - first : CHUNK;
+                const float *xs = x + (size_t)first * in_size;
+                const uint8_t *ls = labels ? labels + first : NULL;
+                double loss;
+                net_forward(ws, net, net->params, xs, m);
+                if (want_grad) {
+                    loss = net_backward(ws, net, net->params, t->grads[s], NULL, xs, ls, m,
+                                        scale, first > s * len, &t->shard_correct[s]);
+                } else {
+                    /* the loss's gradient goes to scratch; only its value is used */
+                    loss = loss_forward_backward(
+                        ws->d[0], ws->probs, ws->act[net->n_layers - 1], ls, m,
+                        net->classes, net->loss, net->layers[net->n_layers - 1].act, scale);
+                    if (ls)
+                        for (int i = 0; i < m; i++)
+                            t->shard_correct[s] += argmax(ws->probs + (size_t)i * net->classes,
+                                                          net->classes) == ls[i];
+                }
+                t->shard_loss[s] += loss;
+                if (!isfinite(loss) && t->shard_bad[s] < 0)
+                    t->shard_bad[s] = net_first_nonfinite_output(ws, net, m);
+                if (out)
+                    memcpy(out + (size_t)first * net->classes, ws->probs,
+                           sizeof(float) * m * net->classes);
             }
-            t->shard_bad[s] = isfinite(t->shard_loss[s]) ? -1
-                            : net_first_nonfinite_output(ws, net, m);
-            if (out)
-                memcpy(out + (size_t)first * net->classes, ws->probs,
-                       sizeof(float) * m * net->classes);
         }
         PROF_START();
         if (want_grad && shards > 1) {

@@ -84,7 +84,7 @@ int reference_check_conv(const cnn_layer *layer, const float *w, int n, int inpu
     for (size_t i = 0; i < out_len; i++) dy[i] = 2 * cnn_rng_uniform(&r) - 1;
     conv_forward(out, col, dz, x, w, b, &L, n);
     conv_backward(input_grad ? dx : NULL, dw, db, dz, wrot, colf, dstage, dy, out, col, w,
-                  &L, CNN_ACT_NONE, n);
+                  &L, CNN_ACT_NONE, n, 0.0f);
     reference_conv(rout, rdw, rdb, rdx, x, w, b, dy, &L, n);
     if (compare(out, rout, out_len, "output", why) ||
         compare(dw, rdw, w_len, "kernel gradient", why) ||

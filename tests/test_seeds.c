@@ -52,7 +52,7 @@ static void test_conv_gradients_of_seed002(void)
     memcpy(net->params, k, sizeof k);
     conv_forward(out, col, dz, X, net->params, net->params + 4, L, 1);
     conv_backward(dx, dw, db, dz, wrot, colf, dstage, dy, out, col, net->params, L,
-                  CNN_ACT_NONE, 1);
+                  CNN_ACT_NONE, 1, 0.0f);
     const float want_dw[4] = { 1, 6, 5, 3 }, want_dx[9] = { 1, 2, 0, -1, 0, 0, 0, 0, 0 };
     for (int i = 0; i < 4; i++) CHECK_NEAR(dw[i], want_dw[i], 0);
     CHECK_NEAR(db[0], 1, 0);
@@ -60,7 +60,7 @@ static void test_conv_gradients_of_seed002(void)
     /* and a gradient at the bottom-right output: the kernel lands bottom-right */
     const float dy2[4] = { 0, 0, 0, 2 }, want_dx2[9] = { 0, 0, 0, 0, 2, 4, 0, -2, 0 };
     conv_backward(dx, dw, db, dz, wrot, colf, dstage, dy2, out, col, net->params, L,
-                  CNN_ACT_NONE, 1);
+                  CNN_ACT_NONE, 1, 0.0f);
     for (int i = 0; i < 9; i++) CHECK_NEAR(dx[i], want_dx2[i], 0);
     cnn_net_free(net);
 }
