@@ -7,7 +7,7 @@
  *                   the full cross-correlation of dZ with the kernels rotated
  *                   by 180 degrees (seed 002: dE/dX = dE/dY full-star rot180(K))
  *
- * P = Ho*Wo. The sgemms work in (F, n*P) layout, one large product per shard;
+ * P = Ho*Wo. The sgemms work in (F, n*P) layout, one large product per chunk;
  * a single pass moves results to NCHW, adding bias and activation on the way. */
 #include <cblas.h>
 #include <string.h>

@@ -93,7 +93,7 @@ typedef struct {
 int workspace_alloc(workspace *ws, const cnn_net *net, int n);
 void workspace_free(workspace *ws);
 
-/* ---- one shard through the network (net.c) ---- */
+/* ---- one chunk of images through the network (net.c) ---- */
 void net_forward(workspace *ws, const cnn_net *net, const float *params,
                  const float *x, int n);
 /* Forward must have run. Writes scale * gradient into grad (adds it, when

@@ -1,4 +1,4 @@
-/* net.c: a network as a list of layers over one parameter block; one shard
+/* net.c: a network as a list of layers over one parameter block; one chunk
  * of images forward through it and back. */
 #include <math.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* workspace.c: one thread's buffers for a shard of n images, allocated once
+/* workspace.c: one thread's buffers for a chunk of n images, allocated once
  * and sized from the network's shapes, so no step allocates. */
 #include <stdlib.h>
 #include <string.h>
