@@ -9,14 +9,12 @@
  * GFLOP/s, the fraction of the sgemm peak measured with the same threads, and
  * the peak resident memory without the data set. */
 #include <cblas.h>
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cnn.h"

@@ -75,6 +75,8 @@ double loss_forward_backward(float *dz, float *probs, const float *y,
                              const uint8_t *labels, int n, int classes,
                              cnn_loss_kind kind, cnn_act last_act, float scale);
 int argmax(const float *v, int len);
+/* How many of n rows of outputs (n, classes) have their largest at the label. */
+int count_correct(const float *out, const uint8_t *labels, int n, int classes);
 
 /* ---- per-thread workspace (workspace.c) ---- */
 typedef struct {

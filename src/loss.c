@@ -22,6 +22,14 @@ int argmax(const float *v, int len)
     return best;
 }
 
+int count_correct(const float *out, const uint8_t *labels, int n, int classes)
+{
+    int correct = 0;
+    for (int i = 0; i < n; i++)
+        correct += argmax(out + (size_t)i * classes, classes) == labels[i];
+    return correct;
+}
+
 static double softmax_ce(float *dz, float *probs, const float *z, int label, int m,
                          float scale)
 {

@@ -107,14 +107,6 @@ int net_first_nonfinite_output(const workspace *ws, const cnn_net *net, int n)
     return -1;
 }
 
-static int count_correct(const float *out, const uint8_t *labels, int n, int classes)
-{
-    int correct = 0;
-    for (int i = 0; i < n; i++)
-        correct += argmax(out + (size_t)i * classes, classes) == labels[i];
-    return correct;
-}
-
 double net_backward(workspace *ws, const cnn_net *net, const float *params,
                     float *grad, float *dx, const float *x, const uint8_t *labels,
                     int n, float scale, int accumulate, int *correct)

@@ -162,10 +162,7 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
                     loss = loss_forward_backward(
                         ws->d[0], ws->probs, ws->act[net->n_layers - 1], ls, m,
                         net->classes, net->loss, net->layers[net->n_layers - 1].act, scale);
-                    if (ls)
-                        for (int i = 0; i < m; i++)
-                            t->shard_correct[s] += argmax(ws->probs + (size_t)i * net->classes,
-                                                          net->classes) == ls[i];
+                    if (ls) t->shard_correct[s] += count_correct(ws->probs, ls, m, net->classes);
                 }
                 t->shard_loss[s] += loss;
                 if (!isfinite(loss) && t->shard_bad[s] < 0)

@@ -17,11 +17,13 @@ static int is_pgm(const char *path)
     return c == 'P';
 }
 
-/* The images of one file as a data set (a PGM is a set of one). */
-static int read_images(const char *path, const cnn_net *net, cnn_dataset *d, char *err)
+/* The images of one file as a data set (a PGM is a set of one, *pgm set). */
+static int read_images(const char *path, const cnn_net *net, cnn_dataset *d, int *pgm,
+                       char *err)
 {
     memset(d, 0, sizeof *d);
-    if (!is_pgm(path)) {
+    *pgm = is_pgm(path);
+    if (!*pgm) {
         if (cnn_idx_read_images(d, path, err)) return -1;
         return check_data_fits(d, net, err);
     }
@@ -83,7 +85,8 @@ int cmd_predict(int argc, char **argv)
     if (!(out = malloc(sizeof(float) * 256 * net->classes))) goto fail;
     for (int a = optind; a < argc; a++) {
         cnn_dataset d;
-        if (read_images(argv[a], net, &d, err)) {
+        int pgm;
+        if (read_images(argv[a], net, &d, &pgm, err)) {
             cnn_dataset_free(&d);
             goto fail;
         }
@@ -91,7 +94,7 @@ int cmd_predict(int argc, char **argv)
             int n = d.count - first < 256 ? d.count - first : 256;
             cnn_infer(t, d.images + (size_t)first * d.image_size, NULL, n, out, NULL);
             for (int i = 0; i < n; i++)
-                print_prediction(argv[a], d.count > 1 || !is_pgm(argv[a]) ? first + i : -1,
+                print_prediction(argv[a], pgm ? -1 : first + i,
                                  out + (size_t)i * net->classes, net->classes, all);
         }
         cnn_dataset_free(&d);
