@@ -17,7 +17,7 @@
 #include "check.h"
 #include "layers.h"
 
-#define H_MIN 1e-3
+#define H_MIN 1e-4
 #define H_MAX 3e-2
 #define RTOL 2e-2
 #define ATOL 2e-3
@@ -166,12 +166,18 @@ int main(void)
                "conv filters=3 size=5 act=tanh\nloss mean-squared-error\n");
 
     /* end to end through every shipped network */
-    const char *shipped[] = { "seed000", "seed002", "seed003", "seed004", "lenet" };
-    for (int i = 0; i < 5; i++) {
+    /* the sigmoid networks need gain 3; with it, vgg's four ReLU layers put
+     * kinks under every step, and with gain 1 its first layer's effect on
+     * the loss drowns in float32 rounding */
+    struct { const char *name; float gain; } shipped[] = {
+        { "seed000", 3.0f }, { "seed002", 3.0f }, { "seed003", 3.0f },
+        { "seed004", 3.0f }, { "lenet", 3.0f }, { "vgg", 2.0f },
+    };
+    for (int i = 0; i < 6; i++) {
         char err[CNN_ERR_LEN];
-        cnn_net *net = cnn_net_load(shipped[i], err);
+        cnn_net *net = cnn_net_load(shipped[i].name, err);
         if (!net) FAIL("%s", err);
-        check_net(shipped[i], net, 2, 11 + i, 3.0f);
+        check_net(shipped[i].name, net, 2, 11 + i, shipped[i].gain);
         cnn_net_free(net);
     }
     return 0;

@@ -117,6 +117,7 @@ static void test_parameter_counts(void)
     struct { const char *name; size_t params; int classes; } nets[] = {
         { "seed000", 1138, 10 }, { "seed002", 338352, 2 }, { "seed003", 11872, 10 },
         { "seed004", 6070, 10 }, { "lenet", 431080, 10 },
+        { "vgg", 870634, 10 },
     };
     for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
         char err[CNN_ERR_LEN];

@@ -2,7 +2,7 @@
 """The same networks and measurements as bench/throughput, in PyTorch (an
 optional comparison, never a dependency; Debian's python3-torch).
 
-usage: torch_throughput.py [--net seed000,seed004,lenet] [--batch 1,16,64,256]
+usage: torch_throughput.py [--net seed000,seed004,lenet,vgg] [--batch 1,16,64,256]
                            [--threads 1,2] [--seconds 0.5] [--windows 5] [--data DIR]
 Prints one JSON object per configuration: net, batch, threads, train_img_s,
 infer_img_s (medians of the timed windows, after a warm-up)."""
@@ -30,6 +30,12 @@ def networks():
         "lenet": lambda: nn.Sequential(
             nn.Conv2d(1, 20, 5), nn.MaxPool2d(2), nn.Conv2d(20, 50, 5), nn.MaxPool2d(2),
             nn.Flatten(), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10)),
+        "vgg": lambda: nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(3136, 256), nn.ReLU(), nn.Linear(256, 10)),
     }
 
 
@@ -65,7 +71,7 @@ def rate(step, batch, seconds, windows):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--net", default="seed000,seed004,lenet")
+    ap.add_argument("--net", default="seed000,seed004,lenet,vgg")
     ap.add_argument("--batch", default="1,16,64,256")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--seconds", type=float, default=0.5)
