@@ -165,15 +165,25 @@ double cnn_gradient(cnn_trainer *t, const float *x, const uint8_t *labels, int n
 
 
 /* Where training time goes (bench --layers): seconds summed over threads
- * since profiling was switched on. Off by default; on, it costs two clock
- * reads per phase. */
+ * since profiling was switched on, by layer, by phase, and by sgemm (each
+ * layer's forward, kernel-gradient and input-gradient products, with the
+ * shape of their largest call). Off by default; on, it costs two clock reads
+ * per phase and per sgemm. */
 typedef enum {
     CNN_PHASE_IM2COL, CNN_PHASE_SGEMM, CNN_PHASE_POOL, CNN_PHASE_ACT, CNN_PHASE_LOSS,
     CNN_PHASE_REDUCE, CNN_PHASE_UPDATE, CNN_PHASES
 } cnn_phase;
+typedef enum { CNN_GEMM_FORWARD, CNN_GEMM_WEIGHT_GRAD, CNN_GEMM_INPUT_GRAD, CNN_GEMM_KINDS }
+    cnn_gemm_kind;
+typedef struct {
+    int m, n, k, trans_a, trans_b;   /* the largest call: C (m, n) = op(A) (m, k) op(B) (k, n) */
+    long calls;
+    double flops, seconds;
+} cnn_gemm_stat;
 typedef struct {
     double forward[CNN_MAX_LAYERS], backward[CNN_MAX_LAYERS];
     double phase[CNN_PHASES];
+    cnn_gemm_stat gemm[CNN_MAX_LAYERS][CNN_GEMM_KINDS];
     long steps;
 } cnn_profile;
 extern const char *const cnn_phase_names[CNN_PHASES];

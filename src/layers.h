@@ -1,16 +1,52 @@
 /*
  * layers.h: the engine's internals, shared by src/ and the tests.
  *
- * Layer functions follow one convention: outputs first, sizes last; n is the
- * number of images in the chunk; backward functions write the weight and bias
- * gradients as beta * old + new with beta 0 or 1 (the first chunk of a shard
- * overwrites its gradient block, so it needs no zeroing; later chunks add)
- * and OVERWRITE the input gradient.
+ * A layer sees one chunk of n images through a layer_pass: its input, its
+ * output, the thread's profile. Backward passes also get a layer_grads: the
+ * gradient of the layer's output (which they overwrite with dL/dz), where the
+ * input gradient goes, and the gradient block, which the first chunk of a
+ * shard writes (GRAD_WRITE: no zeroing needed) and later chunks add to.
  */
 #ifndef CNN_LAYERS_H
 #define CNN_LAYERS_H
 
+#include <cblas.h>
 #include "cnn.h"
+
+typedef enum { GRAD_WRITE, GRAD_ADD } grad_mode;
+
+/* Where a kernel's time goes when profiling: the thread's profile (NULL when
+ * off) and the layer's index in it. */
+typedef struct {
+    cnn_profile *prof;
+    int layer;
+} prof_site;
+
+typedef struct {
+    const cnn_layer *L;
+    int n;                  /* images in the chunk */
+    const float *in;        /* (n, L->in) */
+    float *out;             /* (n, L->out), activated */
+    prof_site site;
+} layer_pass;
+
+typedef struct {
+    float *dout;            /* (n, L->out): dL/d(output), overwritten by dL/dz */
+    float *din;             /* (n, L->in): receives dL/d(input); NULL: not wanted */
+    float *grad;            /* the gradient block, laid out like the parameters */
+    grad_mode mode;
+} layer_grads;
+
+/* Every sgemm of the engine goes through here, so that a profile can list
+ * each product with its shape and time. Arguments as cblas_sgemm's, row-major. */
+void gemm(prof_site site, cnn_gemm_kind kind, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb,
+          int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+          float beta, float *c, int ldc);
+
+/* Images per sgemm for a product whose right-hand matrix has `rows` rows and
+ * `cols` columns per image: as many of n as keep it within a core's cache
+ * (a fixed rule from the shapes, so results never depend on the machine). */
+int images_per_gemm(size_t rows, size_t cols, int n);
 
 /* ---- activations (act.c) ---- */
 void act_forward(float *x, size_t len, cnn_act a);
@@ -18,53 +54,56 @@ void act_forward(float *x, size_t len, cnn_act a);
 void act_backward(float *d, const float *y, size_t len, cnn_act a);
 
 /* ---- im2col (im2col.c) ---- */
-/* One image (C, H, W) into rows (c, i, j) of a (C*kh*kw, ld) matrix, starting
- * at column col0: col[(c*kh+i)*kw+j][col0 + oy*Wo + ox] = x[c][oy*s+i-p][ox*s+j-p]. */
-void im2col(float *col, size_t ld, size_t col0, const float *x, int C, int H, int W,
-            int kh, int kw, int stride, int pad);
-/* The same for the input gradient: one image's output gradient dy (F planes
- * of Ho x Wo, plane f at dy + f*fstride), zero-dilated by `stride` and
- * zero-padded by kh-1-pad (kw-1-pad) into `padded` (F, H+kh-1, W+kw-1), then
- * into H*W columns from col0 of a (F*kh*kw, ld) matrix, for a stride-1
- * "valid" correlation that yields H x W. */
-void im2col_full(float *col, size_t ld, size_t col0, float *padded, const float *dy,
-                 size_t fstride, int F, int Ho, int Wo, int H, int W, int kh, int kw,
-                 int stride, int pad);
+typedef struct { int c, h, w, kh, kw, stride, pad; } patch_shape;
+/* One image x (c, h, w) into rows (c, i, j) of a (c*kh*kw, ld) matrix, from
+ * column col0: col[(c*kh+i)*kw+j][col0 + oy*Wo + ox] = x[c][oy*s+i-p][ox*s+j-p]. */
+void im2col(float *col, size_t ld, size_t col0, const float *x, const patch_shape *p);
+/* x (c, h, w) spread `dilate` apart inside a zero border: padded (c, hp, wp)
+ * with x[c][y][x] at [c][top + y*dilate][left + x*dilate]. */
+typedef struct { int c, h, w, dilate, top, left, hp, wp; } spread_shape;
+void spread(float *padded, const float *x, const spread_shape *p);
+/* The same for the input gradient of conv layer L: one image's dz (F, Ho*Wo)
+ * zero-dilated by the stride and zero-padded by kh-1-pad (kw-1-pad) into
+ * `padded` (F, H+kh-1, W+kw-1), then into H*W columns from col0 of an
+ * (F*kh*kw, ld) matrix: a stride-1 "valid" correlation of that with the
+ * rotated kernels is the full correlation, which yields H x W. */
+void im2col_full(float *col, size_t ld, size_t col0, float *padded, const float *dz,
+                 const cnn_layer *L);
 
 /* ---- convolution (conv.c) ---- */
-/* out (n, F, Ho, Wo); col (C*kh*kw, n*Ho*Wo) kept for backward; stage (F, n*Ho*Wo). */
-void conv_forward(float *out, float *col, float *stage, const float *in,
-                  const float *w, const float *b, const cnn_layer *L, int n);
-/* dout (n, F, Ho, Wo) is the gradient of the layer's activated output; act is
- * the activation to differentiate (NONE when dout is already dL/dz).
- * din (n, C, H, W) may be NULL. Scratch: dz (F, n*Ho*Wo), wrot (C, F*kh*kw),
- * colf (F*kh*kw, g*H*W) for groups of g images, g from conv_group(), and
- * dstage of conv_dstage_size() floats. */
-void conv_backward(float *din, float *dw, float *db, float *dz, float *wrot,
-                   float *colf, float *dstage, const float *dout, const float *out,
-                   const float *col, const float *w, const cnn_layer *L, cnn_act act, int n,
-                   float beta);
-/* Images per input-gradient sgemm: as many of n as keep colf near 1M floats. */
-int conv_group(const cnn_layer *L, int n);
-/* dstage holds a group's input gradient (C, g*H*W) from the sgemm and, before
- * that, one image's padded output gradient (F, H+kh-1, W+kw-1). */
-size_t conv_dstage_size(const cnn_layer *L, int n);
+/* One conv layer's buffers for chunks of up to n images. Its products run
+ * over groups of images_per_gemm() images: g for the forward and kernel
+ * gradient, gx for the input gradient. */
+typedef struct {
+    int g, gx;
+    float *col;     /* (K, n*P), K = C*kh*kw: the chunk's im2col, one (K, g*P)
+                       block per group, kept for the kernel gradient */
+    float *stage;   /* (F, g*P): a group's product or dz, when g > 1 */
+    float *wrot;    /* (C, F*kh*kw): the kernels rotated by 180 degrees */
+    float *padded;  /* one image's dilated, padded dz (F, H+kh-1, W+kw-1), or
+                       its zero-padded input (C, H+2pad, W+2pad) */
+    float *colf;    /* (F*kh*kw, gx*H*W): im2col of a group's padded dz */
+    float *dstage;  /* (C, gx*H*W): a group's input gradient, when gx > 1 */
+} conv_scratch;
+
+int conv_scratch_alloc(conv_scratch *s, const cnn_layer *L, int n);
+void conv_scratch_free(conv_scratch *s);
+void conv_forward(const layer_pass *p, const float *params, const conv_scratch *s);
+/* act: the activation to differentiate (NONE when dout is already dL/dz). */
+void conv_backward(const layer_pass *p, const float *params, const layer_grads *g,
+                   const conv_scratch *s, cnn_act act);
 
 /* ---- pooling (pool.c) ---- */
 /* mask (n, C, Ho, Wo): index within the image of the input each max/min output
- * took; ties go to the first in row-major window order. Unused for average. */
-void pool_forward(float *out, int32_t *mask, const float *in, const cnn_layer *L, int n);
-void pool_backward(float *din, const float *dout, const int32_t *mask,
-                   const cnn_layer *L, int n);
+ * took; ties go to the first in row-major window order. NULL for average. */
+void pool_forward(const layer_pass *p, int32_t *mask);
+void pool_backward(const layer_pass *p, const layer_grads *g, const int32_t *mask);
 
 /* ---- dense (dense.c) ---- */
 /* out (n, units) = in (n, inputs) W^T + b, then the activation. */
-void dense_forward(float *out, const float *in, const float *w, const float *b,
-                   const cnn_layer *L, int n);
-/* dout (n, units) is overwritten by dL/dz. din (n, inputs) may be NULL. */
-void dense_backward(float *din, float *dw, float *db, float *dout, const float *out,
-                    const float *in, const float *w, const cnn_layer *L, cnn_act act,
-                    int n, float beta);
+void dense_forward(const layer_pass *p, const float *params);
+void dense_backward(const layer_pass *p, const float *params, const layer_grads *g,
+                    cnn_act act);
 
 /* ---- losses (loss.c) ---- */
 /* From the last layer's activated output y (n, classes) and labels: writes
@@ -81,15 +120,13 @@ int count_correct(const float *out, const uint8_t *labels, int n, int classes);
 /* ---- per-thread workspace (workspace.c) ---- */
 typedef struct {
     int n;                          /* images it holds */
+    const float *input;             /* the images of the last forward pass */
     float *act[CNN_MAX_LAYERS];     /* layer outputs (n, out) */
     int32_t *mask[CNN_MAX_LAYERS];  /* max/min pool masks */
-    float *col[CNN_MAX_LAYERS];     /* conv im2col matrices, reused in backward */
-    float *stage;                   /* conv (F, n*P) staging / dz */
-    float *wrot;                    /* rotated, channel-transposed kernels */
-    float *colf;                    /* im2col of a group's padded output gradients */
-    float *dstage;                  /* conv_dstage_size(): a group's input gradient */
+    conv_scratch conv[CNN_MAX_LAYERS];
     float *d[2];                    /* ping-pong activation gradients */
     float *probs;                   /* (n, classes) network outputs */
+    cnn_profile *prof;              /* this thread's profile, or NULL */
 } workspace;
 
 int workspace_alloc(workspace *ws, const cnn_net *net, int n);
@@ -98,13 +135,13 @@ void workspace_free(workspace *ws);
 /* ---- one chunk of images through the network (net.c) ---- */
 void net_forward(workspace *ws, const cnn_net *net, const float *params,
                  const float *x, int n);
-/* Forward must have run. Writes scale * gradient into grad (adds it, when
- * accumulate is set); if dx is not
- * NULL it receives the gradient with respect to the input. Returns the
- * summed loss, counting correct answers into *correct. */
-double net_backward(workspace *ws, const cnn_net *net, const float *params,
-                    float *grad, float *dx, const float *x, const uint8_t *labels,
-                    int n, float scale, int accumulate, int *correct);
+/* Forward must have run. Writes (GRAD_WRITE) or adds (GRAD_ADD) scale times
+ * the gradient of the summed loss into grad; if dx is not NULL it receives
+ * the gradient with respect to the input. Returns the summed loss, counting
+ * correct answers into *correct (if not NULL). */
+double net_backward(workspace *ws, const cnn_net *net, const float *params, float *grad,
+                    grad_mode mode, float *dx, const uint8_t *labels, int n, float scale,
+                    int *correct);
 
 /* After net_forward: the first layer whose output holds a NaN or infinity,
  * or -1. */

@@ -30,10 +30,13 @@ double cnn_layer_macs(const cnn_layer *L)
 {
     double out = (double)cnn_shape_size(L->out);
     switch (L->kind) {
-    case CNN_CONV:  return out * L->in.c * L->kh * L->kw;
-    case CNN_DENSE: return out * (double)cnn_shape_size(L->in);
-    default:        return 0.0;   /* pooling compares or adds, no multiplies */
+    case CNN_CONV:    return out * L->in.c * L->kh * L->kw;
+    case CNN_DENSE:   return out * (double)cnn_shape_size(L->in);
+    case CNN_MAXPOOL:
+    case CNN_MINPOOL:
+    case CNN_AVGPOOL: return 0.0;   /* pooling compares or adds, no multiplies */
     }
+    return 0.0;
 }
 
 void cnn_net_free(cnn_net *net)
@@ -63,24 +66,20 @@ void cnn_net_init(cnn_net *net, cnn_rng *rng)
 void net_forward(workspace *ws, const cnn_net *net, const float *params,
                  const float *x, int n)
 {
-    const float *in = x;
+    const float *in = ws->input = x;
     for (int l = 0; l < net->n_layers; l++) {
-        double t0 = prof_current ? prof_now() : 0.0;
+        double t0 = ws->prof ? cnn_clock() : 0.0;
         const cnn_layer *L = &net->layers[l];
-        const float *w = params + L->w_off, *b = params + L->b_off;
+        layer_pass p = { L, n, in, ws->act[l], { ws->prof, l } };
         switch (L->kind) {
-        case CNN_CONV:
-            conv_forward(ws->act[l], ws->col[l], ws->stage, in, w, b, L, n);
-            break;
-        case CNN_DENSE:
-            dense_forward(ws->act[l], in, w, b, L, n);
-            break;
-        default:
-            pool_forward(ws->act[l], ws->mask[l], in, L, n);
-            break;
+        case CNN_CONV:    conv_forward(&p, params, &ws->conv[l]); break;
+        case CNN_DENSE:   dense_forward(&p, params); break;
+        case CNN_MAXPOOL:
+        case CNN_MINPOOL: pool_forward(&p, ws->mask[l]); break;
+        case CNN_AVGPOOL: pool_forward(&p, NULL); break;
         }
         in = ws->act[l];
-        if (prof_current) prof_current->forward[l] += prof_now() - t0;
+        if (ws->prof) ws->prof->forward[l] += cnn_clock() - t0;
     }
 }
 
@@ -107,43 +106,37 @@ int net_first_nonfinite_output(const workspace *ws, const cnn_net *net, int n)
     return -1;
 }
 
-double net_backward(workspace *ws, const cnn_net *net, const float *params,
-                    float *grad, float *dx, const float *x, const uint8_t *labels,
-                    int n, float scale, int accumulate, int *correct)
+double net_backward(workspace *ws, const cnn_net *net, const float *params, float *grad,
+                    grad_mode mode, float *dx, const uint8_t *labels, int n, float scale,
+                    int *correct)
 {
     int last = net->n_layers - 1;
     float *dout = ws->d[0], *spare = ws->d[1];
-    PROF_START();
+    prof_clock clock = prof_start(ws->prof);
     double loss = loss_forward_backward(dout, ws->probs, ws->act[last], labels, n,
                                         net->classes, net->loss,
                                         net->layers[last].act, scale);
     if (correct) *correct += count_correct(ws->probs, labels, n, net->classes);
-    PROF_ADD(CNN_PHASE_LOSS);
+    prof_lap(&clock, CNN_PHASE_LOSS);
     for (int l = last; l >= 0; l--) {
-        double t0 = prof_current ? prof_now() : 0.0;
+        double t0 = ws->prof ? cnn_clock() : 0.0;
         const cnn_layer *L = &net->layers[l];
-        const float *in = l ? ws->act[l - 1] : x;
-        float *din = l ? spare : dx;
+        layer_pass p = { L, n, l ? ws->act[l - 1] : ws->input, ws->act[l], { ws->prof, l } };
+        layer_grads g = { dout, l ? spare : dx, grad, mode };
         /* The loss already differentiated the last layer's activation. */
         cnn_act act = l == last ? CNN_ACT_NONE : L->act;
-        const float *w = params + L->w_off;
-        float *dw = grad + L->w_off, *db = grad + L->b_off;
         switch (L->kind) {
-        case CNN_CONV:
-            conv_backward(din, dw, db, ws->stage, ws->wrot, ws->colf, ws->dstage, dout,
-                          ws->act[l], ws->col[l], w, L, act, n, accumulate ? 1.0f : 0.0f);
-            break;
-        case CNN_DENSE:
-            dense_backward(din, dw, db, dout, ws->act[l], in, w, L, act, n,
-                           accumulate ? 1.0f : 0.0f);
-            break;
-        default:
-            if (din) pool_backward(din, dout, ws->mask[l], L, n);
+        case CNN_CONV:  conv_backward(&p, params, &g, &ws->conv[l], act); break;
+        case CNN_DENSE: dense_backward(&p, params, &g, act); break;
+        case CNN_MAXPOOL:
+        case CNN_MINPOOL:
+        case CNN_AVGPOOL:
+            if (g.din) pool_backward(&p, &g, ws->mask[l]);
             break;
         }
         spare = dout;
-        dout = din;
-        if (prof_current) prof_current->backward[l] += prof_now() - t0;
+        dout = g.din;
+        if (ws->prof) ws->prof->backward[l] += cnn_clock() - t0;
     }
     return loss;
 }

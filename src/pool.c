@@ -56,37 +56,37 @@ static inline void pool_plane(float *out, int32_t *mask, const float *plane, int
         }
 }
 
-void pool_forward(float *out, int32_t *mask, const float *in, const cnn_layer *L, int n)
+void pool_forward(const layer_pass *p, int32_t *mask)
 {
+    const cnn_layer *L = p->L;
     int C = L->in.c;
     size_t HW = (size_t)L->in.h * L->in.w, P = (size_t)L->out.h * L->out.w;
-    PROF_START();
-    for (int i = 0; i < n; i++)
+    prof_clock clock = prof_start(p->site.prof);
+    for (int i = 0; i < p->n; i++)
         for (int c = 0; c < C; c++) {
             size_t plane = (size_t)i * C + c;
-            const float *x = in + plane * HW;
+            const float *x = p->in + plane * HW;
+            float *out = p->out + plane * P;
             int32_t base = (int32_t)(c * HW);
             switch (L->kind) {
-            case CNN_MAXPOOL:
-                pool_plane(out + plane * P, mask + plane * P, x, base, L, CNN_MAXPOOL);
-                break;
-            case CNN_MINPOOL:
-                pool_plane(out + plane * P, mask + plane * P, x, base, L, CNN_MINPOOL);
-                break;
-            default:
-                pool_plane(out + plane * P, NULL, x, base, L, CNN_AVGPOOL);
-                break;
+            case CNN_MAXPOOL: pool_plane(out, mask + plane * P, x, base, L, CNN_MAXPOOL); break;
+            case CNN_MINPOOL: pool_plane(out, mask + plane * P, x, base, L, CNN_MINPOOL); break;
+            case CNN_AVGPOOL: pool_plane(out, NULL, x, base, L, CNN_AVGPOOL); break;
+            case CNN_CONV:
+            case CNN_DENSE: break;   /* not pooling layers */
             }
         }
-    PROF_ADD(CNN_PHASE_POOL);
+    prof_lap(&clock, CNN_PHASE_POOL);
 }
 
-void pool_backward(float *din, const float *dout, const int32_t *mask,
-                   const cnn_layer *L, int n)
+void pool_backward(const layer_pass *p, const layer_grads *g, const int32_t *mask)
 {
-    int C = L->in.c, H = L->in.h, W = L->in.w, Ho = L->out.h, Wo = L->out.w;
+    const cnn_layer *L = p->L;
+    int C = L->in.c, H = L->in.h, W = L->in.w, Ho = L->out.h, Wo = L->out.w, n = p->n;
     size_t in_size = cnn_shape_size(L->in), out_size = cnn_shape_size(L->out);
-    PROF_START();
+    float *din = g->din;
+    const float *dout = g->dout;
+    prof_clock clock = prof_start(p->site.prof);
     memset(din, 0, sizeof(float) * n * in_size);
     if (L->kind != CNN_AVGPOOL) {
         for (int i = 0; i < n; i++) {
@@ -94,7 +94,7 @@ void pool_backward(float *din, const float *dout, const int32_t *mask,
             for (size_t o = 0; o < out_size; o++)
                 dimg[mask[i * out_size + o]] += dout[i * out_size + o];
         }
-        PROF_ADD(CNN_PHASE_POOL);
+        prof_lap(&clock, CNN_PHASE_POOL);
         return;
     }
     int kh = L->kh, kw = L->kw, s = L->stride;
@@ -106,19 +106,19 @@ void pool_backward(float *din, const float *dout, const int32_t *mask,
             if (kh == 2 && kw == 2 && s == 2) {   /* disjoint windows: plain stores */
                 for (int oy = 0; oy < Ho; oy++)
                     for (int ox = 0; ox < Wo; ox++) {
-                        float g = d[oy * Wo + ox] * 0.25f;
-                        float *p = plane + 2 * oy * W + 2 * ox;
-                        p[0] = p[1] = p[W] = p[W + 1] = g;
+                        float share = d[oy * Wo + ox] * 0.25f;
+                        float *at = plane + 2 * oy * W + 2 * ox;
+                        at[0] = at[1] = at[W] = at[W + 1] = share;
                     }
                 continue;
             }
             for (int oy = 0; oy < Ho; oy++)
                 for (int ox = 0; ox < Wo; ox++) {
-                    float g = d[oy * Wo + ox] * inv_area;
+                    float share = d[oy * Wo + ox] * inv_area;
                     for (int y = 0; y < kh; y++)
                         for (int x = 0; x < kw; x++)
-                            plane[(oy * s + y) * W + ox * s + x] += g;
+                            plane[(oy * s + y) * W + ox * s + x] += share;
                 }
         }
-    PROF_ADD(CNN_PHASE_POOL);
+    prof_lap(&clock, CNN_PHASE_POOL);
 }

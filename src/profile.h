@@ -1,23 +1,27 @@
-/* profile.h: optional phase timers. Each thread points prof_current at its
- * own cnn_profile while profiling is on, and at nothing otherwise, so the
- * timers cost one thread-local load when off. */
+/* profile.h: optional phase timers. A kernel starts a prof_clock on its
+ * prof_site and laps it after each phase; with no profile (the default) a lap
+ * is one test of a NULL pointer. */
 #ifndef CNN_PROFILE_H
 #define CNN_PROFILE_H
 
-#include "cnn.h"
+#include "layers.h"
 
-extern _Thread_local cnn_profile *prof_current;
+typedef struct {
+    cnn_profile *prof;
+    double t;
+} prof_clock;
 
-static inline double prof_now(void) { return cnn_clock(); }
+static inline prof_clock prof_start(cnn_profile *prof)
+{
+    return (prof_clock){ prof, prof ? cnn_clock() : 0.0 };
+}
 
-/* PROF_START() once in a function, then PROF_ADD(phase) after each phase. */
-#define PROF_START() double prof_t0_ = prof_current ? prof_now() : 0.0
-#define PROF_ADD(ph) do {                                                  \
-        if (prof_current) {                                                \
-            double prof_t1_ = prof_now();                                  \
-            prof_current->phase[ph] += prof_t1_ - prof_t0_;                \
-            prof_t0_ = prof_t1_;                                           \
-        }                                                                  \
-    } while (0)
+static inline void prof_lap(prof_clock *c, cnn_phase phase)
+{
+    if (!c->prof) return;
+    double now = cnn_clock();
+    c->prof->phase[phase] += now - c->t;
+    c->t = now;
+}
 
 #endif

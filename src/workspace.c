@@ -16,35 +16,30 @@ void *aligned_calloc(size_t count, size_t size)
     return p;
 }
 
-static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
-
 int workspace_alloc(workspace *ws, const cnn_net *net, int n)
 {
     memset(ws, 0, sizeof *ws);
     ws->n = n;
-    size_t stage = 0, wrot = 0, colf = 0, dstage = 0, grad = cnn_shape_size(net->input);
+    size_t grad = cnn_shape_size(net->input);
     int ok = 1;
     for (int l = 0; l < net->n_layers; l++) {
         const cnn_layer *L = &net->layers[l];
-        size_t out = cnn_shape_size(L->out), P = (size_t)L->out.h * L->out.w;
-        size_t K = (size_t)L->in.c * L->kh * L->kw, FK = (size_t)L->out.c * L->kh * L->kw;
+        size_t out = cnn_shape_size(L->out);
         ok &= (ws->act[l] = aligned_calloc((size_t)n * out, sizeof(float))) != NULL;
-        if (L->kind == CNN_MAXPOOL || L->kind == CNN_MINPOOL)
+        switch (L->kind) {
+        case CNN_CONV:
+            ok &= conv_scratch_alloc(&ws->conv[l], L, n) == 0;
+            break;
+        case CNN_MAXPOOL:
+        case CNN_MINPOOL:
             ok &= (ws->mask[l] = aligned_calloc((size_t)n * out, sizeof(int32_t))) != NULL;
-        if (L->kind == CNN_CONV) {
-            ok &= (ws->col[l] = aligned_calloc(K * n * P, sizeof(float))) != NULL;
-            stage = max_size(stage, (size_t)L->out.c * n * P);
-            wrot = max_size(wrot, K * L->out.c);
-            size_t g = (size_t)conv_group(L, n), HW = (size_t)L->in.h * L->in.w;
-            colf = max_size(colf, FK * HW * g);
-            dstage = max_size(dstage, conv_dstage_size(L, n));
+            break;
+        case CNN_AVGPOOL:
+        case CNN_DENSE:
+            break;
         }
-        grad = max_size(grad, out);
+        if (out > grad) grad = out;
     }
-    ok &= (ws->stage = aligned_calloc(stage, sizeof(float))) != NULL;
-    ok &= (ws->wrot = aligned_calloc(wrot, sizeof(float))) != NULL;
-    ok &= (ws->colf = aligned_calloc(colf, sizeof(float))) != NULL;
-    ok &= (ws->dstage = aligned_calloc(dstage, sizeof(float))) != NULL;
     ok &= (ws->d[0] = aligned_calloc(grad * n, sizeof(float))) != NULL;
     ok &= (ws->d[1] = aligned_calloc(grad * n, sizeof(float))) != NULL;
     ok &= (ws->probs = aligned_calloc((size_t)n * net->classes, sizeof(float))) != NULL;
@@ -57,12 +52,8 @@ void workspace_free(workspace *ws)
     for (int l = 0; l < CNN_MAX_LAYERS; l++) {
         free(ws->act[l]);
         free(ws->mask[l]);
-        free(ws->col[l]);
+        conv_scratch_free(&ws->conv[l]);
     }
-    free(ws->stage);
-    free(ws->wrot);
-    free(ws->colf);
-    free(ws->dstage);
     free(ws->d[0]);
     free(ws->d[1]);
     free(ws->probs);

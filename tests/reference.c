@@ -61,39 +61,41 @@ int reference_check_conv(const cnn_layer *layer, const float *w, int n, int inpu
     cnn_layer L = *layer;
     L.act = CNN_ACT_NONE;   /* the convolution itself; activations are checked apart */
     size_t in_len = n * cnn_shape_size(L.in), out_len = n * cnn_shape_size(L.out);
-    size_t w_len = L.n_w, K = w_len / L.out.c, P = (size_t)L.out.h * L.out.w;
-    float *x = malloc(sizeof(float) * in_len), *b = malloc(sizeof(float) * L.out.c);
+    size_t w_len = L.n_w;
+    L.w_off = 0;            /* a parameter block of its own: weights, then biases */
+    L.b_off = w_len;
+    float *x = malloc(sizeof(float) * in_len), *params = malloc(sizeof(float) * (w_len + L.out.c));
     float *dy = malloc(sizeof(float) * out_len), *out = malloc(sizeof(float) * out_len);
-    float *dx = malloc(sizeof(float) * in_len), *col = malloc(sizeof(float) * K * n * P);
-    float *dz = malloc(sizeof(float) * out_len), *wrot = malloc(sizeof(float) * w_len);
-    size_t g = (size_t)conv_group(&L, n), HW = (size_t)L.in.h * L.in.w;
-    float *colf = malloc(sizeof(float) * L.out.c * L.kh * L.kw * HW * g);
-    float *dstage = malloc(sizeof(float) * conv_dstage_size(&L, n));
-    float *dw = calloc(w_len, sizeof(float)), *db = calloc(L.out.c, sizeof(float));
+    float *dx = malloc(sizeof(float) * in_len), *grad = calloc(w_len + L.out.c, sizeof(float));
     double *rout = malloc(sizeof(double) * out_len), *rdw = malloc(sizeof(double) * w_len);
     double *rdb = malloc(sizeof(double) * L.out.c), *rdx = malloc(sizeof(double) * in_len);
-    int rc = -1;
-    if (!x || !b || !dy || !out || !dx || !col || !dz || !wrot || !colf || !dstage || !dw || !db ||
-        !rout || !rdw || !rdb || !rdx) {
+    conv_scratch scratch;
+    int rc = -1, have_scratch = conv_scratch_alloc(&scratch, &L, n) == 0;
+    if (!x || !params || !dy || !out || !dx || !grad || !rout || !rdw || !rdb || !rdx ||
+        !have_scratch) {
         snprintf(why, CNN_ERR_LEN, "reference check: out of memory");
         goto done;
     }
     cnn_rng r = cnn_rng_seed(L.line + 1000u * (unsigned)n);
+    memcpy(params, w, sizeof(float) * w_len);
+    float *b = params + w_len;
     for (size_t i = 0; i < in_len; i++) x[i] = 2 * cnn_rng_uniform(&r) - 1;
     for (int i = 0; i < L.out.c; i++) b[i] = 2 * cnn_rng_uniform(&r) - 1;
     for (size_t i = 0; i < out_len; i++) dy[i] = 2 * cnn_rng_uniform(&r) - 1;
-    conv_forward(out, col, dz, x, w, b, &L, n);
-    conv_backward(input_grad ? dx : NULL, dw, db, dz, wrot, colf, dstage, dy, out, col, w,
-                  &L, CNN_ACT_NONE, n, 0.0f);
-    reference_conv(rout, rdw, rdb, rdx, x, w, b, dy, &L, n);
+    reference_conv(rout, rdw, rdb, rdx, x, w, b, dy, &L, n);   /* before dy turns into dz */
+    layer_pass pass = { &L, n, x, out, { NULL, 0 } };
+    layer_grads g = { dy, input_grad ? dx : NULL, grad, GRAD_WRITE };
+    conv_forward(&pass, params, &scratch);
+    conv_backward(&pass, params, &g, &scratch, CNN_ACT_NONE);
     if (compare(out, rout, out_len, "output", why) ||
-        compare(dw, rdw, w_len, "kernel gradient", why) ||
-        compare(db, rdb, L.out.c, "bias gradient", why) ||
+        compare(grad, rdw, w_len, "kernel gradient", why) ||
+        compare(grad + w_len, rdb, L.out.c, "bias gradient", why) ||
         (input_grad && compare(dx, rdx, in_len, "input gradient", why)))
         goto done;
     rc = 0;
 done:
-    free(x); free(b); free(dy); free(out); free(dx); free(col); free(dz); free(wrot);
-    free(colf); free(dstage); free(dw); free(db); free(rout); free(rdw); free(rdb); free(rdx);
+    if (have_scratch) conv_scratch_free(&scratch);
+    free(x); free(params); free(dy); free(out); free(dx); free(grad);
+    free(rout); free(rdw); free(rdb); free(rdx);
     return rc;
 }

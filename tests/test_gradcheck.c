@@ -87,7 +87,7 @@ static void check_net(const char *name, cnn_net *net, int n, uint64_t seed, floa
     workspace ws;
     CHECK(workspace_alloc(&ws, net, n) == 0);
     net_forward(&ws, net, net->params, x, n);
-    net_backward(&ws, net, net->params, grad, dx, x, labels, n, 1.0f / n, 0, NULL);
+    net_backward(&ws, net, net->params, grad, GRAD_WRITE, dx, labels, n, 1.0f / n, NULL);
 
     tally t = { 0, 0 };
     for (int l = 0; l < net->n_layers; l++) {

@@ -23,6 +23,19 @@ static const float X[16] = {
     8, 1,   6, 6,      /* window (1,1): all four tie */
 };
 
+static void forward(const cnn_layer *L, const float *x, float *out, int32_t *mask, int n)
+{
+    layer_pass p = { L, n, x, out, { NULL, 0 } };
+    pool_forward(&p, mask);
+}
+
+static void backward(const cnn_layer *L, float *dout, float *din, const int32_t *mask, int n)
+{
+    layer_pass p = { L, n, NULL, NULL, { NULL, 0 } };
+    layer_grads g = { dout, din, NULL, GRAD_WRITE };
+    pool_backward(&p, &g, mask);
+}
+
 static void test_max_and_min(void)
 {
     struct { cnn_layer_kind kind; float out[4]; int at[4]; } cases[] = {
@@ -33,13 +46,13 @@ static void test_max_and_min(void)
         cnn_layer L = pool_layer(cases[k].kind, 1, 4, 4, 2, 2);
         float out[4], din[16];
         int32_t mask[4];
-        pool_forward(out, mask, X, &L, 1);
+        forward(&L, X, out, mask, 1);
         for (int o = 0; o < 4; o++) {
             CHECK_NEAR(out[o], cases[k].out[o], 0);
             CHECK_INT(mask[o], cases[k].at[o]);
         }
-        const float dout[4] = { 10, 20, 30, 40 };
-        pool_backward(din, dout, mask, &L, 1);
+        float dout[4] = { 10, 20, 30, 40 };
+        backward(&L, dout, din, mask, 1);
         for (int i = 0; i < 16; i++) {
             float want = 0;
             for (int o = 0; o < 4; o++)
@@ -53,13 +66,13 @@ static void test_average(void)
 {
     cnn_layer L = pool_layer(CNN_AVGPOOL, 1, 4, 4, 2, 2);
     float out[4], din[16];
-    pool_forward(out, NULL, X, &L, 1);
+    forward(&L, X, out, NULL, 1);
     CHECK_NEAR(out[0], 2.5, 1e-6);
     CHECK_NEAR(out[1], 6.25, 1e-6);
     CHECK_NEAR(out[2], 1, 1e-6);
     CHECK_NEAR(out[3], 6, 1e-6);
-    const float dout[4] = { 4, 8, 12, 16 };
-    pool_backward(din, dout, NULL, &L, 1);
+    float dout[4] = { 4, 8, 12, 16 };
+    backward(&L, dout, din, NULL, 1);
     for (int y = 0; y < 4; y++)
         for (int x = 0; x < 4; x++)
             CHECK_NEAR(din[y * 4 + x], dout[(y / 2) * 2 + x / 2] / 4, 0);
@@ -73,14 +86,14 @@ static void test_batches_channels_and_overlap(void)
     int32_t mask[2 * 2 * 4];
     for (int i = 0; i < 36; i++) x[i] = (float)((i * 7) % 36);
     x[2 * 9 + 4] = 100;   /* image 1, channel 0: centre wins all 4 windows */
-    pool_forward(out, mask, x, &L, 2);
+    forward(&L, x, out, mask, 2);
     for (int o = 0; o < 4; o++) {
         CHECK_INT(mask[2 * 4 + o], 4);
         dout[2 * 4 + o] = 1;
     }
     for (int o = 0; o < 16; o++)
         if (o / 4 != 2) dout[o] = 0;
-    pool_backward(din, dout, mask, &L, 2);
+    backward(&L, dout, din, mask, 2);
     for (int i = 0; i < 36; i++) CHECK_NEAR(din[i], i == 22 ? 4 : 0, 0);
 }
 

@@ -47,21 +47,25 @@ static void test_conv_gradients_of_seed002(void)
     cnn_net *net = parse(CONV_3x3_2x2);
     const cnn_layer *L = &net->layers[0];
     const float k[4] = { 1, 2, -1, 0 }, dy[4] = { 1, 0, 0, 0 };
-    float out[4], col[16], dz[4], wrot[4], colf[36], dstage[16], dx[9], dw[4] = { 0 };
-    float db[1] = { 0 };
+    float out[4], dout[4], dx[9], grad[5];
+    conv_scratch scratch;
+    CHECK(conv_scratch_alloc(&scratch, L, 1) == 0);
     memcpy(net->params, k, sizeof k);
-    conv_forward(out, col, dz, X, net->params, net->params + 4, L, 1);
-    conv_backward(dx, dw, db, dz, wrot, colf, dstage, dy, out, col, net->params, L,
-                  CNN_ACT_NONE, 1, 0.0f);
+    layer_pass pass = { L, 1, X, out, { NULL, 0 } };
+    layer_grads g = { dout, dx, grad, GRAD_WRITE };
+    conv_forward(&pass, net->params, &scratch);
+    memcpy(dout, dy, sizeof dy);
+    conv_backward(&pass, net->params, &g, &scratch, CNN_ACT_NONE);
     const float want_dw[4] = { 1, 6, 5, 3 }, want_dx[9] = { 1, 2, 0, -1, 0, 0, 0, 0, 0 };
-    for (int i = 0; i < 4; i++) CHECK_NEAR(dw[i], want_dw[i], 0);
-    CHECK_NEAR(db[0], 1, 0);
+    for (int i = 0; i < 4; i++) CHECK_NEAR(grad[i], want_dw[i], 0);
+    CHECK_NEAR(grad[4], 1, 0);
     for (int i = 0; i < 9; i++) CHECK_NEAR(dx[i], want_dx[i], 0);
     /* and a gradient at the bottom-right output: the kernel lands bottom-right */
     const float dy2[4] = { 0, 0, 0, 2 }, want_dx2[9] = { 0, 0, 0, 0, 2, 4, 0, -2, 0 };
-    conv_backward(dx, dw, db, dz, wrot, colf, dstage, dy2, out, col, net->params, L,
-                  CNN_ACT_NONE, 1, 0.0f);
+    memcpy(dout, dy2, sizeof dy2);
+    conv_backward(&pass, net->params, &g, &scratch, CNN_ACT_NONE);
     for (int i = 0; i < 9; i++) CHECK_NEAR(dx[i], want_dx2[i], 0);
+    conv_scratch_free(&scratch);
     cnn_net_free(net);
 }
 
