@@ -38,6 +38,7 @@ typedef struct {           /* what a child reports */
     double macs_train, macs_infer, peak_gflops;
     long rss_kib;
     cnn_profile prof;
+    double alone[CNN_MAX_LAYERS][CNN_GEMM_KINDS];   /* GFLOP/s of each product's shape alone */
 } result;
 
 static int cmp_double(const void *a, const void *b)
@@ -68,6 +69,44 @@ static double sgemm_peak(int threads)
     free(b);
     free(c);
     return best;
+}
+
+/* ---- each of the step's products, called alone on its own shape ---- */
+
+static double gemm_alone(const cnn_gemm_stat *g)
+{
+    size_t a_len = (size_t)g->m * g->k, b_len = (size_t)g->k * g->n;
+    float *a = malloc(sizeof(float) * a_len), *b = malloc(sizeof(float) * b_len);
+    float *c = malloc(sizeof(float) * g->m * g->n);
+    for (size_t i = 0; i < a_len; i++) a[i] = (float)(i % 7) * 0.1f;
+    for (size_t i = 0; i < b_len; i++) b[i] = (float)(i % 5) * 0.1f;
+    CBLAS_TRANSPOSE ta = g->trans_a ? CblasTrans : CblasNoTrans;
+    CBLAS_TRANSPOSE tb = g->trans_b ? CblasTrans : CblasNoTrans;
+    int lda = g->trans_a ? g->m : g->k, ldb = g->trans_b ? g->k : g->n;
+    double best = 0;
+    for (int r = 0; r < 5; r++) {   /* the best of 5 windows of 20 ms */
+        long calls = 0;
+        double t0 = cnn_clock(), el;
+        do {
+            cblas_sgemm(CblasRowMajor, ta, tb, g->m, g->n, g->k, 1.0f, a, lda, b, ldb, 0.0f,
+                        c, g->n);
+            calls++;
+        } while ((el = cnn_clock() - t0) < 0.02);
+        double gflops = 2.0 * g->m * g->n * g->k * calls / el / 1e9;
+        if (gflops > best) best = gflops;
+    }
+    free(a);
+    free(b);
+    free(c);
+    return best;
+}
+
+static void time_products_alone(const cnn_profile *p, double alone[][CNN_GEMM_KINDS])
+{
+    openblas_set_num_threads(1);
+    for (int l = 0; l < CNN_MAX_LAYERS; l++)
+        for (int k = 0; k < CNN_GEMM_KINDS; k++)
+            alone[l][k] = p->gemm[l][k].calls ? gemm_alone(&p->gemm[l][k]) : 0;
 }
 
 /* ---- verification before timing ---- */
@@ -216,6 +255,7 @@ static void measure(const options *o, const char *name, int batch, int threads, 
                 double t0 = cnn_clock();
                 while (cnn_clock() - t0 < o->seconds) cnn_train_step(t, x, y, batch, &sgd, NULL);
                 cnn_trainer_profile_read(t, &r->prof);
+                time_products_alone(&r->prof, r->alone);
             }
             r->rss_kib = peak_rss_kib();
             cnn_trainer_free(t);
@@ -268,6 +308,44 @@ static int run_child(const options *o, const char *name, int batch, int threads,
 
 /* ---- output ---- */
 
+/* --layers: time by layer and phase, then every sgemm of the step against
+ * the same shape called alone, and the step against the sum of those: the
+ * "sgemm bound", what the design allows on this machine. Times are per
+ * batch and summed over threads. */
+static void print_layers(const result *r, int batch, int threads)
+{
+    static const char *kinds[CNN_GEMM_KINDS] = { "forward", "kernel grad", "input grad" };
+    const cnn_profile *p = &r->prof;
+    double steps = p->steps ? (double)p->steps : 1, total = 0, bound = 0;
+    for (int k = 0; k < CNN_PHASES; k++) total += p->phase[k];
+    printf("    per batch (thread-ms):");
+    for (int l = 0; l < CNN_MAX_LAYERS && (p->forward[l] > 0 || p->backward[l] > 0); l++)
+        printf(" L%d %.3f/%.3f", l + 1, 1e3 * p->forward[l] / steps,
+               1e3 * p->backward[l] / steps);
+    printf("  (forward/backward)\n    phases:");
+    for (int k = 0; k < CNN_PHASES; k++)
+        printf(" %s %.1f%%", cnn_phase_names[k], total > 0 ? 100 * p->phase[k] / total : 0);
+    printf("\n    %-5s %-11s %-18s %6s %9s %8s %8s\n", "layer", "sgemm", "M x N x K (op)",
+           "calls", "thread-ms", "GFLOP/s", "alone");
+    for (int l = 0; l < CNN_MAX_LAYERS; l++)
+        for (int k = 0; k < CNN_GEMM_KINDS; k++) {
+            const cnn_gemm_stat *g = &p->gemm[l][k];
+            if (!g->calls) continue;
+            char shape[48];
+            snprintf(shape, sizeof shape, "%dx%dx%d (%c%c)", g->m, g->n, g->k,
+                     g->trans_a ? 'T' : 'N', g->trans_b ? 'T' : 'N');
+            double alone_s = r->alone[l][k] > 0 ? g->flops / (r->alone[l][k] * 1e9) : 0;
+            bound += alone_s;
+            printf("    L%-4d %-11s %-18s %6.1f %9.3f %8.1f %8.1f\n", l + 1, kinds[k], shape,
+                   g->calls / steps, 1e3 * g->seconds / steps, g->flops / g->seconds / 1e9,
+                   r->alone[l][k]);
+        }
+    /* the step as the timed windows ran it: wall time per batch x threads */
+    double step = threads * batch / r->train[0];
+    printf("    step %.3f thread-ms, sgemm bound %.3f thread-ms: %.2fx the bound\n",
+           1e3 * step, 1e3 * bound / steps, bound > 0 ? step / (bound / steps) : 0);
+}
+
 static void print_header(const options *o)
 {
     if (o->json) return;
@@ -307,18 +385,7 @@ static void print_result(const options *o, const char *name, int batch, int thre
     snprintf(in, sizeof in, "%.0f (%.0f-%.0f)", r->infer[0], r->infer[1], r->infer[2]);
     printf("%-9s %5d %3d  %-28s  %-28s %8.3f %8.2f %5.1f%% %8.1f\n", name, batch, threads,
            tr, in, flop / 1e6, gflops, 100 * frac, r->rss_kib / 1024.0);
-    if (!o->layers) return;
-    const cnn_profile *p = &r->prof;
-    double steps = p->steps ? (double)p->steps : 1, total = 0;
-    for (int k = 0; k < CNN_PHASES; k++) total += p->phase[k];
-    printf("    per batch (thread-ms):");
-    for (int l = 0; l < CNN_MAX_LAYERS && (p->forward[l] > 0 || p->backward[l] > 0); l++)
-        printf(" L%d %.3f/%.3f", l + 1, 1e3 * p->forward[l] / steps,
-               1e3 * p->backward[l] / steps);
-    printf("  (forward/backward)\n    phases:");
-    for (int k = 0; k < CNN_PHASES; k++)
-        printf(" %s %.1f%%", cnn_phase_names[k], total > 0 ? 100 * p->phase[k] / total : 0);
-    printf("\n");
+    if (o->layers) print_layers(r, batch, threads);
 }
 
 /* ---- options ---- */

@@ -80,6 +80,7 @@ typedef struct {
                        block per group, kept for the kernel gradient */
     float *stage;   /* (F, g*P): a group's product or dz, when g > 1 */
     float *wrot;    /* (C, F*kh*kw): the kernels rotated by 180 degrees */
+    float *dwt;     /* (K, F): the chunk's kernel gradient, transposed */
     float *padded;  /* one image's dilated, padded dz (F, H+kh-1, W+kw-1), or
                        its zero-padded input (C, H+2pad, W+2pad) */
     float *colf;    /* (F*kh*kw, gx*H*W): im2col of a group's padded dz */

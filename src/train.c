@@ -259,6 +259,17 @@ void cnn_trainer_profile_read(const cnn_trainer *t, cnn_profile *out)
             out->backward[l] += p->backward[l];
         }
         for (int k = 0; k < CNN_PHASES; k++) out->phase[k] += p->phase[k];
+        for (int l = 0; l < CNN_MAX_LAYERS; l++)
+            for (int k = 0; k < CNN_GEMM_KINDS; k++) {
+                const cnn_gemm_stat *g = &p->gemm[l][k];
+                cnn_gemm_stat *sum = &out->gemm[l][k];
+                if ((double)g->m * g->n * g->k > (double)sum->m * sum->n * sum->k)
+                    *sum = (cnn_gemm_stat){ g->m, g->n, g->k, g->trans_a, g->trans_b,
+                                            sum->calls, sum->flops, sum->seconds };
+                sum->calls += g->calls;
+                sum->flops += g->flops;
+                sum->seconds += g->seconds;
+            }
         out->steps += p->steps;
     }
 }
