@@ -4,8 +4,8 @@
  * never of the thread count. Threads take shards as they come, each shard
  * running forward and backward in its thread's own workspace, up to CHUNK
  * images at a time, and writing (then adding) its gradient into its own
- * block. The blocks are then summed in shard order, element by element, so
- * the result is bit-identical with any number of threads. OpenBLAS runs
+ * block. The blocks are then summed over a fixed tree (sum_shards), so the
+ * result is bit-identical with any number of threads. OpenBLAS runs
  * single-threaded inside. */
 #include <math.h>
 #include <omp.h>
@@ -130,6 +130,21 @@ int cnn_trainer_max_batch(const cnn_trainer *t) { return t->max_batch; }
 const cnn_net *cnn_trainer_net(const cnn_trainer *t) { return t->net; }
 float *cnn_trainer_velocity(cnn_trainer *t) { return t->velocity; }
 
+/* grads[0][lo, hi) = the sum of the shards' blocks over a fixed pairwise
+ * tree: neighbours first (0+1, 2+3, ...), then pairs of pairs, a shard with
+ * no partner at a level passing up unchanged. The order depends on the
+ * shard count alone; any aligned subtree can be summed apart (by another
+ * thread or process) and joined later with the same result. */
+static void sum_shards(float *const *grads, int shards, size_t lo, size_t hi)
+{
+    for (int stride = 1; stride < shards; stride *= 2)
+        for (int s = 0; s + stride < shards; s += 2 * stride) {
+            float *restrict into = grads[s];
+            const float *restrict from = grads[s + stride];
+            for (size_t i = lo; i < hi; i++) into[i] += from[i];
+        }
+}
+
 /* Forward (and, with grads, backward) of every shard of the batch; the
  * gradients end up summed in t->grads[0]. Returns the summed loss. */
 static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
@@ -179,17 +194,12 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
         }
         prof_clock clock = prof_start(ws->prof);
         if (want_grad && shards > 1) {
-            /* each element is g0 + g1 + g2 + ... in shard order; chunks of
-             * parameters go to threads, and vectorise within a chunk */
-            long chunks = (long)((P + REDUCE_CHUNK - 1) / REDUCE_CHUNK);
+            /* pieces of the parameters go to threads, and vectorise within a piece */
+            long pieces = (long)((P + REDUCE_CHUNK - 1) / REDUCE_CHUNK);
             #pragma omp for schedule(static) nowait
-            for (long c = 0; c < chunks; c++) {
-                size_t lo = (size_t)c * REDUCE_CHUNK, hi = lo + REDUCE_CHUNK < P ? lo + REDUCE_CHUNK : P;
-                float *restrict g0 = t->grads[0];
-                for (int s = 1; s < shards; s++) {
-                    const float *restrict gs = t->grads[s];
-                    for (size_t i = lo; i < hi; i++) g0[i] += gs[i];
-                }
+            for (long c = 0; c < pieces; c++) {
+                size_t lo = (size_t)c * REDUCE_CHUNK;
+                sum_shards(t->grads, shards, lo, lo + REDUCE_CHUNK < P ? lo + REDUCE_CHUNK : P);
             }
         }
         prof_lap(&clock, CNN_PHASE_REDUCE);
