@@ -41,32 +41,58 @@ static inline void fill_uniform(float *x, size_t n, float lo, float hi, cnn_rng 
     for (size_t i = 0; i < n; i++) x[i] = lo + (hi - lo) * cnn_rng_uniform(r);
 }
 
-static inline int is_dir(const char *p)
+/* path = dir/name.gz if that file exists, else dir/name (plain IDX); 1 if
+ * either exists. */
+static inline int mnist_file(char *path, size_t len, const char *dir, const char *name)
 {
     struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    snprintf(path, len, "%s/%s.gz", dir, name);
+    if (stat(path, &st) == 0) return 1;
+    snprintf(path, len, "%s/%s", dir, name);
+    return stat(path, &st) == 0;
 }
 
-/* The MNIST folder: the shared copy, else the one tools/get-mnist.sh made;
- * without either the test is skipped. */
+static inline int has_mnist(const char *dir)
+{
+    const char *names[] = { "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                            "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" };
+    char path[4200];
+    for (int i = 0; i < 4; i++)
+        if (!mnist_file(path, sizeof path, dir, names[i])) return 0;
+    return 1;
+}
+
+/* The MNIST folder, found as tests/setup.sh finds it: $CNN_TEST_DATA when set
+ * (a folder without the four files is then an error), else the one
+ * tools/train-default.sh uses: a copy beside the checkout in
+ * ../shared/data/mnist, or data/mnist from tools/get-mnist.sh. Without any
+ * the test is skipped. */
 static inline const char *mnist_dir(void)
 {
     static char path[4096];
+    const char *chosen = getenv("CNN_TEST_DATA");
+    if (chosen) {
+        if (!has_mnist(chosen))
+            FAIL("CNN_TEST_DATA=%s: not a folder with the four MNIST files", chosen);
+        return chosen;
+    }
     const char *candidates[] = { SOURCE_ROOT "/../shared/data/mnist", SOURCE_ROOT "/data/mnist" };
     for (int i = 0; i < 2; i++) {
         snprintf(path, sizeof path, "%s", candidates[i]);
-        if (is_dir(path)) return path;
+        if (has_mnist(path)) return path;
     }
-    fprintf(stderr, "skipped: no MNIST data in ../shared/data/mnist or data/mnist "
-                    "(run tools/get-mnist.sh)\n");
+    fprintf(stderr, "skipped: no MNIST data (run tools/get-mnist.sh, or set CNN_TEST_DATA=DIR)\n");
     exit(77);
 }
 
+/* dir's PART-images-idx3-ubyte[.gz] and PART-labels-idx1-ubyte[.gz] */
 static inline void load_mnist(cnn_dataset *d, const char *dir, const char *part)
 {
-    char img[4200], lab[4200], err[CNN_ERR_LEN];
-    snprintf(img, sizeof img, "%s/%s-images-idx3-ubyte.gz", dir, part);
-    snprintf(lab, sizeof lab, "%s/%s-labels-idx1-ubyte.gz", dir, part);
+    char img[4200], lab[4200], name[64], err[CNN_ERR_LEN];
+    snprintf(name, sizeof name, "%s-images-idx3-ubyte", part);
+    mnist_file(img, sizeof img, dir, name);
+    snprintf(name, sizeof name, "%s-labels-idx1-ubyte", part);
+    mnist_file(lab, sizeof lab, dir, name);
     CHECK_OK(cnn_dataset_load(d, img, lab, err), err);
 }
 

