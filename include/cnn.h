@@ -60,6 +60,27 @@ typedef struct {
     int shift;            /* augmentation: random shifts of up to this many pixels */
 } cnn_recipe;
 
+/* The range of every recipe setting: one table for the description's `train`
+ * line, the command line and the model loader. Names are the description's
+ * keys and the command's options (--weight-decay). */
+typedef enum {
+    CNN_RECIPE_EPOCHS, CNN_RECIPE_BATCH, CNN_RECIPE_LR, CNN_RECIPE_MOMENTUM,
+    CNN_RECIPE_WEIGHT_DECAY, CNN_RECIPE_SHIFT, CNN_RECIPE_FIELDS
+} cnn_recipe_field;
+typedef struct {
+    const char *name;
+    double lo, hi;
+    int whole;            /* a whole number (an int field), else a float */
+} cnn_recipe_limit;
+extern const cnn_recipe_limit cnn_recipe_limits[CNN_RECIPE_FIELDS];
+double cnn_recipe_get(const cnn_recipe *r, cnn_recipe_field f);
+void cnn_recipe_set(cnn_recipe *r, cnn_recipe_field f, double v);
+/* Whether v (as the field stores it) is within the field's range. */
+int cnn_recipe_in_range(cnn_recipe_field f, double v);
+/* Every field and the schedule in range, else -1 and
+ * "source: lr=-0.05 is out of range (1e-09 to 100)". */
+int cnn_recipe_check(const cnn_recipe *r, const char *source, char *err);
+
 static inline size_t cnn_shape_size(cnn_shape s) { return (size_t)s.c * s.h * s.w; }
 
 /* One layer. A convolution or dense layer carries its activation, applied to

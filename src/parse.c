@@ -211,22 +211,35 @@ static int set_loss(parser *p, cnn_net *net, char **tok, int ntok)
     return 0;
 }
 
+/* A recipe value, whole or not as the table says, within the table's range. */
+static int parse_recipe_value(parser *p, cnn_recipe *r, cnn_recipe_field f, const char *s)
+{
+    const cnn_recipe_limit *L = &cnn_recipe_limits[f];
+    if (L->whole) {
+        int v = 0;
+        if (parse_int(p, L->name, s, (int)L->lo, (int)L->hi, &v)) return -1;
+        cnn_recipe_set(r, f, v);
+    } else {
+        float v = 0;
+        if (parse_float(p, L->name, s, L->lo, L->hi, &v)) return -1;
+        cnn_recipe_set(r, f, v);
+    }
+    return 0;
+}
+
 static int set_recipe(parser *p, cnn_recipe *r, char **tok, int ntok)
 {
-    option o[] = { { "epochs", 0 }, { "batch", 0 }, { "lr", 0 }, { "momentum", 0 },
-                   { "weight-decay", 0 }, { "schedule", 0 }, { "shift", 0 } };
-    if (read_options(p, "train", tok, ntok, o, 7)) return -1;
-    if (o[6].value && parse_int(p, "shift", o[6].value, 0, 8, &r->shift)) return -1;
-    if ((o[0].value && parse_int(p, "epochs", o[0].value, 1, 100000, &r->epochs)) ||
-        (o[1].value && parse_int(p, "batch", o[1].value, 1, 65536, &r->batch)) ||
-        (o[2].value && parse_float(p, "lr", o[2].value, 1e-9, 100, &r->sgd.lr)) ||
-        (o[3].value && parse_float(p, "momentum", o[3].value, 0, 0.999, &r->sgd.momentum)) ||
-        (o[4].value && parse_float(p, "weight-decay", o[4].value, 0, 1, &r->sgd.weight_decay)))
-        return -1;
-    if (o[5].value) {
-        if (!strcmp(o[5].value, "cosine")) r->schedule = CNN_SCHEDULE_COSINE;
-        else if (!strcmp(o[5].value, "constant")) r->schedule = CNN_SCHEDULE_CONSTANT;
-        else return fail(p, "schedule=%s is not cosine or constant", o[5].value);
+    option o[CNN_RECIPE_FIELDS + 1];
+    for (int f = 0; f < CNN_RECIPE_FIELDS; f++) o[f] = (option){ cnn_recipe_limits[f].name, 0 };
+    option *schedule = &o[CNN_RECIPE_FIELDS];
+    *schedule = (option){ "schedule", 0 };
+    if (read_options(p, "train", tok, ntok, o, CNN_RECIPE_FIELDS + 1)) return -1;
+    for (int f = 0; f < CNN_RECIPE_FIELDS; f++)
+        if (o[f].value && parse_recipe_value(p, r, (cnn_recipe_field)f, o[f].value)) return -1;
+    if (schedule->value) {
+        if (!strcmp(schedule->value, "cosine")) r->schedule = CNN_SCHEDULE_COSINE;
+        else if (!strcmp(schedule->value, "constant")) r->schedule = CNN_SCHEDULE_CONSTANT;
+        else return fail(p, "schedule=%s is not cosine or constant", schedule->value);
     }
     return 0;
 }

@@ -34,11 +34,16 @@ got=$("$cnn" eval --model "$tmp/e.model" --data "$data" | tail -n 1)
 [ "$got" = "accuracy: $want" ] || fail "eval says '$got', training said $want"
 echo "eval: '$got' as training reported"
 
-# usage errors exit 2 with a one-line reason
-for args in "--bogus" "--batch 0" "--lr -1" "--threads 0" "--epochs" "--data"; do
+# usage errors exit 2 with a one-line reason; the recipe's limits are the
+# table that descriptions and model files are checked against too
+for args in "--bogus" "--batch 0" "--batch 65537" "--lr -1" "--lr 0" "--momentum 1" \
+            "--momentum -0.1" "--weight-decay -1" "--shift 9" "--epochs 0" "--threads 0" \
+            "--epochs" "--data"; do
     "$cnn" train $args > /dev/null 2> "$tmp/err"
     [ $? -eq 2 ] || fail "cnn train $args: exit status not 2"
     head -n 1 "$tmp/err" | grep -q "^cnn train: " || fail "cnn train $args: $(cat "$tmp/err")"
+    case $args in *" "*) grep -q "^cnn train: ${args% *} .*: out of range" "$tmp/err" ||
+        fail "cnn train $args: $(cat "$tmp/err")";; esac
 done
 echo "usage errors: exit 2 with a reason"
 

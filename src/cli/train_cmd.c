@@ -96,6 +96,22 @@ static int on_step(void *p, int step, int steps, const cnn_epoch_stats *so_far)
 
 /* ---- options ---- */
 
+/* --epochs, --batch, --lr, ...: within the range of the recipe table. */
+static int recipe_option(cnn_recipe_field f, const char *value, cnn_recipe *r)
+{
+    const cnn_recipe_limit *L = &cnn_recipe_limits[f];
+    if (L->whole) {
+        int v = 0;
+        if (opt_int("train", L->name, value, (long)L->lo, (long)L->hi, &v)) return -1;
+        cnn_recipe_set(r, f, v);
+    } else {
+        float v = 0;
+        if (opt_float("train", L->name, value, L->lo, L->hi, &v)) return -1;
+        cnn_recipe_set(r, f, v);
+    }
+    return 0;
+}
+
 static int parse_options(int argc, char **argv, train_opts *o)
 {
     enum { O_TRAIN_IMAGES = 256, O_TRAIN_LABELS, O_TEST_IMAGES, O_TEST_LABELS, O_WD,
@@ -133,19 +149,18 @@ static int parse_options(int argc, char **argv, train_opts *o)
         case O_TRAIN_IMAGES: case O_TRAIN_LABELS: case O_TEST_IMAGES: case O_TEST_LABELS:
             o->files[c - O_TRAIN_IMAGES] = optarg;
             break;
-        case 'e': bad |= opt_int("train", "epochs", optarg, 1, 100000, &o->r.epochs); break;
-        case 'b': bad |= opt_int("train", "batch", optarg, 1, 65536, &o->r.batch);
+        case 'e': bad |= recipe_option(CNN_RECIPE_EPOCHS, optarg, &o->r); break;
+        case 'b': bad |= recipe_option(CNN_RECIPE_BATCH, optarg, &o->r);
                   o->set_recipe = 1; break;
         case 't': bad |= opt_int("train", "threads", optarg, 1, 1024, &o->threads); break;
         case O_LIMIT: bad |= opt_int("train", "limit", optarg, 1, 2000000000, &o->limit); break;
-        case 'l': bad |= opt_float("train", "lr", optarg, 1e-9, 100, &o->r.sgd.lr);
+        case 'l': bad |= recipe_option(CNN_RECIPE_LR, optarg, &o->r);
                   o->set_recipe = 1; break;
-        case 'm': bad |= opt_float("train", "momentum", optarg, 0, 0.999, &o->r.sgd.momentum);
+        case 'm': bad |= recipe_option(CNN_RECIPE_MOMENTUM, optarg, &o->r);
                   o->set_recipe = 1; break;
-        case O_WD: bad |= opt_float("train", "weight-decay", optarg, 0, 1,
-                                    &o->r.sgd.weight_decay);
+        case O_WD: bad |= recipe_option(CNN_RECIPE_WEIGHT_DECAY, optarg, &o->r);
                    o->set_recipe = 1; break;
-        case O_SHIFT: bad |= opt_int("train", "shift", optarg, 0, 8, &o->r.shift);
+        case O_SHIFT: bad |= recipe_option(CNN_RECIPE_SHIFT, optarg, &o->r);
                       o->set_recipe = 1; break;
         case 's': {
             char *end;
