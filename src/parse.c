@@ -332,7 +332,7 @@ static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int 
     return 0;
 }
 
-cnn_net *cnn_net_parse(const char *text, const char *source, char *err)
+cnn_net *net_parse_layout(const char *text, const char *source, char *err)
 {
     parser p = { source, 0, err };
     cnn_net *net = calloc(1, sizeof *net);
@@ -366,16 +366,39 @@ cnn_net *cnn_net_parse(const char *text, const char *source, char *err)
         fail(&p, "no loss line at the end");
         goto bad;
     }
-    net->params = aligned_calloc(net->n_params, sizeof(float));
-    if (!net->params) {
-        snprintf(err, CNN_ERR_LEN, "%s: out of memory for %zu parameters", source,
-                 net->n_params);
-        goto bad;
+    /* until a training run names them: output k is class "k" */
+    char names[256][12];
+    const char *name_of[256];
+    for (int k = 0; k < net->classes; k++) {
+        snprintf(names[k], sizeof names[k], "%d", k);
+        name_of[k] = names[k];
     }
+    if (cnn_net_set_class_names(net, name_of, net->classes, source, err)) goto bad;
     return net;
 bad:
     cnn_net_free(net);
     return NULL;
+}
+
+int net_alloc_params(cnn_net *net, const char *source, char *err)
+{
+    net->params = aligned_calloc(net->n_params, sizeof(float));
+    if (!net->params) {
+        snprintf(err, CNN_ERR_LEN, "%s: out of memory for %zu parameters", source,
+                 net->n_params);
+        return -1;
+    }
+    return 0;
+}
+
+cnn_net *cnn_net_parse(const char *text, const char *source, char *err)
+{
+    cnn_net *net = net_parse_layout(text, source, err);
+    if (net && net_alloc_params(net, source, err)) {
+        cnn_net_free(net);
+        return NULL;
+    }
+    return net;
 }
 
 /* Read a whole description file, refusing anything implausibly large. */
