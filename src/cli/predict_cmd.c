@@ -83,12 +83,14 @@ int cmd_predict(int argc, char **argv)
     float *out = NULL;
     int status = EXIT_FAIL;
     cnn_net *net = cnn_model_load(model, NULL, err);
-    if (!net || !(t = cnn_trainer_new(net, 256, 0, err))) goto fail;
-    if (!(out = malloc(sizeof(float) * 256 * net->classes))) goto fail;
+    if (!net || !(out = malloc(sizeof(float) * 256 * net->classes))) goto fail;
     for (int a = optind; a < argc; a++) {
         cnn_dataset d;
         int pgm;
-        if (read_images(argv[a], net, &d, &pgm, err)) {
+        /* the workspaces are sized by the network's input: allocated once an
+         * image of that size is there, not for any model that claims it */
+        if (read_images(argv[a], net, &d, &pgm, err) ||
+            (!t && !(t = cnn_trainer_new(net, 256, 0, err)))) {
             cnn_dataset_free(&d);
             goto fail;
         }
