@@ -134,13 +134,25 @@ static void rebuild(const unsigned char *data, long len, const char *tags, const
     seal_and_write(&im, path);
 }
 
-/* Patch a good file (data, len) with its CRC redone, expect the load refused. */
-static void expect_patch_refused(const char *path, unsigned char *data, long len,
-                                 const char *why)
+/* A good file's bytes to patch, and where each patched copy is written. */
+typedef struct {
+    unsigned char *data;
+    long len;
+    char path[256];
+} patched;
+
+static void start_patching(patched *p, const char *good, const char *dir, const char *name)
 {
-    put_le(data + len - 4, crc32(0L, data, (uInt)(len - 4)), 4);
-    write_all(path, data, len);
-    expect_refused(path, why);
+    read_all(good, &p->data, &p->len);
+    snprintf(p->path, sizeof p->path, "%s/%s", dir, name);
+}
+
+/* Write the patched bytes with their CRC redone; expect the load refused. */
+static void expect_patch_refused(patched *p, const char *why)
+{
+    put_le(p->data + p->len - 4, crc32(0L, p->data, (uInt)(p->len - 4)), 4);
+    write_all(p->path, p->data, p->len);
+    expect_refused(p->path, why);
 }
 
 /* ---- the tests ---- */
@@ -191,27 +203,25 @@ static void test_damaged(const char *dir)
  * conv line 7, maxpool, dense line 9; 52 + 76 + 1010 parameters). */
 static void test_nonfinite(const char *dir, const char *good)
 {
-    unsigned char *data;
-    long len;
-    char bad[256];
-    snprintf(bad, sizeof bad, "%s/nonfinite.model", dir);
-    read_all(good, &data, &len);
-    long parm = payload(data, len, "PARM"), velo = payload(data, len, "VELO");
+    patched p;
+    start_patching(&p, good, dir, "nonfinite.model");
+    long parm = payload(p.data, p.len, "PARM"), velo = payload(p.data, p.len, "VELO");
     struct { long at; float value; const char *why; } cases[] = {
         { parm + 4 * 60, NAN, "layer 3 (conv, line 7): a weight is NaN (the model is damaged)" },
         { parm + 4 * 1130, INFINITY, "layer 5 (dense, line 9): a bias is infinite" },
         { parm + 4 * 0, -INFINITY, "layer 1 (conv, line 5): a weight is infinite" },
         { velo + 4 * 51, NAN, "layer 1 (conv, line 5): the velocity of a bias is NaN" },
-        { velo + 4 * 1137, -INFINITY, "layer 5 (dense, line 9): the velocity of a bias is infinite" },
+        { velo + 4 * 1137, -INFINITY,
+          "layer 5 (dense, line 9): the velocity of a bias is infinite" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         unsigned char keep[4];
-        memcpy(keep, data + cases[i].at, 4);
-        put_float(data + cases[i].at, cases[i].value);
-        expect_patch_refused(bad, data, len, cases[i].why);
-        memcpy(data + cases[i].at, keep, 4);
+        memcpy(keep, p.data + cases[i].at, 4);
+        put_float(p.data + cases[i].at, cases[i].value);
+        expect_patch_refused(&p, cases[i].why);
+        memcpy(p.data + cases[i].at, keep, 4);
     }
-    free(data);
+    free(p.data);
 }
 
 /* The stored recipe goes through the same table as descriptions and the
@@ -219,14 +229,11 @@ static void test_nonfinite(const char *dir, const char *good)
  * so are the values of the audit; the state's other fields too. */
 static void test_stored_recipe(const char *dir, const char *good)
 {
-    unsigned char *data;
-    long len;
-    char bad[256], why[128];
-    snprintf(bad, sizeof bad, "%s/recipe.model", dir);
-    read_all(good, &data, &len);
-    long stat = payload(data, len, "STAT"), data_at = payload(data, len, "DATA");
-    unsigned char keep[40];
-    memcpy(keep, data + stat, 40);
+    patched p;
+    char why[128];
+    start_patching(&p, good, dir, "recipe.model");
+    unsigned char *stat = p.data + payload(p.data, p.len, "STAT"), keep[40];
+    memcpy(keep, stat, 40);
     /* STAT: epoch 0, epochs 4, schedule 8, shift 12, rng 16, lr 24, momentum
      * 28, weight decay 32, batch 36 */
     const long offset[CNN_RECIPE_FIELDS] = {
@@ -237,11 +244,11 @@ static void test_stored_recipe(const char *dir, const char *good)
         const cnn_recipe_limit *L = &cnn_recipe_limits[f];
         double outside[2] = { L->whole ? L->lo - 1 : -1e-3, L->whole ? L->hi + 1 : L->hi * 1.01 };
         for (int i = 0; i < 2; i++) {
-            if (L->whole) put_le(data + stat + offset[f], (uint32_t)(int32_t)outside[i], 4);
-            else put_float(data + stat + offset[f], (float)outside[i]);
+            if (L->whole) put_le(stat + offset[f], (uint32_t)(int32_t)outside[i], 4);
+            else put_float(stat + offset[f], (float)outside[i]);
             snprintf(why, sizeof why, "%s=", L->name);
-            expect_patch_refused(bad, data, len, why);
-            memcpy(data + stat, keep, 40);
+            expect_patch_refused(&p, why);
+            memcpy(stat, keep, 40);
         }
     }
     struct { long at; int is_float; double value; const char *why; } cases[] = {
@@ -257,39 +264,36 @@ static void test_stored_recipe(const char *dir, const char *good)
         { 0, 0, 31, "31 of 30 epochs done: more than planned" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        if (cases[i].is_float) put_float(data + stat + cases[i].at, (float)cases[i].value);
-        else put_le(data + stat + cases[i].at, (uint32_t)cases[i].value, 4);
-        expect_patch_refused(bad, data, len, cases[i].why);
-        memcpy(data + stat, keep, 40);
+        if (cases[i].is_float) put_float(stat + cases[i].at, (float)cases[i].value);
+        else put_le(stat + cases[i].at, (uint32_t)cases[i].value, 4);
+        expect_patch_refused(&p, cases[i].why);
+        memcpy(stat, keep, 40);
     }
-    put_le(data + data_at + 4, 2, 4);
-    expect_patch_refused(bad, data, len, "bad data selection (limit 0, select 2)");
-    free(data);
+    put_le(p.data + payload(p.data, p.len, "DATA") + 4, 2, 4);
+    expect_patch_refused(&p, "bad data selection (limit 0, select 2)");
+    free(p.data);
 }
 
 /* The class list: the network's count, names that are there and distinct. */
 static void test_class_list(const char *dir, const char *good)
 {
-    unsigned char *data;
-    long len;
-    char bad[256];
-    snprintf(bad, sizeof bad, "%s/classes.model", dir);
-    read_all(good, &data, &len);
-    long clas = payload(data, len, "CLAS");
+    patched p;
+    start_patching(&p, good, dir, "classes.model");
     /* names "0".."9": count, then per name a length of 1 and the digit */
-    put_le(data + clas, 9, 4);
-    expect_patch_refused(bad, data, len, "the class list does not have the network's 10 classes");
-    put_le(data + clas, 10, 4);
-    data[clas + 4 + 5 * 3 + 4] = '1';
-    expect_patch_refused(bad, data, len, "the name of class 3 is given twice");
-    data[clas + 4 + 5 * 3 + 4] = '\n';
-    expect_patch_refused(bad, data, len, "the name of class 3 holds a control character");
-    data[clas + 4 + 5 * 3 + 4] = '3';
-    put_le(data + clas + 4 + 5 * 9, 300, 4);
-    expect_patch_refused(bad, data, len, "the name of class 9 runs past its section");
-    put_le(data + clas + 4 + 5 * 9, 0, 4);
-    expect_patch_refused(bad, data, len, "the class list ends with 1 unread byte");
-    free(data);
+    unsigned char *clas = p.data + payload(p.data, p.len, "CLAS");
+    put_le(clas, 9, 4);
+    expect_patch_refused(&p, "the class list does not have the network's 10 classes");
+    put_le(clas, 10, 4);
+    clas[4 + 5 * 3 + 4] = '1';
+    expect_patch_refused(&p, "the name of class 3 is given twice");
+    clas[4 + 5 * 3 + 4] = '\n';
+    expect_patch_refused(&p, "the name of class 3 holds a control character");
+    clas[4 + 5 * 3 + 4] = '3';
+    put_le(clas + 4 + 5 * 9, 300, 4);
+    expect_patch_refused(&p, "the name of class 9 runs past its section");
+    put_le(clas + 4 + 5 * 9, 0, 4);
+    expect_patch_refused(&p, "the class list ends with 1 unread byte");
+    free(p.data);
 
     /* names given through the library: the same rules */
     char err[CNN_ERR_LEN], long_name[CNN_CLASS_NAME_MAX + 2];
@@ -299,8 +303,10 @@ static void test_class_list(const char *dir, const char *good)
     CHECK(net != NULL);
     const char *empty[2] = { "cat", "" }, *too_long[2] = { long_name, "dog" },
                *three[3] = { "a", "b", "c" }, *good_names[2] = { "cat", "dog" };
-    CHECK(cnn_net_set_class_names(net, empty, 2, "x", err) && strstr(err, "x: the name of class 1 is empty"));
-    CHECK(cnn_net_set_class_names(net, too_long, 2, "x", err) && strstr(err, "class 0 is too long"));
+    CHECK(cnn_net_set_class_names(net, empty, 2, "x", err) &&
+          strstr(err, "x: the name of class 1 is empty"));
+    CHECK(cnn_net_set_class_names(net, too_long, 2, "x", err) &&
+          strstr(err, "class 0 is too long"));
     CHECK(cnn_net_set_class_names(net, three, 3, "x", err) &&
           strstr(err, "x: 3 class names for a network with 2 outputs"));
     CHECK_OK(cnn_net_set_class_names(net, good_names, 2, "x", err), err);
@@ -311,44 +317,43 @@ static void test_class_list(const char *dir, const char *good)
 /* Sections missing, repeated, out of order, unknown or longer than the file. */
 static void test_sections(const char *dir, const char *good)
 {
-    unsigned char *data;
-    long len;
-    char bad[256], err[CNN_ERR_LEN];
-    snprintf(bad, sizeof bad, "%s/sections.model", dir);
-    read_all(good, &data, &len);
-    rebuild(data, len, "DESC PARM VELO STAT DATA", bad);
-    expect_refused(bad, "the CLAS section is missing");
-    rebuild(data, len, "DESC PARM DATA CLAS", bad);
-    expect_refused(bad, "the STAT section is missing");
-    rebuild(data, len, "PARM DESC STAT DATA CLAS", bad);
-    expect_refused(bad, "the DESC section is missing");
-    rebuild(data, len, "DESC DESC PARM STAT DATA CLAS", bad);
-    expect_refused(bad, "unexpected section \"DESC\" (unknown, repeated or out of order)");
-    rebuild(data, len, "DESC PARM STAT VELO DATA CLAS", bad);
-    expect_refused(bad, "unexpected section \"VELO\"");
-    rebuild(data, len, "DESC PARM STAT DATA CLAS CLAS", bad);
-    expect_refused(bad, "unexpected section \"CLAS\"");
+    patched p;
+    char err[CNN_ERR_LEN];
+    start_patching(&p, good, dir, "sections.model");
+    struct { const char *order, *why; } cases[] = {
+        { "DESC PARM VELO STAT DATA", "the CLAS section is missing" },
+        { "DESC PARM DATA CLAS", "the STAT section is missing" },
+        { "PARM DESC STAT DATA CLAS", "the DESC section is missing" },
+        { "DESC DESC PARM STAT DATA CLAS",
+          "unexpected section \"DESC\" (unknown, repeated or out of order)" },
+        { "DESC PARM STAT VELO DATA CLAS", "unexpected section \"VELO\"" },
+        { "DESC PARM STAT DATA CLAS CLAS", "unexpected section \"CLAS\"" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rebuild(p.data, p.len, cases[i].order, p.path);
+        expect_refused(p.path, cases[i].why);
+    }
     /* the velocity may be left out */
-    rebuild(data, len, "DESC PARM STAT DATA CLAS", bad);
+    rebuild(p.data, p.len, "DESC PARM STAT DATA CLAS", p.path);
     cnn_train_state st;
-    cnn_net *net = cnn_model_load(bad, &st, err);
+    cnn_net *net = cnn_model_load(p.path, &st, err);
     if (!net) FAIL("%s", err);
     CHECK(st.velocity == NULL);
     cnn_net_free(net);
     /* a tag this version does not know, and a length past the end */
     static image im;
     im.len = 0;
-    add(&im, data, len - 4);
+    add(&im, p.data, p.len - 4);
     add_section(&im, "ADAM", "x", 1);
-    seal_and_write(&im, bad);
-    expect_refused(bad, "unexpected section \"ADAM\"");
+    seal_and_write(&im, p.path);
+    expect_refused(p.path, "unexpected section \"ADAM\"");
     im.len = 0;
-    add(&im, data, len - 4);
+    add(&im, p.data, p.len - 4);
     add(&im, "ADAM", 4);
     add_le(&im, 1u << 30, 8);
-    seal_and_write(&im, bad);
-    expect_refused(bad, "a section runs past the end of the file");
-    free(data);
+    seal_and_write(&im, p.path);
+    expect_refused(p.path, "a section runs past the end of the file");
+    free(p.data);
 }
 
 /* A few hundred bytes that describe a network of 201 million parameters

@@ -63,7 +63,8 @@ int main(void)
     for (int f = 0; f < CNN_RECIPE_FIELDS; f++) {
         const cnn_recipe_limit *L = &cnn_recipe_limits[f];
         char text[256], why[64];
-        double outside[2] = { L->whole ? L->lo - 1 : L->lo - 1e-3, L->whole ? L->hi + 1 : L->hi * 1.01 };
+        double outside[2] = { L->whole ? L->lo - 1 : L->lo - 1e-3,
+                              L->whole ? L->hi + 1 : L->hi * 1.01 };
         for (int i = 0; i < 2; i++) {
             snprintf(text, sizeof text, IN END "train %s=%.9g\n", L->name, outside[i]);
             snprintf(why, sizeof why, "%s=%.9g is %s", L->name, outside[i],
