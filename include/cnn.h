@@ -60,6 +60,27 @@ typedef struct {
     int shift;            /* augmentation: random shifts of up to this many pixels */
 } cnn_recipe;
 
+/* The range of every recipe setting: one table for the description's `train`
+ * line, the command line and the model loader. Names are the description's
+ * keys and the command's options (--weight-decay). */
+typedef enum {
+    CNN_RECIPE_EPOCHS, CNN_RECIPE_BATCH, CNN_RECIPE_LR, CNN_RECIPE_MOMENTUM,
+    CNN_RECIPE_WEIGHT_DECAY, CNN_RECIPE_SHIFT, CNN_RECIPE_FIELDS
+} cnn_recipe_field;
+typedef struct {
+    const char *name;
+    double lo, hi;
+    int whole;            /* a whole number (an int field), else a float */
+} cnn_recipe_limit;
+extern const cnn_recipe_limit cnn_recipe_limits[CNN_RECIPE_FIELDS];
+double cnn_recipe_get(const cnn_recipe *r, cnn_recipe_field f);
+void cnn_recipe_set(cnn_recipe *r, cnn_recipe_field f, double v);
+/* Whether v (as the field stores it) is within the field's range. */
+int cnn_recipe_in_range(cnn_recipe_field f, double v);
+/* Every field and the schedule in range, else -1 and
+ * "source: lr=-0.05 is out of range (1e-09 to 100)". */
+int cnn_recipe_check(const cnn_recipe *r, const char *source, char *err);
+
 static inline size_t cnn_shape_size(cnn_shape s) { return (size_t)s.c * s.h * s.w; }
 
 /* One layer. A convolution or dense layer carries its activation, applied to
@@ -84,6 +105,11 @@ typedef struct cnn_net {
     size_t n_params;
     float *params;             /* one block for all weights and biases */
     char *text;                /* the description it was parsed from */
+    char **class_names;        /* what each of the classes outputs stands for:
+                                  "0", "1", ... from a description; the labels
+                                  (IDX) or names a training run chose */
+    int class_names_guessed;   /* 1 for a format-1 model, which did not record
+                                  them: the names are those defaults */
 } cnn_net;
 
 /* ---- the process ---------------------------------------------------------- */
@@ -105,6 +131,12 @@ cnn_net *cnn_net_parse(const char *text, const char *source, char *err);
 /* A shipped network by name (seed000, seed002, seed003, seed004, lenet) or a file. */
 cnn_net *cnn_net_load(const char *name_or_path, char *err);
 void cnn_net_free(cnn_net *net);
+/* Name the outputs: n must be net->classes; each name 1 to CNN_CLASS_NAME_MAX
+ * bytes without control characters, all different. IDX data names a class
+ * by its label in decimal ("7"). Errors start with `source`. */
+#define CNN_CLASS_NAME_MAX 255
+int cnn_net_set_class_names(cnn_net *net, const char *const *names, int n,
+                            const char *source, char *err);
 const char *cnn_act_name(cnn_act a);
 const char *cnn_layer_name(cnn_layer_kind k);
 const char *cnn_loss_name(cnn_loss_kind k);
@@ -255,6 +287,10 @@ typedef struct {
     cnn_sgd sgd;          /* optimiser settings (lr: the schedule's base rate) */
     int batch;
     float *velocity;      /* n_params floats, or NULL for none */
+    /* Which training images the run used, so that a resume uses them again
+     * (-1 in both: a format-1 model, which did not record them): */
+    int limit;            /* the first `limit` of them (0: all) */
+    int select_classes;   /* 1: only those of the net's classes (train --classes) */
 } cnn_train_state;
 
 /* Written atomically: a temporary file in the same folder, fsync, rename. */

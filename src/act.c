@@ -7,12 +7,15 @@
  * [-100, 100] when written) but written so the compiler can vectorise the loop
  * that calls it, which it cannot do with libm's expf: x = n ln2 + r with
  * |r| <= ln2/2, e^r by the Cephes polynomial, 2^n through the exponent bits.
- * Inputs are clamped to [-87, 88], where float e^x is normal. */
+ * Inputs are clamped to [-87, 88], where float e^x is normal; NaN gives NaN. */
 static inline float exp_approx(float x)
 {
     x = x > 88.0f ? 88.0f : x;
     x = x < -87.0f ? -87.0f : x;
-    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;   /* round */
+    /* Adding 1.5 * 2^23 rounds to a whole number n, which lands in the low
+     * mantissa bits: the sum's bits are 0x4B400000 + n. */
+    float t = x * 1.44269504088896341f + 12582912.0f;
+    float n = t - 12582912.0f;
     float r = x - n * 0.693359375f + n * 2.12194440e-4f;                 /* x - n ln2 */
     float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;
@@ -21,7 +24,12 @@ static inline float exp_approx(float x)
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
+    /* 2^n from those bits, in unsigned arithmetic: defined for every input.
+     * A NaN passes the clamps above, gives some scale here and NaN in p, so
+     * the result is NaN (converting NaN to an integer would be undefined). */
+    uint32_t bits;
+    memcpy(&bits, &t, sizeof bits);
+    bits = (bits - 0x4B400000u + 127u) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;

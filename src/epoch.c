@@ -45,9 +45,11 @@ int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, int shift,
 {
     const cnn_net *net = cnn_trainer_net(t);
     size_t isz = d->image_size;
+    /* a batch larger than the data set holds all of it, no more */
+    size_t most = (size_t)(batch < d->count ? batch : d->count > 0 ? d->count : 1);
     int *order = malloc(sizeof(int) * (d->count ? d->count : 1));
-    float *x = aligned_calloc((size_t)batch * isz, sizeof(float));
-    uint8_t *y = malloc((size_t)batch);
+    float *x = aligned_calloc(most * isz, sizeof(float));
+    uint8_t *y = malloc(most);
     int rc = 0;
     memset(stats, 0, sizeof *stats);
     if (!order || !x || !y) {

@@ -149,4 +149,10 @@ int net_first_nonfinite_output(const workspace *ws, const cnn_net *net, int n);
 
 void *aligned_calloc(size_t count, size_t size);
 
+/* ---- descriptions (parse.c) ---- */
+/* cnn_net_parse without the parameter block (params stays NULL), for a model
+ * loader that first checks that its file holds that many parameters. */
+cnn_net *net_parse_layout(const char *text, const char *source, char *err);
+int net_alloc_params(cnn_net *net, const char *source, char *err);
+
 #endif

@@ -1,19 +1,34 @@
 /* model.c: model files, self-describing and written atomically.
  *
- * Layout, all little-endian and fixed-width:
- *   "CNNMODEL"            8 bytes magic
- *   u32 version           MODEL_VERSION
- *   u32 text_len, text    the network description
- *   u64 n_params, f32[n_params] parameters
- *   u32 has_velocity, f32[n_params] momentum buffer when has_velocity = 1
- *   i32 epoch, i32 epochs, u32 schedule, u32 shift, u64 rng state,
- *   f32 lr, f32 momentum, f32 weight decay, i32 batch
- *   u32 crc32             of every byte before it
+ * Format version 2, all little-endian and fixed-width:
+ *   "CNNMODEL"          8 bytes magic
+ *   u32 version         2
+ *   sections, each a 4-letter tag, a u64 length and that many bytes, in
+ *   this order:
+ *     DESC  the network description (text)
+ *     PARM  f32[n_params] parameters
+ *     VELO  f32[n_params] momentum buffer (only when the run keeps one)
+ *     STAT  i32 epoch, i32 epochs, u32 schedule, u32 shift, u64 rng state,
+ *           f32 lr, f32 momentum, f32 weight decay, i32 batch
+ *     DATA  i32 limit (0: all images), u32 select (1: only the images of the
+ *           classes below, as train --classes chose them)
+ *     CLAS  u32 count (the network's outputs), then for each output a u32
+ *           length and the class's name ("7" for IDX label 7, or "cat")
+ *   u32 crc32           of every byte before it
+ * A reader refuses a section it does not know: a new section comes with a
+ * new version. Version 1 (the same fields up to STAT without tags, a u32
+ * text length, a u64 parameter count and a u32 velocity flag in front of
+ * theirs, and no DATA or CLAS) is still read.
+ * Every length is checked against the file's before anything is allocated
+ * for it, and every number against its range (the recipe against
+ * cnn_recipe_limits, parameters and velocities for NaN and infinity).
  * No timestamps, host names or thread counts: the same training writes the
  * same bytes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +38,7 @@
 #include "layers.h"
 
 #define MODEL_MAGIC "CNNMODEL"
-#define MODEL_VERSION 1u
+#define MODEL_VERSION 2u
 #define MODEL_MAX_BYTES ((size_t)1 << 31)
 
 /* ---- a byte buffer written little-endian ---- */
@@ -112,9 +127,19 @@ static int get_f32(cursor *c, float *f)
     return 0;
 }
 
+/* The next len bytes as a cursor of their own: a section or a field. */
+static int take(cursor *c, uint64_t len, cursor *part)
+{
+    if (len > c->len - c->at) return -1;
+    *part = (cursor){ c->p + c->at, (size_t)len, 0 };
+    c->at += (size_t)len;
+    return 0;
+}
+
+/* A cursor's remaining bytes as floats: n of them, exactly. */
 static int get_floats(cursor *c, float *f, size_t n)
 {
-    if (n > (c->len - c->at) / 4) return -1;
+    if (c->len - c->at != 4 * n) return -1;
     for (size_t i = 0; i < n; i++) get_f32(c, &f[i]);
     return 0;
 }
@@ -183,21 +208,45 @@ done:
     return rc;
 }
 
+/* A section: its tag, its length (patched in by end_section), its bytes. */
+static size_t begin_section(buf *b, const char tag[4])
+{
+    put(b, tag, 4);
+    put_u64(b, 0);
+    return b->len;
+}
+
+static void end_section(buf *b, size_t start)
+{
+    uint64_t len = b->len - start;
+    for (int i = 0; !b->oom && i < 8; i++) b->p[start - 8 + i] = (unsigned char)(len >> (8 * i));
+}
+
 int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *st,
                    char *err)
 {
+    /* without a training state: the network's recipe, nothing trained yet */
+    cnn_train_state none = { .epochs = net->recipe.epochs, .schedule = net->recipe.schedule,
+                             .shift = net->recipe.shift, .sgd = net->recipe.sgd,
+                             .batch = net->recipe.batch };
+    if (!st) st = &none;
+    cnn_recipe r = { st->epochs, st->batch, st->sgd, st->schedule, st->shift };
+    if (cnn_recipe_check(&r, path, err)) return -1;   /* it could not be read back */
     buf b = { 0 };
-    size_t text_len = strlen(net->text);
     put(&b, MODEL_MAGIC, 8);
     put_u32(&b, MODEL_VERSION);
-    put_u32(&b, (uint32_t)text_len);
-    put(&b, net->text, text_len);
-    put_u64(&b, net->n_params);
+    size_t at = begin_section(&b, "DESC");
+    put(&b, net->text, strlen(net->text));
+    end_section(&b, at);
+    at = begin_section(&b, "PARM");
     put_floats(&b, net->params, net->n_params);
-    put_u32(&b, st && st->velocity ? 1u : 0u);
-    if (st && st->velocity) put_floats(&b, st->velocity, net->n_params);
-    cnn_train_state none = { 0 };
-    if (!st) st = &none;
+    end_section(&b, at);
+    if (st->velocity) {
+        at = begin_section(&b, "VELO");
+        put_floats(&b, st->velocity, net->n_params);
+        end_section(&b, at);
+    }
+    at = begin_section(&b, "STAT");
     put_u32(&b, (uint32_t)st->epoch);
     put_u32(&b, (uint32_t)st->epochs);
     put_u32(&b, (uint32_t)st->schedule);
@@ -207,6 +256,18 @@ int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *
     put_f32(&b, st->sgd.momentum);
     put_f32(&b, st->sgd.weight_decay);
     put_u32(&b, (uint32_t)st->batch);
+    end_section(&b, at);
+    at = begin_section(&b, "DATA");
+    put_u32(&b, (uint32_t)(st->limit > 0 ? st->limit : 0));
+    put_u32(&b, st->select_classes == 1);
+    end_section(&b, at);
+    at = begin_section(&b, "CLAS");
+    put_u32(&b, (uint32_t)net->classes);
+    for (int k = 0; k < net->classes; k++) {
+        put_u32(&b, (uint32_t)strlen(net->class_names[k]));
+        put(&b, net->class_names[k], strlen(net->class_names[k]));
+    }
+    end_section(&b, at);
     if (!b.oom) put_u32(&b, (uint32_t)crc32(0L, b.p, (uInt)b.len));
     if (b.oom) {
         free(b.p);
@@ -250,98 +311,256 @@ static unsigned char *read_file(const char *path, size_t *len, char *err)
     return data;
 }
 
+/* What a model file holds, gathered section by section. */
+typedef struct {
+    const char *path;
+    char *err;
+    cnn_net *net;
+    float *velocity;
+    cnn_train_state st;
+} model;
+
+static int refuse(model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int refuse(model *m, const char *fmt, ...)
+{
+    int len = snprintf(m->err, CNN_ERR_LEN, "%s: ", m->path);
+    va_list ap;
+    va_start(ap, fmt);
+    if (len > 0 && len < CNN_ERR_LEN) vsnprintf(m->err + len, CNN_ERR_LEN - len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* A NaN or infinity in a block laid out like the parameters is refused,
+ * naming the layer, its description line and the part. */
+static int check_finite(model *m, const float *block, const char *whose)
+{
+    const cnn_net *net = m->net;
+    for (int l = 0; l < net->n_layers; l++) {
+        const cnn_layer *L = &net->layers[l];
+        for (size_t i = 0; i < L->n_w + L->n_b; i++)
+            if (!isfinite(block[L->w_off + i]))
+                return refuse(m, "layer %d (%s, line %d): %s%s is %s (the model is damaged)",
+                              l + 1, cnn_layer_name(L->kind), L->line, whose,
+                              i < L->n_w ? "a weight" : "a bias",
+                              isnan(block[L->w_off + i]) ? "NaN" : "infinite");
+    }
+    return 0;
+}
+
+static int read_description(model *m, cursor *s)
+{
+    if (memchr(s->p, 0, s->len)) return refuse(m, "the network description holds a NUL byte");
+    char *text = malloc(s->len + 1);
+    if (!text) return refuse(m, "out of memory");
+    memcpy(text, s->p, s->len);
+    text[s->len] = 0;
+    m->net = net_parse_layout(text, m->path, m->err);
+    free(text);
+    return m->net ? 0 : -1;
+}
+
+/* The section's size is checked before the block is allocated: a few bytes
+ * describing a huge network must not cost its memory. */
+static int read_parameters(model *m, cursor *s)
+{
+    size_t n = m->net->n_params;
+    if (s->len != 4 * n)
+        return refuse(m, "%zu bytes of parameters for a network of %zu parameters (%zu bytes)",
+                      s->len, n, 4 * n);
+    if (net_alloc_params(m->net, m->path, m->err)) return -1;
+    get_floats(s, m->net->params, n);
+    return check_finite(m, m->net->params, "");
+}
+
+static int read_velocity(model *m, cursor *s)
+{
+    size_t n = m->net->n_params;
+    if (s->len != 4 * n)
+        return refuse(m, "%zu bytes of velocities for a network of %zu parameters (%zu bytes)",
+                      s->len, n, 4 * n);
+    if (!(m->velocity = malloc(sizeof(float) * (n ? n : 1)))) return refuse(m, "out of memory");
+    get_floats(s, m->velocity, n);
+    return check_finite(m, m->velocity, "the velocity of ");
+}
+
+static int read_state(model *m, cursor *s)
+{
+    uint32_t epoch, epochs, schedule, shift, batch;
+    uint64_t rng;
+    cnn_sgd sgd;
+    if (s->len != 40 || get_u32(s, &epoch) || get_u32(s, &epochs) || get_u32(s, &schedule) ||
+        get_u32(s, &shift) || get_u64(s, &rng) || get_f32(s, &sgd.lr) ||
+        get_f32(s, &sgd.momentum) || get_f32(s, &sgd.weight_decay) || get_u32(s, &batch))
+        return refuse(m, "the training state is %zu bytes, not 40", s->len);
+    /* as signed numbers, the way they are used */
+    cnn_recipe r = { (int32_t)epochs, (int32_t)batch, sgd, (cnn_schedule)(int32_t)schedule,
+                     (int32_t)shift };
+    if (cnn_recipe_check(&r, m->path, m->err)) return -1;
+    if (epoch > epochs) return refuse(m, "%u of %u epochs done: more than planned", epoch, epochs);
+    m->st = (cnn_train_state){ .epoch = (int)epoch, .epochs = r.epochs, .schedule = r.schedule,
+                               .shift = r.shift, .rng = { rng }, .sgd = sgd, .batch = r.batch,
+                               .limit = -1, .select_classes = -1 };
+    return 0;
+}
+
+static int read_data(model *m, cursor *s)
+{
+    uint32_t limit, select;
+    if (s->len != 8 || get_u32(s, &limit) || get_u32(s, &select))
+        return refuse(m, "the data section is %zu bytes, not 8", s->len);
+    if (limit > INT32_MAX || select > 1)
+        return refuse(m, "bad data selection (limit %u, select %u)", limit, select);
+    m->st.limit = (int)limit;
+    m->st.select_classes = (int)select;
+    return 0;
+}
+
+static int read_classes(model *m, cursor *s)
+{
+    uint32_t count, len;
+    int classes = m->net->classes;
+    if (get_u32(s, &count) || count != (uint32_t)classes)
+        return refuse(m, "the class list does not have the network's %d classes", classes);
+    /* the names, each followed by a NUL, fit in the section plus one byte each */
+    char *block = malloc(s->len + (size_t)classes), *at = block;
+    const char *names[256];
+    if (!block) return refuse(m, "out of memory");
+    for (int k = 0; k < classes; k++) {
+        cursor name;
+        if (get_u32(s, &len) || len > CNN_CLASS_NAME_MAX || take(s, len, &name)) {
+            free(block);
+            return refuse(m, "the name of class %d runs past its section", k);
+        }
+        memcpy(at, name.p, name.len);
+        at[name.len] = 0;
+        names[k] = at;
+        at += name.len + 1;
+    }
+    int rc = s->at != s->len ? refuse(m, "the class list ends with %zu unread byte%s",
+                                      s->len - s->at, s->len - s->at == 1 ? "" : "s")
+                             : cnn_net_set_class_names(m->net, names, classes, m->path, m->err);
+    free(block);
+    return rc;
+}
+
+/* Version 2's sections in their order; each appears once at most. */
+static const struct {
+    char tag[5];
+    int optional;
+    int (*read)(model *, cursor *);
+} kinds[] = {
+    { "DESC", 0, read_description }, { "PARM", 0, read_parameters },
+    { "VELO", 1, read_velocity }, { "STAT", 0, read_state }, { "DATA", 0, read_data },
+    { "CLAS", 0, read_classes },
+};
+enum { N_KINDS = sizeof kinds / sizeof kinds[0] };
+
+/* Refuse when a section that must come before kinds[to] is not there. */
+static int missing(model *m, int from, int to)
+{
+    for (int k = from; k < to; k++)
+        if (!kinds[k].optional) return refuse(m, "the %s section is missing", kinds[k].tag);
+    return 0;
+}
+
+static int read_sections(model *m, cursor *c)
+{
+    int next = 0;
+    while (c->at < c->len) {
+        char tag[5] = { 0 };
+        uint64_t len;
+        cursor s;
+        if (get(c, tag, 4) || get_u64(c, &len) || take(c, len, &s))
+            return refuse(m, "a section runs past the end of the file");
+        int k = next;
+        while (k < N_KINDS && memcmp(tag, kinds[k].tag, 4)) k++;
+        for (int i = 0; i < 4; i++)
+            if (tag[i] < 0x20 || tag[i] > 0x7e) tag[i] = '?';
+        if (k == N_KINDS)
+            return refuse(m, "unexpected section \"%s\" (unknown, repeated or out of order)", tag);
+        if (missing(m, next, k) || kinds[k].read(m, &s)) return -1;
+        next = k + 1;
+    }
+    return missing(m, next, N_KINDS);
+}
+
+/* Version 1: description, parameters, velocity and training state, without
+ * tags; it did not record the classes or the data. */
+static int read_version1(model *m, cursor *c)
+{
+    uint32_t text_len, has_velocity;
+    uint64_t n_params;
+    cursor s;
+    if (get_u32(c, &text_len) || take(c, text_len, &s)) return refuse(m, "truncated description");
+    if (read_description(m, &s)) return -1;
+    if (get_u64(c, &n_params) || n_params != m->net->n_params)
+        return refuse(m, "the parameter count does not match its network");
+    if (take(c, 4 * n_params, &s)) return refuse(m, "truncated parameters");
+    if (read_parameters(m, &s)) return -1;
+    if (get_u32(c, &has_velocity) || has_velocity > 1) return refuse(m, "bad velocity flag");
+    if (has_velocity && take(c, 4 * n_params, &s)) return refuse(m, "truncated velocity");
+    if (has_velocity && read_velocity(m, &s)) return -1;
+    if (take(c, 40, &s) || c->at != c->len) return refuse(m, "bad training state");
+    if (read_state(m, &s)) return -1;
+    m->net->class_names_guessed = 1;
+    return 0;
+}
+
+static void discard(model *m)
+{
+    cnn_net_free(m->net);
+    free(m->velocity);
+    m->net = NULL;
+    m->velocity = NULL;
+}
+
 cnn_net *cnn_model_load(const char *path, cnn_train_state *st, char *err)
 {
     size_t len;
     unsigned char *data = read_file(path, &len, err);
     if (!data) return NULL;
+    model m = { .path = path, .err = err };
     cursor c = { data, len, 0 };
-    cnn_net *net = NULL;
-    char *text = NULL;
-    float *velocity = NULL;
-    const char *why = NULL;
     char magic[8];
-    uint32_t version, text_len, has_v, epoch, epochs, schedule, shift, batch, crc;
-    uint64_t n_params, rng;
-    float lr, mom, wd;
-
+    uint32_t version, crc;
     if (len < 12 || get(&c, magic, 8) || memcmp(magic, MODEL_MAGIC, 8)) {
-        why = "not a model file (wrong magic)";
-        goto bad;
+        refuse(&m, "not a model file (wrong magic)");
+        goto done;
     }
     get_u32(&c, &version);
     if (version > MODEL_VERSION) {
-        snprintf(err, CNN_ERR_LEN, "%s: model format version %u is newer than this "
-                 "program's (%u): upgrade cnn", path, version, MODEL_VERSION);
-        goto fail;
+        refuse(&m, "model format version %u is newer than this program's (%u): upgrade cnn",
+               version, MODEL_VERSION);
+        goto done;
     }
     if (version == 0) {
-        why = "model format version 0 is invalid";
-        goto bad;
+        refuse(&m, "model format version 0 is invalid");
+        goto done;
     }
     if (len < 16) {
-        why = "truncated";
-        goto bad;
+        refuse(&m, "truncated");
+        goto done;
     }
     crc = (uint32_t)data[len - 4] | (uint32_t)data[len - 3] << 8 |
           (uint32_t)data[len - 2] << 16 | (uint32_t)data[len - 1] << 24;
     if (crc != (uint32_t)crc32(0L, data, (uInt)(len - 4))) {
-        why = "checksum mismatch: the file is truncated or corrupt";
-        goto bad;
+        refuse(&m, "checksum mismatch: the file is truncated or corrupt");
+        goto done;
     }
     c.len = len - 4;
-    if (get_u32(&c, &text_len) || text_len > c.len - c.at || !(text = malloc(text_len + 1))) {
-        why = "bad network description length";
-        goto bad;
-    }
-    get(&c, text, text_len);
-    text[text_len] = 0;
-    if (!(net = cnn_net_parse(text, path, err))) goto fail;
-    if (get_u64(&c, &n_params) || n_params != net->n_params ||
-        get_floats(&c, net->params, net->n_params)) {
-        why = "the parameter count does not match its network";
-        goto bad;
-    }
-    if (get_u32(&c, &has_v) || has_v > 1) {
-        why = "bad optimiser state";
-        goto bad;
-    }
-    if (has_v) {
-        if (!(velocity = malloc(sizeof(float) * (net->n_params ? net->n_params : 1))) ||
-            get_floats(&c, velocity, net->n_params)) {
-            why = "bad optimiser state";
-            goto bad;
+    if ((version == 1 ? read_version1(&m, &c) : read_sections(&m, &c)) == 0) {
+        if (st) {
+            *st = m.st;
+            st->velocity = m.velocity;
+            m.velocity = NULL;
         }
+        free(m.velocity);
+        free(data);
+        return m.net;
     }
-    if (get_u32(&c, &epoch) || get_u32(&c, &epochs) || get_u32(&c, &schedule) ||
-        get_u32(&c, &shift) || get_u64(&c, &rng) || get_f32(&c, &lr) || get_f32(&c, &mom) ||
-        get_f32(&c, &wd) || get_u32(&c, &batch) || c.at != c.len || epoch > 1000000 ||
-        epochs > 1000000 || schedule > CNN_SCHEDULE_COSINE || shift > 64 ||
-        batch > 1000000) {
-        why = "bad training state";
-        goto bad;
-    }
-    if (st) {
-        st->epoch = (int)epoch;
-        st->epochs = (int)epochs;
-        st->schedule = (cnn_schedule)schedule;
-        st->shift = (int)shift;
-        st->rng.s = rng;
-        st->sgd = (cnn_sgd){ lr, mom, wd };
-        st->batch = (int)batch;
-        st->velocity = velocity;
-        velocity = NULL;
-    }
-    free(velocity);
-    free(text);
-    free(data);
-    return net;
-bad:
-    snprintf(err, CNN_ERR_LEN, "%s: %s", path, why);
-fail:
-    cnn_net_free(net);
-    free(velocity);
-    free(text);
+done:
+    discard(&m);
     free(data);
     return NULL;
 }

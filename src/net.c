@@ -39,12 +39,53 @@ double cnn_layer_macs(const cnn_layer *L)
     return 0.0;
 }
 
+static void free_names(char **names, int n)
+{
+    for (int k = 0; names && k < n; k++) free(names[k]);
+    free(names);
+}
+
 void cnn_net_free(cnn_net *net)
 {
     if (!net) return;
     free(net->params);
     free(net->text);
+    free_names(net->class_names, net->classes);
     free(net);
+}
+
+int cnn_net_set_class_names(cnn_net *net, const char *const *names, int n,
+                            const char *source, char *err)
+{
+    if (n != net->classes || n < 1) {
+        snprintf(err, CNN_ERR_LEN, "%s: %d class names for a network with %d outputs",
+                 source, n, net->classes);
+        return -1;
+    }
+    for (int k = 0; k < n; k++) {
+        size_t len = strlen(names[k]);
+        const char *why = len == 0 ? "is empty" : len > CNN_CLASS_NAME_MAX ? "is too long" : NULL;
+        for (size_t i = 0; !why && i < len; i++)
+            if ((unsigned char)names[k][i] < 0x20 || names[k][i] == 0x7f)
+                why = "holds a control character";
+        for (int j = 0; !why && j < k; j++)
+            if (!strcmp(names[j], names[k])) why = "is given twice";
+        if (why) {
+            snprintf(err, CNN_ERR_LEN, "%s: the name of class %d %s", source, k, why);
+            return -1;
+        }
+    }
+    char **copy = calloc((size_t)n, sizeof *copy);
+    int ok = copy != NULL;
+    for (int k = 0; ok && k < n; k++) ok = (copy[k] = strdup(names[k])) != NULL;
+    if (!ok) {
+        free_names(copy, n);
+        snprintf(err, CNN_ERR_LEN, "%s: out of memory", source);
+        return -1;
+    }
+    free_names(net->class_names, net->classes);
+    net->class_names = copy;
+    return 0;
 }
 
 void cnn_net_init(cnn_net *net, cnn_rng *rng)

@@ -211,22 +211,35 @@ static int set_loss(parser *p, cnn_net *net, char **tok, int ntok)
     return 0;
 }
 
+/* A recipe value, whole or not as the table says, within the table's range. */
+static int parse_recipe_value(parser *p, cnn_recipe *r, cnn_recipe_field f, const char *s)
+{
+    const cnn_recipe_limit *L = &cnn_recipe_limits[f];
+    if (L->whole) {
+        int v = 0;
+        if (parse_int(p, L->name, s, (int)L->lo, (int)L->hi, &v)) return -1;
+        cnn_recipe_set(r, f, v);
+    } else {
+        float v = 0;
+        if (parse_float(p, L->name, s, L->lo, L->hi, &v)) return -1;
+        cnn_recipe_set(r, f, v);
+    }
+    return 0;
+}
+
 static int set_recipe(parser *p, cnn_recipe *r, char **tok, int ntok)
 {
-    option o[] = { { "epochs", 0 }, { "batch", 0 }, { "lr", 0 }, { "momentum", 0 },
-                   { "weight-decay", 0 }, { "schedule", 0 }, { "shift", 0 } };
-    if (read_options(p, "train", tok, ntok, o, 7)) return -1;
-    if (o[6].value && parse_int(p, "shift", o[6].value, 0, 8, &r->shift)) return -1;
-    if ((o[0].value && parse_int(p, "epochs", o[0].value, 1, 100000, &r->epochs)) ||
-        (o[1].value && parse_int(p, "batch", o[1].value, 1, 65536, &r->batch)) ||
-        (o[2].value && parse_float(p, "lr", o[2].value, 1e-9, 100, &r->sgd.lr)) ||
-        (o[3].value && parse_float(p, "momentum", o[3].value, 0, 0.999, &r->sgd.momentum)) ||
-        (o[4].value && parse_float(p, "weight-decay", o[4].value, 0, 1, &r->sgd.weight_decay)))
-        return -1;
-    if (o[5].value) {
-        if (!strcmp(o[5].value, "cosine")) r->schedule = CNN_SCHEDULE_COSINE;
-        else if (!strcmp(o[5].value, "constant")) r->schedule = CNN_SCHEDULE_CONSTANT;
-        else return fail(p, "schedule=%s is not cosine or constant", o[5].value);
+    option o[CNN_RECIPE_FIELDS + 1];
+    for (int f = 0; f < CNN_RECIPE_FIELDS; f++) o[f] = (option){ cnn_recipe_limits[f].name, 0 };
+    option *schedule = &o[CNN_RECIPE_FIELDS];
+    *schedule = (option){ "schedule", 0 };
+    if (read_options(p, "train", tok, ntok, o, CNN_RECIPE_FIELDS + 1)) return -1;
+    for (int f = 0; f < CNN_RECIPE_FIELDS; f++)
+        if (o[f].value && parse_recipe_value(p, r, (cnn_recipe_field)f, o[f].value)) return -1;
+    if (schedule->value) {
+        if (!strcmp(schedule->value, "cosine")) r->schedule = CNN_SCHEDULE_COSINE;
+        else if (!strcmp(schedule->value, "constant")) r->schedule = CNN_SCHEDULE_CONSTANT;
+        else return fail(p, "schedule=%s is not cosine or constant", schedule->value);
     }
     return 0;
 }
@@ -319,7 +332,7 @@ static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int 
     return 0;
 }
 
-cnn_net *cnn_net_parse(const char *text, const char *source, char *err)
+cnn_net *net_parse_layout(const char *text, const char *source, char *err)
 {
     parser p = { source, 0, err };
     cnn_net *net = calloc(1, sizeof *net);
@@ -353,16 +366,39 @@ cnn_net *cnn_net_parse(const char *text, const char *source, char *err)
         fail(&p, "no loss line at the end");
         goto bad;
     }
-    net->params = aligned_calloc(net->n_params, sizeof(float));
-    if (!net->params) {
-        snprintf(err, CNN_ERR_LEN, "%s: out of memory for %zu parameters", source,
-                 net->n_params);
-        goto bad;
+    /* until a training run names them: output k is class "k" */
+    char names[256][12];
+    const char *name_of[256];
+    for (int k = 0; k < net->classes; k++) {
+        snprintf(names[k], sizeof names[k], "%d", k);
+        name_of[k] = names[k];
     }
+    if (cnn_net_set_class_names(net, name_of, net->classes, source, err)) goto bad;
     return net;
 bad:
     cnn_net_free(net);
     return NULL;
+}
+
+int net_alloc_params(cnn_net *net, const char *source, char *err)
+{
+    net->params = aligned_calloc(net->n_params, sizeof(float));
+    if (!net->params) {
+        snprintf(err, CNN_ERR_LEN, "%s: out of memory for %zu parameters", source,
+                 net->n_params);
+        return -1;
+    }
+    return 0;
+}
+
+cnn_net *cnn_net_parse(const char *text, const char *source, char *err)
+{
+    cnn_net *net = net_parse_layout(text, source, err);
+    if (net && net_alloc_params(net, source, err)) {
+        cnn_net_free(net);
+        return NULL;
+    }
+    return net;
 }
 
 /* Read a whole description file, refusing anything implausibly large. */

@@ -34,11 +34,16 @@ got=$("$cnn" eval --model "$tmp/e.model" --data "$data" | tail -n 1)
 [ "$got" = "accuracy: $want" ] || fail "eval says '$got', training said $want"
 echo "eval: '$got' as training reported"
 
-# usage errors exit 2 with a one-line reason
-for args in "--bogus" "--batch 0" "--lr -1" "--threads 0" "--epochs" "--data"; do
+# usage errors exit 2 with a one-line reason; the recipe's limits are the
+# table that descriptions and model files are checked against too
+for args in "--bogus" "--batch 0" "--batch 65537" "--lr -1" "--lr 0" "--momentum 1" \
+            "--momentum -0.1" "--weight-decay -1" "--shift 9" "--epochs 0" "--threads 0" \
+            "--epochs" "--data"; do
     "$cnn" train $args > /dev/null 2> "$tmp/err"
     [ $? -eq 2 ] || fail "cnn train $args: exit status not 2"
     head -n 1 "$tmp/err" | grep -q "^cnn train: " || fail "cnn train $args: $(cat "$tmp/err")"
+    case $args in *" "*) grep -q "^cnn train: ${args% *} .*: out of range" "$tmp/err" ||
+        fail "cnn train $args: $(cat "$tmp/err")";; esac
 done
 echo "usage errors: exit 2 with a reason"
 
@@ -70,3 +75,48 @@ n=$("$cnn" predict --model "$tmp/e.model" "$images" | wc -l)
 [ $? -eq 1 ] && grep -q "images are .* but the network takes 28x28x1" "$tmp/err" ||
     fail "predict on a wrong-size PGM: $(cat "$tmp/err")"
 echo "predict and show: PGM and IDX inputs, wrong sizes refused"
+
+# a run on two classes: the model records them and the run's --limit
+printf '%s\n' 'input channels=1 height=28 width=28' 'conv filters=2 size=5 act=relu' \
+    'maxpool size=2' 'dense units=2' 'loss softmax-cross-entropy' > "$tmp/two.net"
+two() { "$cnn" train --net "$tmp/two.net" --data "$data" --classes 7,8 --limit 600 "$@" ||
+        fail "cnn train --classes 7,8 --limit 600 $*"; }
+two --epochs 2 --out "$tmp/78.model" > "$tmp/train78.txt"
+two --epochs 1 --quiet --out "$tmp/78-part.model"
+
+# --resume without --classes and --limit uses the recorded ones: bit-identical
+# to the uninterrupted run; given differently, they are refused
+"$cnn" train --data "$data" --resume "$tmp/78-part.model" --epochs 2 --quiet ||
+    fail "resume of a --classes --limit run"
+cmp "$tmp/78.model" "$tmp/78-part.model" || fail "resumed --classes --limit run differs"
+for args in "--limit 700" "--classes 8,7" "--classes 0,1"; do
+    "$cnn" train --data "$data" --resume "$tmp/78-part.model" --epochs 3 $args 2> "$tmp/err"
+    [ $? -eq 1 ] && grep -q "^cnn train: ${args% *} ${args#* } contradicts .*78-part.model, whose" \
+        "$tmp/err" || fail "resume with $args: $(cat "$tmp/err")"
+done
+"$cnn" train --data "$data" --resume "$tmp/e.model" --epochs 2 --classes 7,8 2> "$tmp/err"
+grep -q "whose run used every label" "$tmp/err" || fail "resume adding --classes: $(cat "$tmp/err")"
+echo "resume: recorded --classes and --limit reused, bit-identical; contradictions refused"
+
+# eval, predict and show use the recorded classes: the 7s and 8s of the test
+# set, rows and predictions named 7 and 8
+want=$(sed -n 's/^epoch 2.*test loss [0-9.]* acc \([0-9.]*\).*/\1/p' "$tmp/train78.txt")
+"$cnn" eval --model "$tmp/78.model" --data "$data" > "$tmp/eval78" || fail "eval of a 7/8 model"
+[ "$(tail -n 1 "$tmp/eval78")" = "accuracy: $want" ] ||
+    fail "eval of the 7/8 model: $(tail -n 1 "$tmp/eval78"), training said $want"
+grep -q "^images: 2002$" "$tmp/eval78" && grep -q "^  class   7: " "$tmp/eval78" &&
+    grep -q "^  class   8: " "$tmp/eval78" || fail "eval rows: $(cat "$tmp/eval78")"
+[ "$("$cnn" eval --model "$tmp/78.model" --data "$data" --classes 7,8 | tail -n 1)" = \
+  "accuracy: $want" ] || fail "eval --classes 7,8 of the 7/8 model"
+"$cnn" eval --model "$tmp/e.model" --data "$data" --classes 7,8 > /dev/null 2> "$tmp/err"
+[ $? -eq 1 ] && grep -q "^cnn eval: --classes 7,8 contradicts .*e.model, whose classes are 0,1,2,3,4,5,6,7,8,9" \
+    "$tmp/err" || fail "eval --classes on a 10-class model: $(cat "$tmp/err")"
+"$cnn" predict --model "$tmp/78.model" --all "$data/t10k-images-idx3-ubyte.gz" > "$tmp/p78" ||
+    fail "predict with the 7/8 model"
+[ "$(grep -Ec '^[^ ]*\[[0-9]+\]: [78] \(p=[01]\.[0-9]+\)  probabilities: 7:[01]\.[0-9]+ 8:[01]\.[0-9]+$' "$tmp/p78")" -eq 10000 ] ||
+    fail "predict names: $(head -n 2 "$tmp/p78")"
+"$cnn" show --model "$tmp/78.model" --maps "$tmp/m78.pgm" --data "$data" --index 2001 > /dev/null ||
+    fail "show --maps of a 2-class model"
+"$cnn" show --model "$tmp/78.model" --maps "$tmp/m78.pgm" --data "$data" --index 2002 2> "$tmp/err"
+grep -q "the test set has 2002 images of the model's classes" "$tmp/err" || fail "show --index: $(cat "$tmp/err")"
+echo "eval, predict, show: the recorded classes 7,8 ($(tail -n 1 "$tmp/eval78")); eval --classes checked"

@@ -52,6 +52,33 @@ int main(void)
     expect(IN END "dense units=10\n", "bad.net:4:", "only a train line may follow the loss line");
     expect(IN END "train lr=fast\n", "bad.net:4:", "lr=fast is not a number");
     expect(IN END "train epochs=0\n", "bad.net:4:", "epochs=0 is out of range");
+    expect(IN END "train lr=-0.05\n", "bad.net:4:", "lr=-0.05 is out of range (1e-09 to 100)");
+    expect(IN END "train momentum=1.5\n", "bad.net:4:", "momentum=1.5 is out of range (0 to 0.999)");
+    expect(IN END "train weight-decay=-10\n", "bad.net:4:", "weight-decay=-10 is out of range");
+    expect(IN END "train batch=0\n", "bad.net:4:", "batch=0 is out of range (1 to 65536)");
+    expect(IN END "train batch=1000000\n", "bad.net:4:", "batch=1000000 is out of range");
+    expect(IN END "train shift=64\n", "bad.net:4:", "shift=64 is out of range (0 to 8)");
+    /* every field of the recipe table, just outside its range at either end;
+     * at its ends, accepted */
+    for (int f = 0; f < CNN_RECIPE_FIELDS; f++) {
+        const cnn_recipe_limit *L = &cnn_recipe_limits[f];
+        char text[256], why[64];
+        double outside[2] = { L->whole ? L->lo - 1 : L->lo - 1e-3,
+                              L->whole ? L->hi + 1 : L->hi * 1.01 };
+        for (int i = 0; i < 2; i++) {
+            snprintf(text, sizeof text, IN END "train %s=%.9g\n", L->name, outside[i]);
+            snprintf(why, sizeof why, "%s=%.9g is %s", L->name, outside[i],
+                     outside[i] < 0 && L->whole ? "not a whole number" : "out of range");
+            expect(text, "bad.net:4:", why);
+            char err[CNN_ERR_LEN];
+            snprintf(text, sizeof text, IN END "train %s=%.9g\n", L->name, i ? L->hi : L->lo);
+            cnn_net *net = cnn_net_parse(text, "good.net", err);
+            if (!net) FAIL("%s refused: %s", text, err);
+            CHECK(cnn_recipe_get(&net->recipe, (cnn_recipe_field)f) == (float)(i ? L->hi : L->lo));
+            CHECK_OK(cnn_recipe_check(&net->recipe, "good.net", err), err);
+            cnn_net_free(net);
+        }
+    }
     expect(IN "\x7f\x45\x4c\x46\x02\x01\x01\n" END, "bad.net:2:", "not a text description");
     expect("input channels=1 height=28 width=28 \x01\n", "bad.net:1:", "unexpected byte 0x01");
     static char longline[5000];
@@ -68,6 +95,7 @@ int main(void)
     CHECK(strstr(err, "/tmp: ") != NULL);
     CHECK(cnn_net_load("seed005", err) == NULL);
     CHECK(strstr(err, "seed005: no such network") != NULL);
-    printf("41 bad descriptions refused with file:line: reason\n");
+    printf("59 bad descriptions refused with file:line: reason; the recipe table's "
+           "ends accepted\n");
     return 0;
 }

@@ -94,7 +94,7 @@ int load_part(cnn_dataset *d, const char *dir, const char *part, char *err)
     return cnn_dataset_load(d, images, labels, err);
 }
 
-int check_data_fits(const cnn_dataset *d, const cnn_net *net, char *err)
+int check_images_fit(const cnn_dataset *d, const cnn_net *net, char *err)
 {
     if (d->channels != net->input.c || d->height != net->input.h || d->width != net->input.w) {
         snprintf(err, CNN_ERR_LEN, "%s: images are %dx%dx%d but the network takes %dx%dx%d",
@@ -102,6 +102,12 @@ int check_data_fits(const cnn_dataset *d, const cnn_net *net, char *err)
                  net->input.c);
         return -1;
     }
+    return 0;
+}
+
+int check_data_fits(const cnn_dataset *d, const cnn_net *net, char *err)
+{
+    if (check_images_fit(d, net, err)) return -1;
     for (int i = 0; d->labels && i < d->count; i++)
         if (d->labels[i] >= net->classes) {
             snprintf(err, CNN_ERR_LEN, "%s: label %d of image %d is out of range for a "
@@ -136,4 +142,76 @@ int parse_classes(const char *s, int *keep, int *n_keep, char *err)
         return -1;
     }
     return 0;
+}
+
+/* --classes with one label per output of the network. */
+static int parse_classes_for(const cnn_net *net, const char *what, const char *classes,
+                             int *keep, int *n_keep, char *err)
+{
+    if (parse_classes(classes, keep, n_keep, err)) return -1;
+    if (*n_keep != net->classes) {
+        snprintf(err, CNN_ERR_LEN, "--classes lists %d labels but %s has %d classes",
+                 *n_keep, what, net->classes);
+        return -1;
+    }
+    return 0;
+}
+
+int classes_for_training(cnn_net *net, const char *what, const char *classes, int *keep,
+                         int *n_keep, char *err)
+{
+    char names[256][12];
+    const char *name_of[256];
+    if (parse_classes_for(net, what, classes, keep, n_keep, err)) return -1;
+    for (int k = 0; k < *n_keep; k++) {
+        snprintf(names[k], sizeof names[k], "%d", keep[k]);
+        name_of[k] = names[k];
+    }
+    return cnn_net_set_class_names(net, name_of, *n_keep, "--classes", err);
+}
+
+int model_classes(const cnn_net *net, const char *model, const char *classes, int *keep,
+                  int *n_keep, char *err)
+{
+    *n_keep = 0;
+    if (net->class_names_guessed)
+        return classes ? parse_classes_for(net, model, classes, keep, n_keep, err) : 0;
+    /* IDX labels are named by their decimal digits: "7" */
+    for (int k = 0; k < net->classes; k++) {
+        const char *name = net->class_names[k];
+        size_t len = strlen(name);
+        if (len > 3 || strspn(name, "0123456789") != len || (name[0] == '0' && len > 1) ||
+            atoi(name) > 255) {
+            snprintf(err, CNN_ERR_LEN, "%s: class '%s' is not an IDX label (0 to 255): the "
+                     "model was trained on other data", model, name);
+            return -1;
+        }
+        keep[k] = atoi(name);
+    }
+    *n_keep = net->classes;
+    int given[256], n_given;
+    if (!classes) return 0;
+    if (parse_classes(classes, given, &n_given, err)) return -1;
+    if (n_given != *n_keep || memcmp(given, keep, sizeof(int) * n_given)) {
+        char list[128];
+        format_classes(list, sizeof list, net);
+        snprintf(err, CNN_ERR_LEN, "--classes %s contradicts %s, whose classes are %s "
+                 "(drop --classes: the model's are used)", classes, model, list);
+        return -1;
+    }
+    return 0;
+}
+
+void format_classes(char *buf, size_t len, const cnn_net *net)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (int k = 0; k < net->classes && at < len; k++) {
+        int n = snprintf(buf + at, len - at, "%s%s", k ? "," : "", net->class_names[k]);
+        if (n < 0 || (size_t)n >= len - at) {
+            snprintf(buf + (len > 4 ? len - 4 : 0), len > 4 ? 4 : len, "...");
+            return;
+        }
+        at += (size_t)n;
+    }
 }

@@ -19,10 +19,24 @@ int opt_float(const char *cmd, const char *name, const char *value, double lo, d
 /* The images and labels of one part ("train" or "t10k") of a data folder in
  * the standard MNIST file names, gzip-compressed or not. */
 int load_part(cnn_dataset *d, const char *dir, const char *part, char *err);
-/* Refuse data whose images or labels do not fit the network, naming the file. */
+/* Refuse images of another size than the network's, naming the file. */
+int check_images_fit(const cnn_dataset *d, const cnn_net *net, char *err);
+/* The same, and labels beyond the network's classes. */
 int check_data_fits(const cnn_dataset *d, const cnn_net *net, char *err);
 /* --classes 0,1: the list, at most 256 distinct labels. */
 int parse_classes(const char *s, int *keep, int *n_keep, char *err);
+/* --classes for a network (`what` names it) that is to be trained on them:
+ * one label per output, which become the names of its classes. */
+int classes_for_training(cnn_net *net, const char *what, const char *classes, int *keep,
+                         int *n_keep, char *err);
+/* The IDX labels of a model's classes, in output order, to select and
+ * relabel data with (cnn_dataset_filter). --classes (NULL when not given)
+ * must agree with them. A format-1 model did not record its classes: then
+ * --classes gives them, and without it *n_keep is 0 (the data as it is). */
+int model_classes(const cnn_net *net, const char *model, const char *classes, int *keep,
+                  int *n_keep, char *err);
+/* The class names joined by commas ("7,8"), cut short to fit len. */
+void format_classes(char *buf, size_t len, const cnn_net *net);
 
 /* One line: the usage and a pointer to --help; returns EXIT_USAGE. */
 int usage_error(const char *cmd, const char *usage);

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "commands.h"
 
 static const char *USAGE =
@@ -33,7 +34,10 @@ int cmd_eval(int argc, char **argv)
             break;
         case 'h':
             printf("usage: %s\n\nThe test part of DIR (t10k-images-idx3-ubyte[.gz], "
-                   "t10k-labels-...) or the two files given.\n", USAGE);
+                   "t10k-labels-...) or the two files given,\nthe images of the model's "
+                   "classes (a model trained with --classes 7,8 is tested\non the 7s and "
+                   "8s). --classes is only needed for models of cnn 0.1, which did\nnot "
+                   "record their classes; for others it must name the same.\n", USAGE);
             return EXIT_OK;
         default:
             return option_error("eval", argv[optind - 1]);
@@ -50,30 +54,40 @@ int cmd_eval(int argc, char **argv)
     if (!net) goto fail;
     if ((data ? load_part(&d, data, "t10k", err) : cnn_dataset_load(&d, images, labels, err)))
         goto fail;
-    if (classes) {
-        int keep[256], n_keep;
-        if (parse_classes(classes, keep, &n_keep, err)) goto fail;
-        cnn_dataset_filter(&d, keep, n_keep);
-    }
+    int keep[256], n_keep;
+    if (model_classes(net, model, classes, keep, &n_keep, err)) goto fail;
+    if (n_keep) cnn_dataset_filter(&d, keep, n_keep);
     if (check_data_fits(&d, net, err)) goto fail;
+    if (d.count == 0) {
+        char list[128];
+        format_classes(list, sizeof list, net);
+        snprintf(err, sizeof err, "%s: no images of the model's classes (%s)", d.labels_path, list);
+        goto fail;
+    }
     if (!(t = cnn_trainer_new(net, 256, threads, err))) goto fail;
     int k = net->classes;
     confusion = calloc((size_t)k * k, sizeof(int));
     if (!confusion) goto fail;
     cnn_epoch_stats st = cnn_evaluate(t, &d, confusion);
 
+    /* rows and columns named by the classes; digits line up as they always have */
+    char *const *name = net->class_names;
+    int width = 3;
+    for (int i = 0; i < k; i++)
+        if ((int)strlen(name[i]) > width) width = (int)strlen(name[i]);
+    int cell = width + 3 > 6 ? width + 3 : 6;
     printf("images: %d\nloss: %.4f\n\nper class:\n", d.count, st.loss);
     for (int i = 0; i < k; i++) {
         long total = 0;
         for (int j = 0; j < k; j++) total += confusion[i * k + j];
-        if (total) printf("  class %3d: %.4f  (%d of %ld)\n", i,
+        if (total) printf("  class %*s: %.4f  (%d of %ld)\n", width, name[i],
                           (double)confusion[i * k + i] / total, confusion[i * k + i], total);
     }
-    printf("\nconfusion (rows: true class, columns: predicted):\n      ");
-    for (int j = 0; j < k; j++) printf("%6d", j);
+    printf("\nconfusion (rows: true class, columns: predicted):\n  %*s ", width, "");
+    for (int j = 0; j < k; j++) printf("%*s", cell, name[j]);
     for (int i = 0; i < k; i++) {
-        printf("\n  %3d ", i);
-        for (int j = 0; j < k; j++) printf("%6d", confusion[i * k + j]);
+        printf("\n  %*s ", width, name[i]);
+        for (int j = 0; j < k; j++) printf("%*d", cell, confusion[i * k + j]);
     }
     printf("\n\naccuracy: %.4f\n", st.accuracy);
     status = EXIT_OK;

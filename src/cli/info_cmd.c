@@ -80,6 +80,16 @@ int cmd_info(int argc, char **argv)
                "weight decay %g, shift %d\n", st.epoch, st.epochs, st.batch, st.sgd.lr,
                st.schedule == CNN_SCHEDULE_COSINE ? "cosine" : "constant", st.sgd.momentum,
                st.sgd.weight_decay, st.shift);
+    if (model && net->class_names_guessed) {
+        printf("classes: not recorded (a format-1 model)\n");
+    } else if (model) {
+        char list[128], used[64] = "all training images";
+        format_classes(list, sizeof list, net);
+        if (st.limit) snprintf(used, sizeof used, "the first %d training images (--limit)",
+                               st.limit);
+        printf("classes: %s%s; trained on %s\n", list,
+               st.select_classes ? " (--classes)" : "", used);
+    }
     free(st.velocity);
     cnn_net_free(net);
     return EXIT_OK;

@@ -36,17 +36,19 @@ static int read_images(const char *path, const cnn_net *net, cnn_dataset *d, int
     return check_data_fits(d, net, err);
 }
 
-static void print_prediction(const char *name, int index, const float *p, int k, int all)
+/* FILE[index]: CLASS (p=...), the class by its name ("7", or "cat"). */
+static void print_prediction(const char *file, int index, const float *p,
+                             const cnn_net *net, int all)
 {
-    int best = 0;
+    int best = 0, k = net->classes;
     for (int j = 1; j < k; j++)
         if (p[j] > p[best]) best = j;
-    if (index >= 0) printf("%s[%d]: %d", name, index, best);
-    else printf("%s: %d", name, best);
+    if (index >= 0) printf("%s[%d]: %s", file, index, net->class_names[best]);
+    else printf("%s: %s", file, net->class_names[best]);
     printf(" (p=%.4f)", p[best]);
     if (all) {
         printf("  probabilities:");
-        for (int j = 0; j < k; j++) printf(" %d:%.4f", j, p[j]);
+        for (int j = 0; j < k; j++) printf(" %s:%.4f", net->class_names[j], p[j]);
     }
     putchar('\n');
 }
@@ -81,12 +83,14 @@ int cmd_predict(int argc, char **argv)
     float *out = NULL;
     int status = EXIT_FAIL;
     cnn_net *net = cnn_model_load(model, NULL, err);
-    if (!net || !(t = cnn_trainer_new(net, 256, 0, err))) goto fail;
-    if (!(out = malloc(sizeof(float) * 256 * net->classes))) goto fail;
+    if (!net || !(out = malloc(sizeof(float) * 256 * net->classes))) goto fail;
     for (int a = optind; a < argc; a++) {
         cnn_dataset d;
         int pgm;
-        if (read_images(argv[a], net, &d, &pgm, err)) {
+        /* the workspaces are sized by the network's input: allocated once an
+         * image of that size is there, not for any model that claims it */
+        if (read_images(argv[a], net, &d, &pgm, err) ||
+            (!t && !(t = cnn_trainer_new(net, 256, 0, err)))) {
             cnn_dataset_free(&d);
             goto fail;
         }
@@ -95,7 +99,7 @@ int cmd_predict(int argc, char **argv)
             cnn_infer(t, d.images + (size_t)first * d.image_size, NULL, n, out, NULL);
             for (int i = 0; i < n; i++)
                 print_prediction(argv[a], pgm ? -1 : first + i,
-                                 out + (size_t)i * net->classes, net->classes, all);
+                                 out + (size_t)i * net->classes, net, all);
         }
         cnn_dataset_free(&d);
     }

@@ -116,8 +116,8 @@ int cmd_show(int argc, char **argv)
             break;
         case 'h':
             printf("usage: %s\n\n--kernels: one row per filter of the first layer, one "
-                   "tile per input channel.\n--maps: test image N of DIR, then its "
-                   "first-layer feature maps.\n", USAGE);
+                   "tile per input channel.\n--maps: test image N of DIR (counting the "
+                   "images of the model's classes),\nthen its first-layer feature maps.\n", USAGE);
             return EXIT_OK;
         default:
             return option_error("show", argv[optind - 1]);
@@ -139,9 +139,15 @@ int cmd_show(int argc, char **argv)
     if (kernels) {
         if (draw_kernels(&cv, net, &net->layers[0])) goto fail;
     } else {
-        if (load_part(&d, data, "t10k", err) || check_data_fits(&d, net, err)) goto fail;
+        /* --index counts the test images of the model's classes */
+        int keep[256], n_keep;
+        if (load_part(&d, data, "t10k", err) || check_images_fit(&d, net, err) ||
+            model_classes(net, model, NULL, keep, &n_keep, err))
+            goto fail;
+        if (n_keep) cnn_dataset_filter(&d, keep, n_keep);
         if (index >= d.count) {
-            snprintf(err, sizeof err, "--index %d: the test set has %d images", index, d.count);
+            snprintf(err, sizeof err, "--index %d: the test set has %d images%s", index,
+                     d.count, n_keep ? " of the model's classes" : "");
             goto fail;
         }
         if (draw_maps(&cv, net, d.images + (size_t)index * d.image_size, err)) goto fail;

@@ -36,14 +36,16 @@ static const char *HELP =
     "                       Unset, these come from the network's `train` line (see\n"
     "                       cnn info), else 20 epochs, batch 32, lr 0.05, momentum\n"
     "                       0.9, weight decay 5e-4, cosine, no shift.\n"
-    "  --classes A,B,...    train on these labels only, relabelled 0,1,... (seed002: 0,1)\n"
+    "  --classes A,B,...    train on these labels only, one per output of the network\n"
+    "                       (seed002: 0,1); the model records them for eval and predict\n"
     "  --limit N            use only the first N training images\n"
     "  --threads T          threads (default: all cores, or OMP_NUM_THREADS); the\n"
     "                       result is bit-identical with any number\n"
     "  --seed S             random seed for initialisation and shuffling (default 1)\n"
     "  --out MODEL          model file (default NAME.model)\n"
-    "  --resume MODEL       continue a run from its model file (recipe and position\n"
-    "                       come from the file; --epochs may extend it)\n"
+    "  --resume MODEL       continue a run from its model file (recipe, position,\n"
+    "                       --classes and --limit come from the file; --epochs may\n"
+    "                       extend it)\n"
     "  --log FILE           CSV metrics, one row per epoch (tools/plot-log.sh draws it)\n"
     "  --quiet              print nothing but errors\n"
     "\n"
@@ -96,6 +98,22 @@ static int on_step(void *p, int step, int steps, const cnn_epoch_stats *so_far)
 
 /* ---- options ---- */
 
+/* --epochs, --batch, --lr, ...: within the range of the recipe table. */
+static int recipe_option(cnn_recipe_field f, const char *value, cnn_recipe *r)
+{
+    const cnn_recipe_limit *L = &cnn_recipe_limits[f];
+    if (L->whole) {
+        int v = 0;
+        if (opt_int("train", L->name, value, (long)L->lo, (long)L->hi, &v)) return -1;
+        cnn_recipe_set(r, f, v);
+    } else {
+        float v = 0;
+        if (opt_float("train", L->name, value, L->lo, L->hi, &v)) return -1;
+        cnn_recipe_set(r, f, v);
+    }
+    return 0;
+}
+
 static int parse_options(int argc, char **argv, train_opts *o)
 {
     enum { O_TRAIN_IMAGES = 256, O_TRAIN_LABELS, O_TEST_IMAGES, O_TEST_LABELS, O_WD,
@@ -133,19 +151,18 @@ static int parse_options(int argc, char **argv, train_opts *o)
         case O_TRAIN_IMAGES: case O_TRAIN_LABELS: case O_TEST_IMAGES: case O_TEST_LABELS:
             o->files[c - O_TRAIN_IMAGES] = optarg;
             break;
-        case 'e': bad |= opt_int("train", "epochs", optarg, 1, 100000, &o->r.epochs); break;
-        case 'b': bad |= opt_int("train", "batch", optarg, 1, 65536, &o->r.batch);
+        case 'e': bad |= recipe_option(CNN_RECIPE_EPOCHS, optarg, &o->r); break;
+        case 'b': bad |= recipe_option(CNN_RECIPE_BATCH, optarg, &o->r);
                   o->set_recipe = 1; break;
         case 't': bad |= opt_int("train", "threads", optarg, 1, 1024, &o->threads); break;
         case O_LIMIT: bad |= opt_int("train", "limit", optarg, 1, 2000000000, &o->limit); break;
-        case 'l': bad |= opt_float("train", "lr", optarg, 1e-9, 100, &o->r.sgd.lr);
+        case 'l': bad |= recipe_option(CNN_RECIPE_LR, optarg, &o->r);
                   o->set_recipe = 1; break;
-        case 'm': bad |= opt_float("train", "momentum", optarg, 0, 0.999, &o->r.sgd.momentum);
+        case 'm': bad |= recipe_option(CNN_RECIPE_MOMENTUM, optarg, &o->r);
                   o->set_recipe = 1; break;
-        case O_WD: bad |= opt_float("train", "weight-decay", optarg, 0, 1,
-                                    &o->r.sgd.weight_decay);
+        case O_WD: bad |= recipe_option(CNN_RECIPE_WEIGHT_DECAY, optarg, &o->r);
                    o->set_recipe = 1; break;
-        case O_SHIFT: bad |= opt_int("train", "shift", optarg, 0, 8, &o->r.shift);
+        case O_SHIFT: bad |= recipe_option(CNN_RECIPE_SHIFT, optarg, &o->r);
                       o->set_recipe = 1; break;
         case 's': {
             char *end;
@@ -185,8 +202,42 @@ static int parse_options(int argc, char **argv, train_opts *o)
 
 /* ---- data ---- */
 
-static int load_data(const train_opts *o, const cnn_net *net, cnn_dataset *train,
-                     cnn_dataset *test, char *err)
+/* Which training images the run uses: those of --classes, the first --limit
+ * of them. A resumed run uses what it recorded (given again, they must
+ * agree); a new one (or one from a format-1 model, which recorded nothing)
+ * names the network's classes after --classes and records both in st.
+ * keep (n_keep labels, 0: every label) selects and relabels the data. */
+static int choose_data(train_opts *o, cnn_net *net, cnn_train_state *st, int *keep,
+                       int *n_keep, char *err)
+{
+    *n_keep = 0;
+    if (!o->resume || st->limit < 0) {
+        if (o->classes && classes_for_training(net, o->resume ? o->resume : o->net, o->classes,
+                                               keep, n_keep, err))
+            return -1;
+        st->limit = o->limit;
+        st->select_classes = *n_keep > 0;
+        return 0;
+    }
+    if (o->limit && o->limit != st->limit) {
+        char used[64] = "all the training images";
+        if (st->limit) snprintf(used, sizeof used, "the first %d training images", st->limit);
+        snprintf(err, CNN_ERR_LEN, "--limit %d contradicts %s, whose run used %s (drop "
+                 "--limit to continue it)", o->limit, o->resume, used);
+        return -1;
+    }
+    o->limit = st->limit;
+    if (st->select_classes) return model_classes(net, o->resume, o->classes, keep, n_keep, err);
+    if (o->classes) {
+        snprintf(err, CNN_ERR_LEN, "--classes %s contradicts %s, whose run used every label "
+                 "(drop --classes to continue it)", o->classes, o->resume);
+        return -1;
+    }
+    return 0;
+}
+
+static int load_data(const train_opts *o, const cnn_net *net, const int *keep, int n_keep,
+                     cnn_dataset *train, cnn_dataset *test, char *err)
 {
     int rc;
     if (o->files[0] && o->files[1])
@@ -199,9 +250,7 @@ static int load_data(const train_opts *o, const cnn_net *net, cnn_dataset *train
     else
         rc = load_part(test, o->data, "t10k", err);
     if (rc) return -1;
-    if (o->classes) {
-        int keep[256], n_keep;
-        if (parse_classes(o->classes, keep, &n_keep, err)) return -1;
+    if (n_keep) {
         cnn_dataset_filter(train, keep, n_keep);
         cnn_dataset_filter(test, keep, n_keep);
     }
@@ -325,7 +374,10 @@ int cmd_train(int argc, char **argv)
         goto fail;
     }
     out = o.out ? strdup(o.out) : o.resume ? strdup(o.resume) : default_out(o.net);
-    if (!out || check_writable(out, err) || load_data(&o, net, &train, &test, err)) goto fail;
+    int keep[256], n_keep;
+    if (!out || check_writable(out, err) || choose_data(&o, net, &st, keep, &n_keep, err) ||
+        load_data(&o, net, keep, n_keep, &train, &test, err))
+        goto fail;
     if (!(t = cnn_trainer_new(net, st.batch, o.threads, err))) goto fail;
     if (st.velocity) {
         memcpy(cnn_trainer_velocity(t), st.velocity, sizeof(float) * net->n_params);

@@ -1,0 +1,69 @@
+/* recipe.c: the ranges of the training recipe's settings, in one table that
+ * the description parser, the command line and the model loader all use. */
+#include <stdio.h>
+#include "layers.h"
+
+/* batch: a batch buffer of 65536 MNIST images is 205 MB; more buys nothing.
+ * shift: augmentation moves of up to 8 pixels already blank most of a digit.
+ * momentum below 1, or the velocity never decays. */
+const cnn_recipe_limit cnn_recipe_limits[CNN_RECIPE_FIELDS] = {
+    [CNN_RECIPE_EPOCHS] = { "epochs", 1, 100000, 1 },
+    [CNN_RECIPE_BATCH] = { "batch", 1, 65536, 1 },
+    [CNN_RECIPE_LR] = { "lr", 1e-9, 100, 0 },
+    [CNN_RECIPE_MOMENTUM] = { "momentum", 0, 0.999, 0 },
+    [CNN_RECIPE_WEIGHT_DECAY] = { "weight-decay", 0, 1, 0 },
+    [CNN_RECIPE_SHIFT] = { "shift", 0, 8, 1 },
+};
+
+double cnn_recipe_get(const cnn_recipe *r, cnn_recipe_field f)
+{
+    switch (f) {
+    case CNN_RECIPE_EPOCHS: return r->epochs;
+    case CNN_RECIPE_BATCH: return r->batch;
+    case CNN_RECIPE_LR: return r->sgd.lr;
+    case CNN_RECIPE_MOMENTUM: return r->sgd.momentum;
+    case CNN_RECIPE_WEIGHT_DECAY: return r->sgd.weight_decay;
+    default: return r->shift;
+    }
+}
+
+void cnn_recipe_set(cnn_recipe *r, cnn_recipe_field f, double v)
+{
+    switch (f) {
+    case CNN_RECIPE_EPOCHS: r->epochs = (int)v; break;
+    case CNN_RECIPE_BATCH: r->batch = (int)v; break;
+    case CNN_RECIPE_LR: r->sgd.lr = (float)v; break;
+    case CNN_RECIPE_MOMENTUM: r->sgd.momentum = (float)v; break;
+    case CNN_RECIPE_WEIGHT_DECAY: r->sgd.weight_decay = (float)v; break;
+    default: r->shift = (int)v; break;
+    }
+}
+
+/* Compared as the field stores it: momentum=0.999 is kept as the float
+ * 0.99900001, which must pass when a model is read back. */
+int cnn_recipe_in_range(cnn_recipe_field f, double v)
+{
+    const cnn_recipe_limit *L = &cnn_recipe_limits[f];
+    double lo = L->whole ? L->lo : (float)L->lo, hi = L->whole ? L->hi : (float)L->hi;
+    return v >= lo && v <= hi;   /* false for NaN */
+}
+
+int cnn_recipe_check(const cnn_recipe *r, const char *source, char *err)
+{
+    for (int f = 0; f < CNN_RECIPE_FIELDS; f++) {
+        const cnn_recipe_limit *L = &cnn_recipe_limits[f];
+        double v = cnn_recipe_get(r, (cnn_recipe_field)f);
+        if (!cnn_recipe_in_range((cnn_recipe_field)f, v)) {
+            snprintf(err, CNN_ERR_LEN, L->whole ? "%s: %s=%.0f is out of range (%g to %g)"
+                                                 : "%s: %s=%g is out of range (%g to %g)",
+                     source, L->name, v, L->lo, L->hi);
+            return -1;
+        }
+    }
+    if (r->schedule != CNN_SCHEDULE_CONSTANT && r->schedule != CNN_SCHEDULE_COSINE) {
+        snprintf(err, CNN_ERR_LEN, "%s: schedule %d is not cosine or constant", source,
+                 (int)r->schedule);
+        return -1;
+    }
+    return 0;
+}
