@@ -12,7 +12,7 @@
 
 void outbuf_put(outbuf *b, const void *src, size_t len)
 {
-    if (b->oom) return;
+    if (b->oom || len == 0) return;   /* src may be NULL then */
     if (b->len + len > b->cap) {
         size_t cap = (b->len + len) * 2;
         unsigned char *p = realloc(b->p, cap);
