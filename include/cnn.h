@@ -300,4 +300,29 @@ int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *
  * state, with st->velocity malloc'ed (free it). */
 cnn_net *cnn_model_load(const char *path, cnn_train_state *st, char *err);
 
+/* ---- export -------------------------------------------------------------- */
+
+/* Where an exported network came from, for the comments of the files written. */
+typedef struct {
+    const char *model;    /* the model file, named in the output's comments */
+    const char *name;     /* C export: the entry points' prefix, a C identifier */
+} cnn_export_info;
+
+/* The network and its parameters as an ONNX model (opset 13): input "image",
+ * (N, C, H, W) floats in [0, 1] (pixel bytes / 255); output "probs",
+ * (N, classes), what cnn_infer gives. Written atomically. Refuses parameters
+ * that are not finite. */
+int cnn_export_onnx(const char *path, const cnn_net *net, const cnn_export_info *about,
+                    char *err);
+
+/* The network and its parameters as one self-contained C99 file needing only
+ * libm, with the entry points
+ *     int NAME_predict(const float *image, float *probs);
+ *     int NAME_predict_scratch(const float *image, float *probs, float *scratch);
+ * (the second for small stacks: scratch holds NAME_SCRATCH_FLOATS floats),
+ * each returning the argmax. Written atomically; refuses parameters that are
+ * not finite and a name that is not a C identifier. */
+int cnn_export_c(const char *path, const cnn_net *net, const cnn_export_info *about,
+                 char *err);
+
 #endif

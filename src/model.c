@@ -25,69 +25,19 @@
  * No timestamps, host names or thread counts: the same training writes the
  * same bytes. */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 #include "layers.h"
+#include "outbuf.h"
 
 #define MODEL_MAGIC "CNNMODEL"
 #define MODEL_VERSION 2u
 #define MODEL_MAX_BYTES ((size_t)1 << 31)
-
-/* ---- a byte buffer written little-endian ---- */
-typedef struct {
-    unsigned char *p;
-    size_t len, cap;
-    int oom;
-} buf;
-
-static void put(buf *b, const void *src, size_t len)
-{
-    if (b->oom) return;
-    if (b->len + len > b->cap) {
-        size_t cap = (b->len + len) * 2;
-        unsigned char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, src, len);
-    b->len += len;
-}
-
-static void put_u32(buf *b, uint32_t v)
-{
-    unsigned char x[4] = { v, v >> 8, v >> 16, v >> 24 };
-    put(b, x, 4);
-}
-
-static void put_u64(buf *b, uint64_t v)
-{
-    put_u32(b, (uint32_t)v);
-    put_u32(b, (uint32_t)(v >> 32));
-}
-
-static void put_f32(buf *b, float f)
-{
-    uint32_t v;
-    memcpy(&v, &f, 4);
-    put_u32(b, v);
-}
-
-static void put_floats(buf *b, const float *f, size_t n)
-{
-    for (size_t i = 0; i < n; i++) put_f32(b, f[i]);
-}
 
 /* ---- reading it back, with bounds on every field ---- */
 typedef struct {
@@ -146,77 +96,15 @@ static int get_floats(cursor *c, float *f, size_t n)
 
 /* ---- saving ---- */
 
-/* Write all of data to a temporary file beside path, fsync it, rename it over
- * path and fsync the folder: a crash leaves the old file or the new one. */
-static int write_atomically(const char *path, const void *data, size_t len, char *err)
-{
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16), *dircopy = strdup(path);
-    int fd = -1, rc = -1;
-    if (!tmp || !dircopy) {
-        snprintf(err, CNN_ERR_LEN, "%s: out of memory", path);
-        goto done;
-    }
-    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, CNN_ERR_LEN, "%s: cannot create a file there: %s", path,
-                 strerror(errno));
-        goto done;
-    }
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t k = write(fd, p, left);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) {
-            snprintf(err, CNN_ERR_LEN, "%s: write failed: %s (the previous file is kept)",
-                     path, k < 0 ? strerror(errno) : "no space");
-            goto done;
-        }
-        p += k;
-        left -= (size_t)k;
-    }
-    if (fchmod(fd, 0644) || fsync(fd)) {
-        snprintf(err, CNN_ERR_LEN, "%s: cannot sync: %s (the previous file is kept)", path,
-                 strerror(errno));
-        goto done;
-    }
-    if (close(fd)) {
-        fd = -1;
-        snprintf(err, CNN_ERR_LEN, "%s: close failed: %s (the previous file is kept)",
-                 path, strerror(errno));
-        goto done;
-    }
-    fd = -1;
-    if (rename(tmp, path)) {
-        snprintf(err, CNN_ERR_LEN, "%s: cannot replace: %s (the previous file is kept)",
-                 path, strerror(errno));
-        goto done;
-    }
-    int dfd = open(dirname(dircopy), O_RDONLY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    rc = 0;
-done:
-    if (fd >= 0) close(fd);
-    if (rc && tmp) unlink(tmp);
-    free(tmp);
-    free(dircopy);
-    return rc;
-}
-
 /* A section: its tag, its length (patched in by end_section), its bytes. */
-static size_t begin_section(buf *b, const char tag[4])
+static size_t begin_section(outbuf *b, const char tag[4])
 {
-    put(b, tag, 4);
-    put_u64(b, 0);
+    outbuf_put(b, tag, 4);
+    outbuf_u64(b, 0);
     return b->len;
 }
 
-static void end_section(buf *b, size_t start)
+static void end_section(outbuf *b, size_t start)
 {
     uint64_t len = b->len - start;
     for (int i = 0; !b->oom && i < 8; i++) b->p[start - 8 + i] = (unsigned char)(len >> (8 * i));
@@ -232,50 +120,50 @@ int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *
     if (!st) st = &none;
     cnn_recipe r = { st->epochs, st->batch, st->sgd, st->schedule, st->shift };
     if (cnn_recipe_check(&r, path, err)) return -1;   /* it could not be read back */
-    buf b = { 0 };
-    put(&b, MODEL_MAGIC, 8);
-    put_u32(&b, MODEL_VERSION);
+    outbuf b = { 0 };
+    outbuf_put(&b, MODEL_MAGIC, 8);
+    outbuf_u32(&b, MODEL_VERSION);
     size_t at = begin_section(&b, "DESC");
-    put(&b, net->text, strlen(net->text));
+    outbuf_put(&b, net->text, strlen(net->text));
     end_section(&b, at);
     at = begin_section(&b, "PARM");
-    put_floats(&b, net->params, net->n_params);
+    outbuf_floats(&b, net->params, net->n_params);
     end_section(&b, at);
     if (st->velocity) {
         at = begin_section(&b, "VELO");
-        put_floats(&b, st->velocity, net->n_params);
+        outbuf_floats(&b, st->velocity, net->n_params);
         end_section(&b, at);
     }
     at = begin_section(&b, "STAT");
-    put_u32(&b, (uint32_t)st->epoch);
-    put_u32(&b, (uint32_t)st->epochs);
-    put_u32(&b, (uint32_t)st->schedule);
-    put_u32(&b, (uint32_t)st->shift);
-    put_u64(&b, st->rng.s);
-    put_f32(&b, st->sgd.lr);
-    put_f32(&b, st->sgd.momentum);
-    put_f32(&b, st->sgd.weight_decay);
-    put_u32(&b, (uint32_t)st->batch);
+    outbuf_u32(&b, (uint32_t)st->epoch);
+    outbuf_u32(&b, (uint32_t)st->epochs);
+    outbuf_u32(&b, (uint32_t)st->schedule);
+    outbuf_u32(&b, (uint32_t)st->shift);
+    outbuf_u64(&b, st->rng.s);
+    outbuf_floats(&b, &st->sgd.lr, 1);
+    outbuf_floats(&b, &st->sgd.momentum, 1);
+    outbuf_floats(&b, &st->sgd.weight_decay, 1);
+    outbuf_u32(&b, (uint32_t)st->batch);
     end_section(&b, at);
     at = begin_section(&b, "DATA");
-    put_u32(&b, (uint32_t)(st->limit > 0 ? st->limit : 0));
-    put_u32(&b, st->select_classes == 1);
+    outbuf_u32(&b, (uint32_t)(st->limit > 0 ? st->limit : 0));
+    outbuf_u32(&b, st->select_classes == 1);
     end_section(&b, at);
     at = begin_section(&b, "CLAS");
-    put_u32(&b, (uint32_t)net->classes);
+    outbuf_u32(&b, (uint32_t)net->classes);
     for (int k = 0; k < net->classes; k++) {
-        put_u32(&b, (uint32_t)strlen(net->class_names[k]));
-        put(&b, net->class_names[k], strlen(net->class_names[k]));
+        outbuf_u32(&b, (uint32_t)strlen(net->class_names[k]));
+        outbuf_put(&b, net->class_names[k], strlen(net->class_names[k]));
     }
     end_section(&b, at);
-    if (!b.oom) put_u32(&b, (uint32_t)crc32(0L, b.p, (uInt)b.len));
+    if (!b.oom) outbuf_u32(&b, (uint32_t)crc32(0L, b.p, (uInt)b.len));
     if (b.oom) {
-        free(b.p);
+        outbuf_free(&b);
         snprintf(err, CNN_ERR_LEN, "%s: out of memory", path);
         return -1;
     }
-    int rc = write_atomically(path, b.p, b.len, err);
-    free(b.p);
+    int rc = write_file_atomically(path, b.p, b.len, err);
+    outbuf_free(&b);
     return rc;
 }
 

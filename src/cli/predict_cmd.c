@@ -7,7 +7,11 @@
 #include "commands.h"
 #include "pgm.h"
 
-static const char *USAGE = "cnn predict --model MODEL [--all] IMAGE.pgm|IMAGES.idx[.gz]...";
+static const char *USAGE =
+    "cnn predict --model MODEL [--all | --probs] IMAGE.pgm|IMAGES.idx[.gz]...";
+
+/* How much of the outputs a line shows. */
+typedef enum { SHOW_BEST, SHOW_ALL, SHOW_EXACT } detail;
 
 static int is_pgm(const char *path)
 {
@@ -38,15 +42,20 @@ static int read_images(const char *path, const cnn_net *net, cnn_dataset *d, int
 
 /* FILE[index]: CLASS (p=...), the class by its name ("7", or "cat"). */
 static void print_prediction(const char *file, int index, const float *p,
-                             const cnn_net *net, int all)
+                             const cnn_net *net, detail show)
 {
     int best = 0, k = net->classes;
     for (int j = 1; j < k; j++)
         if (p[j] > p[best]) best = j;
     if (index >= 0) printf("%s[%d]: %s", file, index, net->class_names[best]);
     else printf("%s: %s", file, net->class_names[best]);
+    if (show == SHOW_EXACT) {   /* %.9g: enough digits to give back the same float */
+        for (int j = 0; j < k; j++) printf(" %.9g", p[j]);
+        putchar('\n');
+        return;
+    }
     printf(" (p=%.4f)", p[best]);
-    if (all) {
+    if (show == SHOW_ALL) {
         printf("  probabilities:");
         for (int j = 0; j < k; j++) printf(" %s:%.4f", net->class_names[j], p[j]);
     }
@@ -57,20 +66,23 @@ int cmd_predict(int argc, char **argv)
 {
     static const struct option longs[] = {
         { "model", required_argument, 0, 'm' }, { "all", no_argument, 0, 'a' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "probs", no_argument, 0, 'p' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
     const char *model = NULL;
-    int all = 0, c;
+    detail show = SHOW_BEST;
+    int c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
-        case 'a': all = 1; break;
+        case 'a': show = SHOW_ALL; break;
+        case 'p': show = SHOW_EXACT; break;
         case 'h':
             printf("usage: %s\n\nPrints FILE: CLASS (p=PROBABILITY) per image (FILE[i] for "
-                   "the images of an IDX file);\n--all adds every class's probability.\n",
-                   USAGE);
+                   "the images of an IDX file);\n--all adds every class's probability; "
+                   "--probs prints FILE: CLASS and every\nclass's probability to full float "
+                   "precision (%%.9g), for scripts.\n", USAGE);
             return EXIT_OK;
         default:
             return option_error("predict", argv[optind - 1]);
@@ -99,7 +111,7 @@ int cmd_predict(int argc, char **argv)
             cnn_infer(t, d.images + (size_t)first * d.image_size, NULL, n, out, NULL);
             for (int i = 0; i < n; i++)
                 print_prediction(argv[a], pgm ? -1 : first + i,
-                                 out + (size_t)i * net->classes, net, all);
+                                 out + (size_t)i * net->classes, net, show);
         }
         cnn_dataset_free(&d);
     }
