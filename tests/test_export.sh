@@ -68,17 +68,17 @@ if [ "$mode" = errors ]; then
     printf 'X' | dd of="$tmp/damaged.model" bs=1 seek=100 conv=notrunc 2> /dev/null
     refused 1 "checksum mismatch" --model "$tmp/damaged.model" --onnx "$tmp/kept"
     refused 1 "No such file" --model "$tmp/none.model" --c "$tmp/kept"
-    # a whole model whose first weight is NaN (checksum recomputed)
+    # a whole model whose first weight is NaN (checksum recomputed): the
+    # PARM section's floats follow its tag and u64 length
     "$python" - "$good" "$tmp/nan.model" <<'EOF'
 import struct, sys, zlib
 data = bytearray(open(sys.argv[1], "rb").read())
-text_len = struct.unpack_from("<I", data, 12)[0]
-struct.pack_into("<f", data, 16 + text_len + 8, float("nan"))
+struct.pack_into("<f", data, data.index(b"PARM") + 12, float("nan"))
 data[-4:] = struct.pack("<I", zlib.crc32(bytes(data[:-4])))
 open(sys.argv[2], "wb").write(data)
 EOF
-    refused 1 "layer 1 (line 5) has NaN" --model "$tmp/nan.model" --onnx "$tmp/kept"
-    refused 1 "layer 1 (line 5) has NaN" --model "$tmp/nan.model" --c "$tmp/kept"
+    refused 1 "a weight is NaN" --model "$tmp/nan.model" --onnx "$tmp/kept"
+    refused 1 "a weight is NaN" --model "$tmp/nan.model" --c "$tmp/kept"
     [ "$(cat "$tmp/kept")" = "previous file" ] || fail "a refused export replaced a file"
     # where nothing can be written
     refused 1 "cannot create a file there" --model "$good" --onnx "$tmp/no/such/dir/m.onnx"
