@@ -76,7 +76,9 @@ void im2col_full(float *col, size_t ld, size_t col0, float *padded, const float 
  * gradient, gx for the input gradient. */
 typedef struct {
     int g, gx;
-    float *col;     /* (K, g*P), K = C*kh*kw: a group's im2col */
+    int keep;       /* col holds the whole chunk's im2col, kept for backward */
+    float *col;     /* (K, n*P) if keep, else (K, g*P), K = C*kh*kw: im2col,
+                       one (K, g*P) block per group */
     float *stage;   /* (F, g*P): a group's product or dz, when g > 1 */
     float *wrot;    /* (C, F*kh*kw): the kernels rotated by 180 degrees */
     float *dwt;     /* (K, F): the chunk's kernel gradient, transposed */
