@@ -1,7 +1,8 @@
 /* train.c: mini-batch SGD, parallel over fixed shards of each batch.
  *
- * A batch of n images is cut into shards by shard_len(), a rule of n alone,
- * never of the thread count. Threads take shards as they come, each shard
+ * A batch of n images is cut into shards by shard_len(), a rule of the
+ * network and n alone, never of the thread count. Threads take shards as
+ * they come, each shard
  * running forward and backward in its thread's own workspace, chunk_len()
  * images at a time, and writing (then adding) its gradient into its own
  * block. The blocks are then summed over a fixed tree (sum_shards), so the
@@ -17,23 +18,24 @@
 #include <string.h>
 #include "profile.h"
 
-/* The shard rule: a batch is cut into SHARDS_WANTED shards of equal length
- * (the last shorter), up to SHARD_MAX images each, unless that would make
- * more than MAX_SHARDS shards. Large shards give the dense layers' sgemms
- * many rows (lenet's fc1: 33 GFLOP/s with 8 rows, 81 with 32) and leave few
- * gradient blocks to sum: 2 shards of 32 train lenet at batch 64 on two
- * threads 20% faster than 4 of 16. Batches over 64 make more shards. */
-#define SHARDS_WANTED 2
+/* The shard rule, a function of the network and n alone. A network with a
+ * dense layer whose weights are worth reading once for many rows
+ * (WIDE_DENSE_BYTES and more: lenet's fc1 is 1.6 MB) is "wide": its batch is
+ * cut into SHARDS_WIDE shards, which run through the workspace in chunks of
+ * up to CHUNK_WIDE images, so its dense sgemms get many rows (lenet's fc1:
+ * 33 GFLOP/s with 8 rows, 81 with 32; lenet trains 20% faster at batch 64
+ * in 2 shards of 32 than in 4 of 16). Other networks are cut into
+ * SHARDS_NARROW shards run in chunks of CHUNK_NARROW, which keep their
+ * activations in the L1 cache and give threads shards to balance (seed000
+ * and seed004 train 15-25% slower in 2 shards of 32). Shards hold at most
+ * SHARD_MAX images, unless that would make more than MAX_SHARDS. */
+#define WIDE_DENSE_BYTES (256u << 10)
+#define SHARDS_WIDE 2
+#define CHUNK_WIDE 32
+#define SHARDS_NARROW 8
+#define CHUNK_NARROW 8
 #define SHARD_MAX 32
 #define MAX_SHARDS 64
-/* Images a workspace holds: a shard runs through it in chunks of CHUNK_WIDE
- * images when the network has a dense layer whose weights are worth reading
- * once for many rows (WIDE_DENSE_BYTES and more: lenet's fc1 is 1.6 MB),
- * else of CHUNK_NARROW, which keep a small network's activations in the L1
- * cache (seed000 trains 15-20% faster with 8 than with 32). */
-#define CHUNK_WIDE 32
-#define CHUNK_NARROW 8
-#define WIDE_DENSE_BYTES (256u << 10)
 /* Below this many parameters the update is cheaper than waking threads. */
 #define PARALLEL_UPDATE_MIN 65536
 /* Parameters per piece of the parallel sum of the shards' gradients. */
@@ -74,25 +76,35 @@ static inline void flush_denormals(void)
 #endif
 }
 
-static int shard_len(int n)
+static int is_wide(const cnn_net *net)
 {
-    int len = (n + SHARDS_WANTED - 1) / SHARDS_WANTED;
+    for (int l = 0; l < net->n_layers; l++)
+        if (net->layers[l].kind == CNN_DENSE &&
+            net->layers[l].n_w * sizeof(float) >= WIDE_DENSE_BYTES)
+            return 1;
+    return 0;
+}
+
+static int shard_len(const cnn_net *net, int n)
+{
+    int want = is_wide(net) ? SHARDS_WIDE : SHARDS_NARROW;
+    int len = (n + want - 1) / want;
     if (len > SHARD_MAX) len = SHARD_MAX;
     if ((n + len - 1) / len > MAX_SHARDS) len = (n + MAX_SHARDS - 1) / MAX_SHARDS;
     return len;
 }
 
-static int chunk_len(const cnn_net *net, int shard)
+static int shard_count(const cnn_net *net, int n)
 {
-    int chunk = CHUNK_NARROW;
-    for (int l = 0; l < net->n_layers; l++)
-        if (net->layers[l].kind == CNN_DENSE &&
-            net->layers[l].n_w * sizeof(float) >= WIDE_DENSE_BYTES)
-            chunk = CHUNK_WIDE;
-    return shard < chunk ? shard : chunk;
+    return (n + shard_len(net, n) - 1) / shard_len(net, n);
 }
 
-static int shard_count(int n) { return (n + shard_len(n) - 1) / shard_len(n); }
+/* Images a workspace runs at a time, for shards of `shard` images. */
+static int chunk_len(const cnn_net *net, int shard)
+{
+    int chunk = is_wide(net) ? CHUNK_WIDE : CHUNK_NARROW;
+    return shard < chunk ? shard : chunk;
+}
 
 void cnn_trainer_free(cnn_trainer *t)
 {
@@ -123,12 +135,12 @@ cnn_trainer *cnn_trainer_new(cnn_net *net, int max_batch, int threads, char *err
     t->prof = calloc((size_t)t->threads, sizeof *t->prof);
     if (!t->ws || !t->prof) goto oom;
     for (int i = 0; i < t->threads; i++)
-        if (workspace_alloc(&t->ws[i], net, chunk_len(net, shard_len(max_batch))))
+        if (workspace_alloc(&t->ws[i], net, chunk_len(net, shard_len(net, max_batch))))
             goto oom;
     /* a smaller batch can cut into more shards */
     int shards = 0;
     for (int n = 1; n <= max_batch; n++)
-        if (shard_count(n) > shards) shards = shard_count(n);
+        if (shard_count(net, n) > shards) shards = shard_count(net, n);
     for (int s = 0; s < shards; s++)
         if (!(t->grads[s] = aligned_calloc(net->n_params, sizeof(float)))) goto oom;
     if (!(t->velocity = aligned_calloc(net->n_params, sizeof(float)))) goto oom;
@@ -166,7 +178,7 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
                          int want_grad, float *out, int *correct)
 {
     const cnn_net *net = t->net;
-    int len = shard_len(n), shards = shard_count(n), chunk = chunk_len(t->net, len);
+    int len = shard_len(net, n), shards = shard_count(net, n), chunk = chunk_len(net, len);
     size_t in_size = cnn_shape_size(net->input), P = net->n_params;
     float scale = 1.0f / (float)n;   /* the mean over the whole batch */
 
