@@ -124,9 +124,10 @@ void conv_forward(const layer_pass *p, const float *params, const conv_scratch *
 
 /* dz through the activation (in place, in NCHW order), its sums into the
  * bias gradient, then the kernel gradient from each group's im2col, kept
- * from the forward pass or made again (KEEP_COL_BYTES). The product runs as dW^T (K, F) = col (K, gP) * dz^T (gP, F), which
- * OpenBLAS runs 5-35% faster than dW = dz * col^T on these shapes (vgg conv4:
- * 110 -> 126 GFLOP/s), then goes into the gradient block transposed. */
+ * from the forward pass or made again (KEEP_COL_BYTES). The product runs as
+ * dW^T (K, F) = col (K, gP) * dz^T (gP, F), which OpenBLAS runs 5-35% faster
+ * than dW = dz * col^T on these shapes (vgg conv4: 110 -> 126 GFLOP/s), and
+ * goes into the gradient block transposed. */
 static void kernel_gradient(const layer_pass *p, const layer_grads *g,
                             const conv_scratch *s, cnn_act act, prof_clock *clock)
 {
