@@ -120,3 +120,40 @@ grep -q "^images: 2002$" "$tmp/eval78" && grep -q "^  class   7: " "$tmp/eval78"
 "$cnn" show --model "$tmp/78.model" --maps "$tmp/m78.pgm" --data "$data" --index 2002 2> "$tmp/err"
 grep -q "the test set has 2002 images of the model's classes" "$tmp/err" || fail "show --index: $(cat "$tmp/err")"
 echo "eval, predict, show: the recorded classes 7,8 ($(tail -n 1 "$tmp/eval78")); eval --classes checked"
+
+# lost output is a failure: a full device, a closed stdout, a full log
+refuse_output() {   # WHAT: the command ran with its stdout or log gone
+    [ "$status" -eq 1 ] || fail "$1: exit $status, not 1"
+    grep -q "failed" "$tmp/err" || fail "$1: no reason: $(cat "$tmp/err")"
+}
+"$cnn" info --net lenet > /dev/full 2> "$tmp/err"; status=$?; refuse_output "info > /dev/full"
+"$cnn" eval --model "$tmp/e.model" --data "$data" > /dev/full 2> "$tmp/err"; status=$?
+refuse_output "eval > /dev/full"
+"$cnn" info --net lenet >&- 2> "$tmp/err"; status=$?; refuse_output "info with stdout closed"
+"$cnn" train --data "$data" --limit 300 --epochs 1 --quiet --out "$tmp/l.model" \
+    --log /dev/full 2> "$tmp/err"; status=$?; refuse_output "train --log /dev/full"
+echo "output: /dev/full, a closed stdout and a full log exit 1 with the reason"
+
+# --out must be a regular file or absent, and no input or other output
+mkfifo "$tmp/fifo"
+cp "$tmp/e.model" "$tmp/keep.model"
+mkdir "$tmp/d"
+for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte \
+         t10k-labels-idx1-ubyte; do
+    cp "$data/$f"* "$tmp/d/"
+done
+labels=$(ls "$tmp/d"/t10k-labels*)
+cp "$labels" "$tmp/labels.copy"
+for args in "--out $tmp/fifo" "--out $tmp" "--out=" "--log=$tmp/keep.model --out $tmp/keep.model" \
+            "--out $labels" "--log $labels"; do
+    # shellcheck disable=SC2086
+    "$cnn" train --data "$tmp/d" --limit 300 --epochs 1 --quiet $args > "$tmp/out" 2> "$tmp/err"
+    status=$?
+    [ "$status" -eq 1 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] ||
+        fail "train $args: exit $status: $(cat "$tmp/err")"
+    [ -s "$tmp/out" ] && fail "train $args: trained before refusing"
+done
+[ -p "$tmp/fifo" ] || fail "the FIFO was replaced"
+cmp -s "$tmp/e.model" "$tmp/keep.model" || fail "--log over the model changed it"
+cmp -s "$labels" "$tmp/labels.copy" || fail "a data file was overwritten"
+echo "--out: a FIFO, a folder, '', the log's file and the data's files are refused untouched"

@@ -1,4 +1,5 @@
 /* main.c: the cnn command: train, evaluate, apply and describe networks. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
@@ -20,6 +21,17 @@ static int usage(FILE *to)
     return to == stdout ? EXIT_OK : EXIT_USAGE;
 }
 
+/* Results that never reached their reader (a full disk, /dev/full, a closed
+ * stdout) are a failure, not a success with the output lost. */
+static int output_written(int status, const char *cmd)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout)) return status;
+    fprintf(stderr, "cnn %s: writing the output failed: %s\n", cmd,
+            errno ? strerror(errno) : "write error");
+    return status == EXIT_OK ? EXIT_FAIL : status;
+}
+
 int main(int argc, char **argv)
 {
     static const struct { const char *name; int (*run)(int, char **); } commands[] = {
@@ -29,9 +41,10 @@ int main(int argc, char **argv)
     cnn_runtime_setup(argv);
     if (argc < 2) return usage(stderr);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
-        return usage(stdout);
+        return output_written(usage(stdout), "help");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name))
+            return output_written(commands[i].run(argc - 1, argv + 1), argv[1]);
     fprintf(stderr, "cnn: unknown command '%s' (train, eval, predict, info, show, export; "
                     "see 'cnn --help')\n", argv[1]);
     return EXIT_USAGE;

@@ -314,12 +314,18 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
 }
 
 /* Fail now, not after the first epoch, when the model cannot be written:
- * create and remove a temporary file beside it. */
+ * it must be a regular file or absent (never a device, a FIFO or a folder),
+ * and a temporary file beside it must be possible. */
 static int check_writable(const char *path, char *err)
 {
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(err, CNN_ERR_LEN, "%s: is a folder; --out names the model file", path);
+    if (!*path) {
+        snprintf(err, CNN_ERR_LEN, "--out names no file");
+        return -1;
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(err, CNN_ERR_LEN, "%s: is %s; --out names a model file", path,
+                 S_ISDIR(st.st_mode) ? "a folder" : "not a regular file");
         return -1;
     }
     size_t len = strlen(path) + 16;
@@ -335,6 +341,44 @@ static int check_writable(const char *path, char *err)
     close(fd);
     unlink(probe);
     free(probe);
+    return 0;
+}
+
+/* Whether two paths name the same file (the same string, or the same
+ * existing file by device and inode). */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (!strcmp(a, b)) return 1;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* The run's outputs (the model, the log) must not be one of its data files or
+ * each other: refused before anything is written. */
+static int check_outputs(const char *out, const char *log, const cnn_dataset *train,
+                         const cnn_dataset *test, char *err)
+{
+    const char *inputs[] = { train->images_path, train->labels_path, test->images_path,
+                             test->labels_path };
+    const char *outputs[] = { out, log };
+    for (int o = 0; o < 2; o++) {
+        if (!outputs[o]) continue;
+        if (o == 1 && !*log) {
+            snprintf(err, CNN_ERR_LEN, "--log names no file");
+            return -1;
+        }
+        for (int i = 0; i < 4; i++)
+            if (*inputs[i] && same_file(outputs[o], inputs[i])) {
+                snprintf(err, CNN_ERR_LEN, "%s %s is the data file %s: it would be overwritten",
+                         o ? "--log" : "--out", outputs[o], inputs[i]);
+                return -1;
+            }
+    }
+    if (log && same_file(out, log)) {
+        snprintf(err, CNN_ERR_LEN, "--log %s is the model file: the log would overwrite it", log);
+        return -1;
+    }
     return 0;
 }
 
@@ -376,7 +420,8 @@ int cmd_train(int argc, char **argv)
     out = o.out ? strdup(o.out) : o.resume ? strdup(o.resume) : default_out(o.net);
     int keep[256], n_keep;
     if (!out || check_writable(out, err) || choose_data(&o, net, &st, keep, &n_keep, err) ||
-        load_data(&o, net, keep, n_keep, &train, &test, err))
+        load_data(&o, net, keep, n_keep, &train, &test, err) ||
+        check_outputs(out, o.log, &train, &test, err))
         goto fail;
     if (!(t = cnn_trainer_new(net, st.batch, o.threads, err))) goto fail;
     if (st.velocity) {
@@ -434,11 +479,19 @@ int cmd_train(int argc, char **argv)
             printf("epoch %d/%d  lr %.4g  train loss %.4f acc %.4f  test loss %.4f acc %.4f"
                    "  %.1fs  %.0f img/s\n", e + 1, st.epochs, sgd.lr, tr.loss, tr.accuracy,
                    te.loss, te.accuracy, secs, train.count / secs);
-        fflush(stdout);
+        if (fflush(stdout) || ferror(stdout)) {
+            snprintf(err, CNN_ERR_LEN, "writing the progress failed: %s (the model of epoch "
+                     "%d is written)", strerror(errno), e + 1);
+            goto fail;
+        }
         if (log) {
             fprintf(log, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f\n", e + 1, tr.loss, tr.accuracy,
                     te.loss, te.accuracy, secs, train.count / secs);
-            fflush(log);
+            if (fflush(log) || ferror(log)) {
+                snprintf(err, CNN_ERR_LEN, "%s: writing the log failed: %s (the model of "
+                         "epoch %d is written)", o.log, strerror(errno), e + 1);
+                goto fail;
+            }
         }
     }
     if (!o.quiet)
@@ -448,7 +501,10 @@ int cmd_train(int argc, char **argv)
 fail:
     cli_error(EXIT_FAIL, "train", "%s", err);
 done:
-    if (log) fclose(log);
+    if (log && fclose(log) && status == EXIT_OK) {
+        cli_error(EXIT_FAIL, "train", "%s: closing the log failed: %s", o.log, strerror(errno));
+        status = EXIT_FAIL;
+    }
     if (st.velocity && !t) free(st.velocity);
     cnn_trainer_free(t);
     cnn_net_free(net);
