@@ -35,7 +35,7 @@ static inline float exp_approx(float x)
     return p * scale;
 }
 
-void act_forward(float *x, size_t len, cnn_act a)
+VECTOR_CLONES void act_forward(float *x, size_t len, cnn_act a)
 {
     switch (a) {
     case CNN_ACT_NONE:
@@ -54,7 +54,7 @@ void act_forward(float *x, size_t len, cnn_act a)
 
 /* The derivatives written with the output y, which is what backward keeps:
  * ReLU 1 where y > 0, sigmoid y(1-y), tanh 1-y^2. */
-void act_backward(float *d, const float *y, size_t len, cnn_act a)
+VECTOR_CLONES void act_backward(float *d, const float *y, size_t len, cnn_act a)
 {
     switch (a) {
     case CNN_ACT_NONE:

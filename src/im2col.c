@@ -11,11 +11,6 @@
 #else
 #define INLINE_COPIES
 #endif
-#if defined(__x86_64__) && defined(__GNUC__)
-#define WIDE_COPIES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define WIDE_COPIES
-#endif
 
 /* Rows here are short (8 to 28 floats) and there are many of them; what
  * costs is the overhead per row, not the bytes. Rows of 8 or more go as
@@ -61,7 +56,7 @@ static inline void patch_row(float *dst, const float *src, int Wo, int W, int j,
     zero_row(dst + hi, Wo - hi);
 }
 
-INLINE_COPIES WIDE_COPIES void im2col(float *col, size_t ld, size_t col0, const float *x,
+INLINE_COPIES VECTOR_CLONES void im2col(float *col, size_t ld, size_t col0, const float *x,
                           const patch_shape *p)
 {
     int H = p->h, W = p->w;
