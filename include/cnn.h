@@ -43,11 +43,24 @@ typedef enum {
 
 typedef struct { int c, h, w; } cnn_shape;
 
+/* The update rules, each exactly as PyTorch's: torch.optim.SGD (with
+ * nesterov=False or True), Adam (weight decay added to the gradient) and
+ * AdamW (decoupled weight decay). */
+typedef enum { CNN_OPT_SGD, CNN_OPT_NESTEROV, CNN_OPT_ADAM, CNN_OPT_ADAMW } cnn_optimizer;
+
 typedef struct {
     float lr;             /* learning rate */
-    float momentum;       /* 0 = plain SGD */
-    float weight_decay;   /* L2, added to the gradient of every parameter */
+    float momentum;       /* sgd, nesterov: 0 = plain SGD */
+    float weight_decay;   /* L2 (decoupled for adamw) */
+    float beta1, beta2;   /* adam, adamw: moment decay rates */
+    float eps;            /* adam, adamw: added to the root of the second moment */
+    cnn_optimizer kind;
 } cnn_sgd;
+
+/* "sgd", "nesterov", "adam", "adamw"; cnn_optimizer_parse returns -1 for
+ * another name. */
+const char *cnn_optimizer_name(cnn_optimizer k);
+int cnn_optimizer_parse(const char *name);
 
 typedef enum { CNN_SCHEDULE_CONSTANT, CNN_SCHEDULE_COSINE } cnn_schedule;
 
@@ -65,7 +78,8 @@ typedef struct {
  * keys and the command's options (--weight-decay). */
 typedef enum {
     CNN_RECIPE_EPOCHS, CNN_RECIPE_BATCH, CNN_RECIPE_LR, CNN_RECIPE_MOMENTUM,
-    CNN_RECIPE_WEIGHT_DECAY, CNN_RECIPE_SHIFT, CNN_RECIPE_FIELDS
+    CNN_RECIPE_WEIGHT_DECAY, CNN_RECIPE_SHIFT, CNN_RECIPE_BETA1, CNN_RECIPE_BETA2,
+    CNN_RECIPE_EPS, CNN_RECIPE_FIELDS
 } cnn_recipe_field;
 typedef struct {
     const char *name;
@@ -166,8 +180,13 @@ void cnn_trainer_free(cnn_trainer *t);
 int cnn_trainer_threads(const cnn_trainer *t);
 int cnn_trainer_max_batch(const cnn_trainer *t);
 const cnn_net *cnn_trainer_net(const cnn_trainer *t);
-/* The momentum buffer (n_params floats), saved with a model for resuming. */
+/* The optimiser's state, saved with a model for resuming: the momentum
+ * buffer or Adam's first moments, Adam's second moments (n_params floats
+ * each) and the number of steps taken. */
 float *cnn_trainer_velocity(cnn_trainer *t);
+float *cnn_trainer_moment2(cnn_trainer *t);
+uint64_t cnn_trainer_steps(const cnn_trainer *t);
+void cnn_trainer_set_steps(cnn_trainer *t, uint64_t steps);
 
 /* One SGD step on n <= max_batch images (NCHW, n * input size floats) with
  * class labels. Returns the mean loss; *correct (if not NULL) receives how
@@ -287,6 +306,8 @@ typedef struct {
     cnn_sgd sgd;          /* optimiser settings (lr: the schedule's base rate) */
     int batch;
     float *velocity;      /* n_params floats, or NULL for none */
+    float *moment2;       /* Adam's second moments, n_params floats, or NULL */
+    uint64_t steps;       /* optimiser steps taken (Adam's bias correction) */
     /* Which training images the run used, so that a resume uses them again
      * (-1 in both: a format-1 model, which did not record them): */
     int limit;            /* the first `limit` of them (0: all) */
@@ -297,7 +318,7 @@ typedef struct {
 int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *st,
                    char *err);
 /* Loads the network and its parameters; st (optional) receives the training
- * state, with st->velocity malloc'ed (free it). */
+ * state, with st->velocity and st->moment2 malloc'ed (free them). */
 cnn_net *cnn_model_load(const char *path, cnn_train_state *st, char *err);
 
 /* ---- export -------------------------------------------------------------- */

@@ -117,6 +117,18 @@ int argmax(const float *v, int len);
 /* How many of n rows of outputs (n, classes) have their largest at the label. */
 int count_correct(const float *out, const uint8_t *labels, int n, int classes);
 
+/* ---- optimisers (optim.c) ---- */
+/* The blocks an update reads and writes, all laid out like the parameters:
+ * m is the momentum buffer (sgd, nesterov) or the first moments (adam,
+ * adamw), v the second moments (adam, adamw only). */
+typedef struct {
+    float *theta;
+    const float *grad;
+    float *m, *v;
+} optim_block;
+/* Elements [lo, hi) of one step of o; step counts from 1 (this step's). */
+void optim_update(const cnn_sgd *o, uint64_t step, const optim_block *b, size_t lo, size_t hi);
+
 /* ---- per-thread workspace (workspace.c) ---- */
 typedef struct {
     int n;                          /* images it holds */

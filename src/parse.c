@@ -7,7 +7,8 @@
  *   dense   units=10 [act=...]
  *   loss    softmax-cross-entropy | binary-cross-entropy | mean-squared-error
  *   train   [epochs=20] [batch=32] [lr=0.05] [momentum=0.9] [weight-decay=5e-4]
- *           [schedule=cosine|constant] [shift=0]   (optional: the default recipe)
+ *           [schedule=cosine|constant] [shift=0] [optimizer=sgd|nesterov|adam|adamw]
+ *           [beta1=0.9] [beta2=0.999] [eps=1e-8]   (optional: the default recipe)
  *
  * size may be one number or HxW. Every shape is checked as the network is
  * built; each error reads "source:line: reason". */
@@ -229,17 +230,24 @@ static int parse_recipe_value(parser *p, cnn_recipe *r, cnn_recipe_field f, cons
 
 static int set_recipe(parser *p, cnn_recipe *r, char **tok, int ntok)
 {
-    option o[CNN_RECIPE_FIELDS + 1];
+    option o[CNN_RECIPE_FIELDS + 2];
     for (int f = 0; f < CNN_RECIPE_FIELDS; f++) o[f] = (option){ cnn_recipe_limits[f].name, 0 };
-    option *schedule = &o[CNN_RECIPE_FIELDS];
+    option *schedule = &o[CNN_RECIPE_FIELDS], *optimizer = &o[CNN_RECIPE_FIELDS + 1];
     *schedule = (option){ "schedule", 0 };
-    if (read_options(p, "train", tok, ntok, o, CNN_RECIPE_FIELDS + 1)) return -1;
+    *optimizer = (option){ "optimizer", 0 };
+    if (read_options(p, "train", tok, ntok, o, CNN_RECIPE_FIELDS + 2)) return -1;
     for (int f = 0; f < CNN_RECIPE_FIELDS; f++)
         if (o[f].value && parse_recipe_value(p, r, (cnn_recipe_field)f, o[f].value)) return -1;
     if (schedule->value) {
         if (!strcmp(schedule->value, "cosine")) r->schedule = CNN_SCHEDULE_COSINE;
         else if (!strcmp(schedule->value, "constant")) r->schedule = CNN_SCHEDULE_CONSTANT;
         else return fail(p, "schedule=%s is not cosine or constant", schedule->value);
+    }
+    if (optimizer->value) {
+        int k = cnn_optimizer_parse(optimizer->value);
+        if (k < 0)
+            return fail(p, "optimizer=%s is not sgd, nesterov, adam or adamw", optimizer->value);
+        r->sgd.kind = (cnn_optimizer)k;
     }
     return 0;
 }
@@ -342,7 +350,7 @@ cnn_net *net_parse_layout(const char *text, const char *source, char *err)
         return NULL;
     }
     int have_input = 0, have_loss = 0, have_recipe = 0;
-    net->recipe = (cnn_recipe){ 20, 32, { 0.05f, 0.9f, 5e-4f }, CNN_SCHEDULE_COSINE, 0 };
+    net->recipe = (cnn_recipe){ 20, 32, { 0.05f, 0.9f, 5e-4f, 0.9f, 0.999f, 1e-8f, CNN_OPT_SGD }, CNN_SCHEDULE_COSINE, 0 };
     const char *s = text;
     char line[MAX_LINE + 1];
     while (*s) {

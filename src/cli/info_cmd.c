@@ -91,6 +91,7 @@ int cmd_info(int argc, char **argv)
                st.select_classes ? " (--classes)" : "", used);
     }
     free(st.velocity);
+    free(st.moment2);
     cnn_net_free(net);
     return EXIT_OK;
 }

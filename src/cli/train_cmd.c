@@ -28,14 +28,18 @@ static const char *HELP =
     "  --epochs N           epochs\n"
     "  --batch B            mini-batch size\n"
     "  --lr X               learning rate\n"
+    "  --optimizer O        sgd, nesterov, adam or adamw (PyTorch's update rules)\n"
     "  --momentum M         SGD momentum (0 = plain SGD)\n"
-    "  --weight-decay W     L2 weight decay\n"
+    "  --beta1 B, --beta2 B, --eps E\n"
+    "                       adam and adamw: moment decay rates and the added epsilon\n"
+    "  --weight-decay W     L2 weight decay (adamw: decoupled)\n"
     "  --schedule S         cosine (decays the rate to 0 over the epochs) or constant\n"
     "  --shift N            augment: move each training image by a random offset of\n"
     "                       up to N pixels in x and y (0 = off)\n"
     "                       Unset, these come from the network's `train` line (see\n"
-    "                       cnn info), else 20 epochs, batch 32, lr 0.05, momentum\n"
-    "                       0.9, weight decay 5e-4, cosine, no shift.\n"
+    "                       cnn info), else 20 epochs, batch 32, sgd, lr 0.05,\n"
+    "                       momentum 0.9, weight decay 5e-4, beta1 0.9, beta2 0.999,\n"
+    "                       eps 1e-8, cosine, no shift.\n"
     "  --classes A,B,...    train on these labels only, one per output of the network\n"
     "                       (seed002: 0,1); the model records them for eval and predict\n"
     "  --limit N            use only the first N training images\n"
@@ -117,7 +121,8 @@ static int recipe_option(cnn_recipe_field f, const char *value, cnn_recipe *r)
 static int parse_options(int argc, char **argv, train_opts *o)
 {
     enum { O_TRAIN_IMAGES = 256, O_TRAIN_LABELS, O_TEST_IMAGES, O_TEST_LABELS, O_WD,
-           O_SCHEDULE, O_SHIFT, O_CLASSES, O_LIMIT, O_RESUME, O_LOG, O_QUIET, O_HELP };
+           O_SCHEDULE, O_SHIFT, O_CLASSES, O_LIMIT, O_RESUME, O_LOG, O_QUIET, O_HELP,
+           O_OPTIMIZER, O_BETA1, O_BETA2, O_EPS };
     static const struct option longs[] = {
         { "net", required_argument, 0, 'n' }, { "data", required_argument, 0, 'd' },
         { "epochs", required_argument, 0, 'e' }, { "batch", required_argument, 0, 'b' },
@@ -125,6 +130,9 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "weight-decay", required_argument, 0, O_WD },
         { "schedule", required_argument, 0, O_SCHEDULE },
         { "shift", required_argument, 0, O_SHIFT },
+        { "optimizer", required_argument, 0, O_OPTIMIZER },
+        { "beta1", required_argument, 0, O_BETA1 }, { "beta2", required_argument, 0, O_BETA2 },
+        { "eps", required_argument, 0, O_EPS },
         { "threads", required_argument, 0, 't' }, { "seed", required_argument, 0, 's' },
         { "out", required_argument, 0, 'o' }, { "resume", required_argument, 0, O_RESUME },
         { "log", required_argument, 0, O_LOG }, { "classes", required_argument, 0, O_CLASSES },
@@ -135,7 +143,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "test-labels", required_argument, 0, O_TEST_LABELS },
         { "help", no_argument, 0, O_HELP }, { 0, 0, 0, 0 },
     };
-    *o = (train_opts){ .seed = 1, .r = { -1, -1, { -1, -1, -1 }, -1, -1 } };
+    *o = (train_opts){ .seed = 1, .r = { -1, -1, { -1, -1, -1, -1, -1, -1, -1 }, -1, -1 } };
     int c, bad = 0;
     opterr = 0;
     optind = 1;
@@ -164,6 +172,21 @@ static int parse_options(int argc, char **argv, train_opts *o)
                    o->set_recipe = 1; break;
         case O_SHIFT: bad |= recipe_option(CNN_RECIPE_SHIFT, optarg, &o->r);
                       o->set_recipe = 1; break;
+        case O_BETA1: case O_BETA2: case O_EPS:
+            bad |= recipe_option(c == O_BETA1 ? CNN_RECIPE_BETA1 : c == O_BETA2 ? CNN_RECIPE_BETA2
+                                                                            : CNN_RECIPE_EPS,
+                                 optarg, &o->r);
+            o->set_recipe = 1;
+            break;
+        case O_OPTIMIZER: {
+            int k = cnn_optimizer_parse(optarg);
+            if (k < 0)
+                bad |= cli_error(-1, "train", "--optimizer %s: sgd, nesterov, adam or adamw",
+                                 optarg);
+            o->r.sgd.kind = (cnn_optimizer)k;
+            o->set_recipe = 1;
+            break;
+        }
         case 's': {
             char *end;
             o->seed = strtoull(optarg, &end, 10);
@@ -195,7 +218,8 @@ static int parse_options(int argc, char **argv, train_opts *o)
                          "--train-labels, --test-images, --test-labels");
     if (o->resume && o->set_recipe)
         return cli_error(-1, "train", "--resume continues the recipe stored in the model: "
-                         "drop --lr, --momentum, --weight-decay, --batch, --schedule and --shift");
+                         "drop --lr, --momentum, --weight-decay, --batch, --schedule, --shift, "
+                         "--optimizer, --beta1, --beta2 and --eps");
     if (!o->net && !o->resume) o->net = "seed000";
     return 0;
 }
@@ -308,6 +332,10 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
     st->sgd.momentum = o->r.sgd.momentum >= 0 ? o->r.sgd.momentum : d->sgd.momentum;
     st->sgd.weight_decay = o->r.sgd.weight_decay >= 0 ? o->r.sgd.weight_decay
                                                         : d->sgd.weight_decay;
+    st->sgd.beta1 = o->r.sgd.beta1 >= 0 ? o->r.sgd.beta1 : d->sgd.beta1;
+    st->sgd.beta2 = o->r.sgd.beta2 >= 0 ? o->r.sgd.beta2 : d->sgd.beta2;
+    st->sgd.eps = o->r.sgd.eps >= 0 ? o->r.sgd.eps : d->sgd.eps;
+    st->sgd.kind = (int)o->r.sgd.kind >= 0 ? o->r.sgd.kind : d->sgd.kind;
     st->schedule = (int)o->r.schedule >= 0 ? o->r.schedule : d->schedule;
     st->shift = o->r.shift >= 0 ? o->r.shift : d->shift;
     return net;
@@ -384,6 +412,14 @@ int cmd_train(int argc, char **argv)
         free(st.velocity);
     }
     st.velocity = cnn_trainer_velocity(t);
+    /* only the Adams keep second moments */
+    int adam = st.sgd.kind == CNN_OPT_ADAM || st.sgd.kind == CNN_OPT_ADAMW;
+    if (st.moment2) {
+        memcpy(cnn_trainer_moment2(t), st.moment2, sizeof(float) * net->n_params);
+        free(st.moment2);
+    }
+    st.moment2 = adam ? cnn_trainer_moment2(t) : NULL;
+    cnn_trainer_set_steps(t, st.steps);
     if (o.log && !(log = open_log(o.log, o.resume != NULL, err))) goto fail;
 
     struct sigaction sa = { 0 };
@@ -395,10 +431,12 @@ int cmd_train(int argc, char **argv)
                         .total_images = train.count };
     if (!o.quiet)
         printf("training %s (%zu parameters) on %d images, testing on %d; batch %d, "
-               "lr %g %s, momentum %g, weight decay %g, shift %d, threads %d\n",
+               "%s, lr %g %s, %s %g, weight decay %g, shift %d, threads %d\n",
                o.net ? o.net : o.resume, net->n_params, train.count, test.count, st.batch,
-               st.sgd.lr, st.schedule == CNN_SCHEDULE_COSINE ? "cosine" : "constant",
-               st.sgd.momentum, st.sgd.weight_decay, st.shift, cnn_trainer_threads(t));
+               cnn_optimizer_name(st.sgd.kind), st.sgd.lr,
+               st.schedule == CNN_SCHEDULE_COSINE ? "cosine" : "constant",
+               adam ? "beta1" : "momentum", adam ? st.sgd.beta1 : st.sgd.momentum,
+               st.sgd.weight_decay, st.shift, cnn_trainer_threads(t));
     double run_start = cnn_clock();
     for (int e = st.epoch; e < st.epochs; e++) {
         cnn_sgd sgd = st.sgd;
@@ -429,6 +467,7 @@ int cmd_train(int argc, char **argv)
         double secs = cnn_clock() - pc.start;
         cnn_epoch_stats te = cnn_evaluate(t, &test, NULL);
         st.epoch = e + 1;
+        st.steps = cnn_trainer_steps(t);
         if (cnn_model_save(out, net, &st, err)) goto fail;
         if (!o.quiet)
             printf("epoch %d/%d  lr %.4g  train loss %.4f acc %.4f  test loss %.4f acc %.4f"
@@ -449,7 +488,10 @@ fail:
     cli_error(EXIT_FAIL, "train", "%s", err);
 done:
     if (log) fclose(log);
-    if (st.velocity && !t) free(st.velocity);
+    if (!t) {
+        free(st.velocity);
+        free(st.moment2);
+    }
     cnn_trainer_free(t);
     cnn_net_free(net);
     cnn_dataset_free(&train);

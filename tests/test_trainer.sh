@@ -1,0 +1,37 @@
+#!/bin/sh
+# The trainer's options end to end on real digits: Adam's state (moments,
+# step count) makes 1 and 2 threads, and 1 + 2 resumed epochs against 3,
+# byte-identical; each optimiser trains; bad values exit 2 with a reason.
+# usage: test_trainer.sh CNN SOURCE_ROOT
+. "$(dirname "$0")/setup.sh"
+train() { "$cnn" train --data "$data" --limit 1000 --quiet "$@" || fail "cnn train $*"; }
+
+adam="--net lenet --optimizer adam --lr 0.001 --weight-decay 1e-4 --batch 50"
+train $adam --epochs 2 --threads 1 --out "$tmp/adam-1.model"
+train $adam --epochs 2 --threads 2 --out "$tmp/adam-2.model"
+cmp "$tmp/adam-1.model" "$tmp/adam-2.model" || fail "adam: 1 and 2 threads differ"
+echo "adam: 1 thread and 2 threads give byte-identical models"
+train $adam --epochs 3 --out "$tmp/full.model"
+train $adam --epochs 1 --out "$tmp/part.model"
+train --resume "$tmp/part.model" --epochs 3
+cmp "$tmp/full.model" "$tmp/part.model" || fail "adam: resumed run differs from uninterrupted"
+echo "adam: 1 + 2 resumed epochs give the byte-identical model of 3 epochs"
+
+# every optimiser learns: test accuracy after one epoch on 1,000 digits
+for opt in "sgd --lr 0.05" "nesterov --lr 0.05" "adam --lr 0.002" "adamw --lr 0.002"; do
+    "$cnn" train --data "$data" --limit 1000 --net lenet --epochs 1 --optimizer $opt \
+        --out "$tmp/o.model" > "$tmp/out.txt" || fail "--optimizer $opt"
+    acc=$(sed -n 's/.*test loss [0-9.]* acc \([0-9.]*\).*/\1/p' "$tmp/out.txt")
+    grep -q "^training .*, ${opt%% *}, lr" "$tmp/out.txt" || fail "$opt: not named: $(head -n 1 "$tmp/out.txt")"
+    awk -v a="$acc" 'BEGIN { exit !(a > 0.5) }' || fail "--optimizer $opt: test accuracy $acc"
+    echo "--optimizer $opt: test accuracy $acc after 1 epoch on 1,000 digits"
+done
+
+# bad values: exit 2, one line naming the option
+for args in "--beta2 1" "--beta1 1" "--eps 0" "--optimizer rmsprop"; do
+    "$cnn" train --data "$data" $args > /dev/null 2> "$tmp/err"
+    [ $? -eq 2 ] || fail "cnn train $args: exit status not 2"
+    [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "^cnn train: ${args% *} " "$tmp/err" ||
+        fail "cnn train $args: $(cat "$tmp/err")"
+done
+echo "bad optimiser values: exit 2 with a one-line reason"
