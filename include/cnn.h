@@ -55,6 +55,10 @@ typedef struct {
     float beta1, beta2;   /* adam, adamw: moment decay rates */
     float eps;            /* adam, adamw: added to the root of the second moment */
     cnn_optimizer kind;
+    /* How lr varies over the epochs (cnn_schedule_lr): */
+    int warmup;           /* epochs of linear warm-up before the schedule */
+    int step_every;       /* step schedule: epochs between decays */
+    float gamma;          /* step schedule: the factor of each decay */
 } cnn_sgd;
 
 /* "sgd", "nesterov", "adam", "adamw"; cnn_optimizer_parse returns -1 for
@@ -62,7 +66,11 @@ typedef struct {
 const char *cnn_optimizer_name(cnn_optimizer k);
 int cnn_optimizer_parse(const char *name);
 
-typedef enum { CNN_SCHEDULE_CONSTANT, CNN_SCHEDULE_COSINE } cnn_schedule;
+typedef enum { CNN_SCHEDULE_CONSTANT, CNN_SCHEDULE_COSINE, CNN_SCHEDULE_STEP } cnn_schedule;
+/* "constant", "cosine", "step"; cnn_schedule_parse returns -1 for another
+ * name. */
+const char *cnn_schedule_name(cnn_schedule s);
+int cnn_schedule_parse(const char *name);
 
 /* How a network trains when the user tunes nothing: the engine's defaults,
  * overridden by the description's optional `train` line. */
@@ -79,7 +87,8 @@ typedef struct {
 typedef enum {
     CNN_RECIPE_EPOCHS, CNN_RECIPE_BATCH, CNN_RECIPE_LR, CNN_RECIPE_MOMENTUM,
     CNN_RECIPE_WEIGHT_DECAY, CNN_RECIPE_SHIFT, CNN_RECIPE_BETA1, CNN_RECIPE_BETA2,
-    CNN_RECIPE_EPS, CNN_RECIPE_FIELDS
+    CNN_RECIPE_EPS, CNN_RECIPE_WARMUP, CNN_RECIPE_STEP_EVERY, CNN_RECIPE_GAMMA,
+    CNN_RECIPE_FIELDS
 } cnn_recipe_field;
 typedef struct {
     const char *name;
@@ -293,9 +302,11 @@ int cnn_net_first_nonfinite(const cnn_net *net);
 
 /* Everything a resume needs. The file is little-endian, fixed-width, ends in a
  * CRC32, and holds no timestamps, host names or thread counts. */
-/* The learning rate of epoch e (0-based) of `epochs`: constant, or cosine
- * decay from lr towards zero, evaluated at the start of each epoch. */
-float cnn_schedule_lr(cnn_schedule s, float lr, int e, int epochs);
+/* The learning rate of epoch e (0-based) of `epochs`: o->lr (e+1)/(warmup+1)
+ * in the first o->warmup epochs, then over the remaining ones constant,
+ * cosine decay from o->lr towards zero, or o->lr times gamma^(k / step_every)
+ * in the k-th epoch after the warm-up; evaluated at the start of each epoch. */
+float cnn_schedule_lr(cnn_schedule s, const cnn_sgd *o, int e, int epochs);
 
 typedef struct {
     int epoch;            /* epochs completed */

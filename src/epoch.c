@@ -18,10 +18,30 @@ int cnn_net_first_nonfinite(const cnn_net *net)
     return -1;
 }
 
-float cnn_schedule_lr(cnn_schedule s, float lr, int e, int epochs)
+static const char *const schedule_names[] = { "constant", "cosine", "step" };
+
+const char *cnn_schedule_name(cnn_schedule s) { return schedule_names[s]; }
+
+int cnn_schedule_parse(const char *name)
 {
-    if (s == CNN_SCHEDULE_CONSTANT || epochs <= 1) return lr;
-    return (float)(lr * 0.5 * (1.0 + cos(M_PI * e / epochs)));
+    for (int k = 0; k <= CNN_SCHEDULE_STEP; k++)
+        if (!strcmp(name, schedule_names[k])) return k;
+    return -1;
+}
+
+float cnn_schedule_lr(cnn_schedule s, const cnn_sgd *o, int e, int epochs)
+{
+    double lr = o->lr;
+    if (e < o->warmup) return (float)(lr * (e + 1) / (o->warmup + 1));
+    e -= o->warmup;
+    epochs -= o->warmup;
+    switch (s) {
+    case CNN_SCHEDULE_CONSTANT: return (float)lr;
+    case CNN_SCHEDULE_COSINE:
+        return epochs <= 1 ? (float)lr : (float)(lr * 0.5 * (1.0 + cos(M_PI * e / epochs)));
+    case CNN_SCHEDULE_STEP: return (float)(lr * pow(o->gamma, e / o->step_every));
+    }
+    return (float)lr;
 }
 
 /* dst = src moved by (dx, dy) pixels, zeros where nothing moves in. */

@@ -13,7 +13,8 @@
  *     STAT  i32 epoch, i32 epochs, u32 schedule, u32 shift, u64 rng state,
  *           f32 lr, f32 momentum, f32 weight decay, i32 batch
  *     OPTM  u32 optimizer (0 sgd, 1 nesterov, 2 adam, 3 adamw), f32 beta1,
- *           f32 beta2, f32 eps, u64 steps taken
+ *           f32 beta2, f32 eps, u64 steps taken, i32 warmup, i32 step-every,
+ *           f32 gamma
  *     DATA  i32 limit (0: all images), u32 select (1: only the images of the
  *           classes below, as train --classes chose them)
  *     CLAS  u32 count (the network's outputs), then for each output a u32
@@ -161,6 +162,9 @@ int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *
     outbuf_floats(&b, &st->sgd.beta2, 1);
     outbuf_floats(&b, &st->sgd.eps, 1);
     outbuf_u64(&b, st->steps);
+    outbuf_u32(&b, (uint32_t)st->sgd.warmup);
+    outbuf_u32(&b, (uint32_t)st->sgd.step_every);
+    outbuf_floats(&b, &st->sgd.gamma, 1);
     end_section(&b, at);
     at = begin_section(&b, "DATA");
     outbuf_u32(&b, (uint32_t)(st->limit > 0 ? st->limit : 0));
@@ -306,7 +310,8 @@ static int read_state(model *m, cursor *s)
     uint64_t rng;
     /* before version 3: SGD, with Adam's usual settings should a resume
      * switch optimiser */
-    cnn_sgd sgd = { .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .kind = CNN_OPT_SGD };
+    cnn_sgd sgd = { .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .kind = CNN_OPT_SGD,
+                    .step_every = 30, .gamma = 0.1f };
     if (s->len != 40 || get_u32(s, &epoch) || get_u32(s, &epochs) || get_u32(s, &schedule) ||
         get_u32(s, &shift) || get_u64(s, &rng) || get_f32(s, &sgd.lr) ||
         get_f32(s, &sgd.momentum) || get_f32(s, &sgd.weight_decay) || get_u32(s, &batch))
@@ -324,12 +329,15 @@ static int read_state(model *m, cursor *s)
 
 static int read_optimizer(model *m, cursor *s)
 {
-    uint32_t kind;
+    uint32_t kind, warmup, step_every;
     cnn_sgd *o = &m->st.sgd;
-    if (s->len != 24 || get_u32(s, &kind) || get_f32(s, &o->beta1) || get_f32(s, &o->beta2) ||
-        get_f32(s, &o->eps) || get_u64(s, &m->st.steps))
-        return refuse(m, "the optimizer section is %zu bytes, not 24", s->len);
+    if (s->len != 36 || get_u32(s, &kind) || get_f32(s, &o->beta1) || get_f32(s, &o->beta2) ||
+        get_f32(s, &o->eps) || get_u64(s, &m->st.steps) || get_u32(s, &warmup) ||
+        get_u32(s, &step_every) || get_f32(s, &o->gamma))
+        return refuse(m, "the optimizer section is %zu bytes, not 36", s->len);
     o->kind = (cnn_optimizer)kind;
+    o->warmup = (int32_t)warmup;
+    o->step_every = (int32_t)step_every;
     cnn_recipe r = { m->st.epochs, m->st.batch, *o, m->st.schedule, m->st.shift };
     if (kind > CNN_OPT_ADAMW)
         return refuse(m, "optimizer %u is not sgd, nesterov, adam or adamw", kind);

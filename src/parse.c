@@ -7,7 +7,8 @@
  *   dense   units=10 [act=...]
  *   loss    softmax-cross-entropy | binary-cross-entropy | mean-squared-error
  *   train   [epochs=20] [batch=32] [lr=0.05] [momentum=0.9] [weight-decay=5e-4]
- *           [schedule=cosine|constant] [shift=0] [optimizer=sgd|nesterov|adam|adamw]
+ *           [schedule=cosine|constant|step] [warmup=0] [step-every=30] [gamma=0.1]
+ *           [shift=0] [optimizer=sgd|nesterov|adam|adamw]
  *           [beta1=0.9] [beta2=0.999] [eps=1e-8]   (optional: the default recipe)
  *
  * size may be one number or HxW. Every shape is checked as the network is
@@ -239,9 +240,9 @@ static int set_recipe(parser *p, cnn_recipe *r, char **tok, int ntok)
     for (int f = 0; f < CNN_RECIPE_FIELDS; f++)
         if (o[f].value && parse_recipe_value(p, r, (cnn_recipe_field)f, o[f].value)) return -1;
     if (schedule->value) {
-        if (!strcmp(schedule->value, "cosine")) r->schedule = CNN_SCHEDULE_COSINE;
-        else if (!strcmp(schedule->value, "constant")) r->schedule = CNN_SCHEDULE_CONSTANT;
-        else return fail(p, "schedule=%s is not cosine or constant", schedule->value);
+        int k = cnn_schedule_parse(schedule->value);
+        if (k < 0) return fail(p, "schedule=%s is not constant, cosine or step", schedule->value);
+        r->schedule = (cnn_schedule)k;
     }
     if (optimizer->value) {
         int k = cnn_optimizer_parse(optimizer->value);
@@ -350,7 +351,7 @@ cnn_net *net_parse_layout(const char *text, const char *source, char *err)
         return NULL;
     }
     int have_input = 0, have_loss = 0, have_recipe = 0;
-    net->recipe = (cnn_recipe){ 20, 32, { 0.05f, 0.9f, 5e-4f, 0.9f, 0.999f, 1e-8f, CNN_OPT_SGD }, CNN_SCHEDULE_COSINE, 0 };
+    net->recipe = (cnn_recipe){ 20, 32, { 0.05f, 0.9f, 5e-4f, 0.9f, 0.999f, 1e-8f, CNN_OPT_SGD, 0, 30, 0.1f }, CNN_SCHEDULE_COSINE, 0 };
     const char *s = text;
     char line[MAX_LINE + 1];
     while (*s) {

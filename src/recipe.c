@@ -18,6 +18,9 @@ const cnn_recipe_limit cnn_recipe_limits[CNN_RECIPE_FIELDS] = {
     [CNN_RECIPE_BETA1] = { "beta1", 0, 0.9999, 0 },
     [CNN_RECIPE_BETA2] = { "beta2", 0, 0.99999, 0 },
     [CNN_RECIPE_EPS] = { "eps", 1e-12, 1, 0 },
+    [CNN_RECIPE_WARMUP] = { "warmup", 0, 100000, 1 },
+    [CNN_RECIPE_STEP_EVERY] = { "step-every", 1, 100000, 1 },
+    [CNN_RECIPE_GAMMA] = { "gamma", 1e-6, 1, 0 },
 };
 
 double cnn_recipe_get(const cnn_recipe *r, cnn_recipe_field f)
@@ -31,6 +34,9 @@ double cnn_recipe_get(const cnn_recipe *r, cnn_recipe_field f)
     case CNN_RECIPE_BETA1: return r->sgd.beta1;
     case CNN_RECIPE_BETA2: return r->sgd.beta2;
     case CNN_RECIPE_EPS: return r->sgd.eps;
+    case CNN_RECIPE_WARMUP: return r->sgd.warmup;
+    case CNN_RECIPE_STEP_EVERY: return r->sgd.step_every;
+    case CNN_RECIPE_GAMMA: return r->sgd.gamma;
     default: return r->shift;
     }
 }
@@ -46,6 +52,9 @@ void cnn_recipe_set(cnn_recipe *r, cnn_recipe_field f, double v)
     case CNN_RECIPE_BETA1: r->sgd.beta1 = (float)v; break;
     case CNN_RECIPE_BETA2: r->sgd.beta2 = (float)v; break;
     case CNN_RECIPE_EPS: r->sgd.eps = (float)v; break;
+    case CNN_RECIPE_WARMUP: r->sgd.warmup = (int)v; break;
+    case CNN_RECIPE_STEP_EVERY: r->sgd.step_every = (int)v; break;
+    case CNN_RECIPE_GAMMA: r->sgd.gamma = (float)v; break;
     default: r->shift = (int)v; break;
     }
 }
@@ -71,8 +80,8 @@ int cnn_recipe_check(const cnn_recipe *r, const char *source, char *err)
             return -1;
         }
     }
-    if (r->schedule != CNN_SCHEDULE_CONSTANT && r->schedule != CNN_SCHEDULE_COSINE) {
-        snprintf(err, CNN_ERR_LEN, "%s: schedule %d is not cosine or constant", source,
+    if ((unsigned)r->schedule > CNN_SCHEDULE_STEP) {
+        snprintf(err, CNN_ERR_LEN, "%s: schedule %d is not constant, cosine or step", source,
                  (int)r->schedule);
         return -1;
     }

@@ -4,6 +4,7 @@
  * weight decay. The transcription follows the documentation's pseudocode,
  * not the engine's arrangement of it (AdamW decays before the moments;
  * Adam's bias corrections divide m and v). */
+#define _DEFAULT_SOURCE   /* M_PI */
 #include <stdint.h>
 #include "check.h"
 #include "layers.h"
@@ -80,8 +81,27 @@ static void check_optimizer(cnn_optimizer kind, float lr, float wd)
     CHECK(moved / P > 0.01);   /* the steps did move the parameters */
 }
 
+/* The rate of every epoch: warm-up, then each schedule. */
+static void check_schedules(void)
+{
+    cnn_sgd o = { .lr = 0.9f, .warmup = 2, .step_every = 3, .gamma = 0.5f };
+    const double step[10] = { 0.3, 0.6, 0.9, 0.9, 0.9, 0.45, 0.45, 0.45, 0.225, 0.225 };
+    for (int e = 0; e < 10; e++) {
+        double cosine = e < 2 ? 0.3 * (e + 1) : 0.45 * (1 + cos(M_PI * (e - 2) / 8));
+        CHECK_NEAR(cnn_schedule_lr(CNN_SCHEDULE_STEP, &o, e, 10), step[e], 1e-6);
+        CHECK_NEAR(cnn_schedule_lr(CNN_SCHEDULE_COSINE, &o, e, 10), cosine, 1e-6);
+        CHECK_NEAR(cnn_schedule_lr(CNN_SCHEDULE_CONSTANT, &o, e, 10), e < 2 ? 0.3 * (e + 1) : 0.9,
+                   1e-6);
+    }
+    o.warmup = 0;
+    CHECK_NEAR(cnn_schedule_lr(CNN_SCHEDULE_COSINE, &o, 0, 10), 0.9, 1e-7);
+    CHECK_NEAR(cnn_schedule_lr(CNN_SCHEDULE_COSINE, &o, 5, 10), 0.45, 1e-7);
+    printf("schedules: warm-up, constant, cosine and step give the expected rates\n");
+}
+
 int main(void)
 {
+    check_schedules();
     for (int k = CNN_OPT_SGD; k <= CNN_OPT_ADAMW; k++) {
         float lr = k == CNN_OPT_SGD || k == CNN_OPT_NESTEROV ? 0.002f : 0.005f;
         check_optimizer((cnn_optimizer)k, lr, 0.0f);

@@ -27,11 +27,22 @@ for opt in "sgd --lr 0.05" "nesterov --lr 0.05" "adam --lr 0.002" "adamw --lr 0.
     echo "--optimizer $opt: test accuracy $acc after 1 epoch on 1,000 digits"
 done
 
+# the rate in force goes to the progress line and the CSV log
+"$cnn" train --data "$data" --limit 300 --epochs 3 --schedule step --step-every 1 --gamma 0.5 \
+    --warmup 1 --lr 0.04 --log "$tmp/log.csv" --out "$tmp/s.model" > "$tmp/out.txt" ||
+    fail "step schedule"
+rates=$(cut -d, -f8 "$tmp/log.csv" | tr '\n' ' ')
+[ "$rates" = "lr 0.02 0.04 0.02 " ] || fail "step schedule with warm-up: rates $rates"
+[ "$(sed -n 's/^epoch [0-9/]*  lr \([0-9.]*\) .*/\1/p' "$tmp/out.txt" | tr '\n' ' ')" = \
+  "0.02 0.04 0.02 " ] || fail "progress lines: $(cat "$tmp/out.txt")"
+echo "--warmup 1 --schedule step: rates 0.02 0.04 0.02 in the log and the progress lines"
+
 # bad values: exit 2, one line naming the option
-for args in "--beta2 1" "--beta1 1" "--eps 0" "--optimizer rmsprop"; do
+for args in "--beta2 1" "--beta1 1" "--eps 0" "--optimizer rmsprop" "--schedule exp" \
+            "--gamma 0" "--gamma 2" "--step-every 0" "--warmup -1"; do
     "$cnn" train --data "$data" $args > /dev/null 2> "$tmp/err"
     [ $? -eq 2 ] || fail "cnn train $args: exit status not 2"
     [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "^cnn train: ${args% *} " "$tmp/err" ||
         fail "cnn train $args: $(cat "$tmp/err")"
 done
-echo "bad optimiser values: exit 2 with a one-line reason"
+echo "bad optimiser and schedule values: exit 2 with a one-line reason"

@@ -73,12 +73,12 @@ int cmd_info(int argc, char **argv)
     const cnn_recipe *r = &net->recipe;
     printf("default recipe: %d epochs, batch %d, lr %g %s, momentum %g, weight decay %g, "
            "shift %d\n", r->epochs, r->batch, r->sgd.lr,
-           r->schedule == CNN_SCHEDULE_COSINE ? "cosine" : "constant", r->sgd.momentum,
+           cnn_schedule_name(r->schedule), r->sgd.momentum,
            r->sgd.weight_decay, r->shift);
     if (model)
         printf("model: %d of %d epochs trained, batch %d, lr %g %s, momentum %g, "
                "weight decay %g, shift %d\n", st.epoch, st.epochs, st.batch, st.sgd.lr,
-               st.schedule == CNN_SCHEDULE_COSINE ? "cosine" : "constant", st.sgd.momentum,
+               cnn_schedule_name(st.schedule), st.sgd.momentum,
                st.sgd.weight_decay, st.shift);
     if (model && net->class_names_guessed) {
         printf("classes: not recorded (a format-1 model)\n");

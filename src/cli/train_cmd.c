@@ -33,13 +33,16 @@ static const char *HELP =
     "  --beta1 B, --beta2 B, --eps E\n"
     "                       adam and adamw: moment decay rates and the added epsilon\n"
     "  --weight-decay W     L2 weight decay (adamw: decoupled)\n"
-    "  --schedule S         cosine (decays the rate to 0 over the epochs) or constant\n"
+    "  --schedule S         cosine (decays the rate to 0 over the epochs), constant,\n"
+    "                       or step (times --gamma G every --step-every N epochs)\n"
+    "  --warmup N           first N epochs: the rate rises linearly to --lr\n"
     "  --shift N            augment: move each training image by a random offset of\n"
     "                       up to N pixels in x and y (0 = off)\n"
     "                       Unset, these come from the network's `train` line (see\n"
     "                       cnn info), else 20 epochs, batch 32, sgd, lr 0.05,\n"
     "                       momentum 0.9, weight decay 5e-4, beta1 0.9, beta2 0.999,\n"
-    "                       eps 1e-8, cosine, no shift.\n"
+    "                       eps 1e-8, cosine, no warm-up, step-every 30, gamma\n"
+    "                       0.1, no shift.\n"
     "  --classes A,B,...    train on these labels only, one per output of the network\n"
     "                       (seed002: 0,1); the model records them for eval and predict\n"
     "  --limit N            use only the first N training images\n"
@@ -73,6 +76,7 @@ static void on_signal(int sig) { (void)sig; interrupted = 1; }
 
 typedef struct {
     int live, epoch, epochs;
+    float lr;                                   /* the rate in force */
     double start, batch_images, done_before;   /* for time left */
     long total_images;
 } progress_ctx;
@@ -92,8 +96,8 @@ static int on_step(void *p, int step, int steps, const cnn_epoch_stats *so_far)
         double left_images = (double)c->total_images * (c->epochs - c->epoch) - so_far->images;
         char left[32];
         format_duration(left, sizeof left, left_images / rate);
-        fprintf(stderr, "\r\033[Kepoch %d/%d  step %d/%d  loss %.4f  acc %.4f  %.0f img/s  "
-                "%s left", c->epoch + 1, c->epochs, step, steps, so_far->loss,
+        fprintf(stderr, "\r\033[Kepoch %d/%d  step %d/%d  lr %.4g  loss %.4f  acc %.4f  "
+                "%.0f img/s  %s left", c->epoch + 1, c->epochs, step, steps, c->lr, so_far->loss,
                 so_far->accuracy, rate, left);
         fflush(stderr);
     }
@@ -122,7 +126,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
 {
     enum { O_TRAIN_IMAGES = 256, O_TRAIN_LABELS, O_TEST_IMAGES, O_TEST_LABELS, O_WD,
            O_SCHEDULE, O_SHIFT, O_CLASSES, O_LIMIT, O_RESUME, O_LOG, O_QUIET, O_HELP,
-           O_OPTIMIZER, O_BETA1, O_BETA2, O_EPS };
+           O_OPTIMIZER, O_BETA1, O_BETA2, O_EPS, O_WARMUP, O_STEP_EVERY, O_GAMMA };
     static const struct option longs[] = {
         { "net", required_argument, 0, 'n' }, { "data", required_argument, 0, 'd' },
         { "epochs", required_argument, 0, 'e' }, { "batch", required_argument, 0, 'b' },
@@ -132,7 +136,9 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "shift", required_argument, 0, O_SHIFT },
         { "optimizer", required_argument, 0, O_OPTIMIZER },
         { "beta1", required_argument, 0, O_BETA1 }, { "beta2", required_argument, 0, O_BETA2 },
-        { "eps", required_argument, 0, O_EPS },
+        { "eps", required_argument, 0, O_EPS }, { "warmup", required_argument, 0, O_WARMUP },
+        { "step-every", required_argument, 0, O_STEP_EVERY },
+        { "gamma", required_argument, 0, O_GAMMA },
         { "threads", required_argument, 0, 't' }, { "seed", required_argument, 0, 's' },
         { "out", required_argument, 0, 'o' }, { "resume", required_argument, 0, O_RESUME },
         { "log", required_argument, 0, O_LOG }, { "classes", required_argument, 0, O_CLASSES },
@@ -143,7 +149,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "test-labels", required_argument, 0, O_TEST_LABELS },
         { "help", no_argument, 0, O_HELP }, { 0, 0, 0, 0 },
     };
-    *o = (train_opts){ .seed = 1, .r = { -1, -1, { -1, -1, -1, -1, -1, -1, -1 }, -1, -1 } };
+    *o = (train_opts){ .seed = 1, .r = { -1, -1, { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }, -1, -1 } };
     int c, bad = 0;
     opterr = 0;
     optind = 1;
@@ -172,10 +178,10 @@ static int parse_options(int argc, char **argv, train_opts *o)
                    o->set_recipe = 1; break;
         case O_SHIFT: bad |= recipe_option(CNN_RECIPE_SHIFT, optarg, &o->r);
                       o->set_recipe = 1; break;
-        case O_BETA1: case O_BETA2: case O_EPS:
-            bad |= recipe_option(c == O_BETA1 ? CNN_RECIPE_BETA1 : c == O_BETA2 ? CNN_RECIPE_BETA2
-                                                                            : CNN_RECIPE_EPS,
-                                 optarg, &o->r);
+        case O_BETA1: case O_BETA2: case O_EPS: case O_WARMUP: case O_STEP_EVERY: case O_GAMMA:
+            /* in the order of the recipe table */
+            bad |= recipe_option((cnn_recipe_field)(CNN_RECIPE_BETA1 + (c - O_BETA1)), optarg,
+                                 &o->r);
             o->set_recipe = 1;
             break;
         case O_OPTIMIZER: {
@@ -195,9 +201,9 @@ static int parse_options(int argc, char **argv, train_opts *o)
             break;
         }
         case O_SCHEDULE:
-            if (!strcmp(optarg, "cosine")) o->r.schedule = CNN_SCHEDULE_COSINE;
-            else if (!strcmp(optarg, "constant")) o->r.schedule = CNN_SCHEDULE_CONSTANT;
-            else bad |= cli_error(-1, "train", "--schedule %s: cosine or constant", optarg);
+            o->r.schedule = (cnn_schedule)cnn_schedule_parse(optarg);
+            if ((int)o->r.schedule < 0)
+                bad |= cli_error(-1, "train", "--schedule %s: constant, cosine or step", optarg);
             o->set_recipe = 1;
             break;
         case O_HELP:
@@ -219,7 +225,8 @@ static int parse_options(int argc, char **argv, train_opts *o)
     if (o->resume && o->set_recipe)
         return cli_error(-1, "train", "--resume continues the recipe stored in the model: "
                          "drop --lr, --momentum, --weight-decay, --batch, --schedule, --shift, "
-                         "--optimizer, --beta1, --beta2 and --eps");
+                         "--optimizer, --beta1, --beta2, --eps, --warmup, --step-every and "
+                         "--gamma");
     if (!o->net && !o->resume) o->net = "seed000";
     return 0;
 }
@@ -336,6 +343,9 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
     st->sgd.beta2 = o->r.sgd.beta2 >= 0 ? o->r.sgd.beta2 : d->sgd.beta2;
     st->sgd.eps = o->r.sgd.eps >= 0 ? o->r.sgd.eps : d->sgd.eps;
     st->sgd.kind = (int)o->r.sgd.kind >= 0 ? o->r.sgd.kind : d->sgd.kind;
+    st->sgd.warmup = o->r.sgd.warmup >= 0 ? o->r.sgd.warmup : d->sgd.warmup;
+    st->sgd.step_every = o->r.sgd.step_every >= 0 ? o->r.sgd.step_every : d->sgd.step_every;
+    st->sgd.gamma = o->r.sgd.gamma >= 0 ? o->r.sgd.gamma : d->sgd.gamma;
     st->schedule = (int)o->r.schedule >= 0 ? o->r.schedule : d->schedule;
     st->shift = o->r.shift >= 0 ? o->r.shift : d->shift;
     return net;
@@ -377,7 +387,7 @@ static FILE *open_log(const char *path, int append, char *err)
     }
     if (!append || ftell(f) == 0)
         fprintf(f, "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,"
-                   "images_per_sec\n");
+                   "images_per_sec,lr\n");
     return f;
 }
 
@@ -434,13 +444,14 @@ int cmd_train(int argc, char **argv)
                "%s, lr %g %s, %s %g, weight decay %g, shift %d, threads %d\n",
                o.net ? o.net : o.resume, net->n_params, train.count, test.count, st.batch,
                cnn_optimizer_name(st.sgd.kind), st.sgd.lr,
-               st.schedule == CNN_SCHEDULE_COSINE ? "cosine" : "constant",
+               cnn_schedule_name(st.schedule),
                adam ? "beta1" : "momentum", adam ? st.sgd.beta1 : st.sgd.momentum,
                st.sgd.weight_decay, st.shift, cnn_trainer_threads(t));
     double run_start = cnn_clock();
     for (int e = st.epoch; e < st.epochs; e++) {
         cnn_sgd sgd = st.sgd;
-        sgd.lr = cnn_schedule_lr(st.schedule, st.sgd.lr, e, st.epochs);
+        sgd.lr = cnn_schedule_lr(st.schedule, &st.sgd, e, st.epochs);
+        pc.lr = sgd.lr;
         cnn_epoch_stats tr;
         pc.epoch = e;
         pc.start = cnn_clock();
@@ -475,8 +486,8 @@ int cmd_train(int argc, char **argv)
                    te.loss, te.accuracy, secs, train.count / secs);
         fflush(stdout);
         if (log) {
-            fprintf(log, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f\n", e + 1, tr.loss, tr.accuracy,
-                    te.loss, te.accuracy, secs, train.count / secs);
+            fprintf(log, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f,%.6g\n", e + 1, tr.loss, tr.accuracy,
+                    te.loss, te.accuracy, secs, train.count / secs, sgd.lr);
             fflush(log);
         }
     }
