@@ -33,7 +33,7 @@
  * only), but keep them append-only anyway. */
 typedef enum { CNN_ACT_NONE, CNN_ACT_RELU, CNN_ACT_SIGMOID, CNN_ACT_TANH } cnn_act;
 typedef enum {
-    CNN_CONV, CNN_MAXPOOL, CNN_MINPOOL, CNN_AVGPOOL, CNN_DENSE
+    CNN_CONV, CNN_MAXPOOL, CNN_MINPOOL, CNN_AVGPOOL, CNN_DENSE, CNN_DROPOUT
 } cnn_layer_kind;
 typedef enum {
     CNN_LOSS_SOFTMAX_CE,  /* softmax + cross-entropy, dL/dz = S - Y          */
@@ -116,6 +116,7 @@ typedef struct {
     size_t w_off, n_w;         /* weights in the parameter block: conv (F, C*kh*kw), dense (out, in) */
     size_t b_off, n_b;         /* biases: one per filter or unit */
     int line;                  /* line of the description it came from */
+    float rate;                /* dropout: the fraction dropped in training */
 } cnn_layer;
 
 typedef struct cnn_net {
@@ -196,6 +197,9 @@ float *cnn_trainer_velocity(cnn_trainer *t);
 float *cnn_trainer_moment2(cnn_trainer *t);
 uint64_t cnn_trainer_steps(const cnn_trainer *t);
 void cnn_trainer_set_steps(cnn_trainer *t, uint64_t steps);
+/* The key of the dropout masks of the following steps (and cnn_gradient
+ * calls); cnn_train_epoch draws one per step from its RNG. */
+void cnn_trainer_set_dropout_key(cnn_trainer *t, uint64_t key);
 
 /* One SGD step on n <= max_batch images (NCHW, n * input size floats) with
  * class labels. Returns the mean loss; *correct (if not NULL) receives how
@@ -268,6 +272,9 @@ int cnn_idx_read_images(cnn_dataset *d, const char *path, char *err);
 void cnn_dataset_free(cnn_dataset *d);
 /* Keep only the listed classes, relabelled 0..n_keep-1 in the listed order. */
 void cnn_dataset_filter(cnn_dataset *d, const int *keep, int n_keep);
+/* Move n images (1 <= n < train->count), stratified by class and chosen by
+ * seed, into val (allocated; free it with cnn_dataset_free). */
+int cnn_dataset_split(cnn_dataset *train, cnn_dataset *val, int n, uint64_t seed, char *err);
 
 /* ---- epochs ---------------------------------------------------------------- */
 
@@ -323,6 +330,16 @@ typedef struct {
      * (-1 in both: a format-1 model, which did not record them): */
     int limit;            /* the first `limit` of them (0: all) */
     int select_classes;   /* 1: only those of the net's classes (train --classes) */
+    /* --val: the images held out for validation, and the best so far */
+    struct {
+        int count;            /* images held out (0: no validation) */
+        uint64_t seed;        /* which ones (cnn_dataset_split) */
+        int keep_best;        /* 1: the best model goes to OUT.best */
+        int patience;         /* stop after this many epochs without a better
+                                 accuracy (0: never) */
+        int best_epoch;       /* the epoch of the best accuracy (0: none yet) */
+        float best_accuracy;
+    } val;
 } cnn_train_state;
 
 /* Written atomically: a temporary file in the same folder, fsync, rename. */

@@ -80,6 +80,10 @@ int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, int shift,
     for (int i = 0; i < d->count; i++) order[i] = i;
     cnn_rng_shuffle(rng, order, d->count);
     int steps = (d->count + batch - 1) / batch;
+    /* only a network with dropout draws its keys, leaving the others' RNG
+     * stream (and models) as they were */
+    int has_dropout = 0;
+    for (int l = 0; l < net->n_layers; l++) has_dropout |= net->layers[l].kind == CNN_DROPOUT;
     double loss_sum = 0;
     long correct = 0;
     for (int s = 0; s < steps; s++) {
@@ -97,6 +101,7 @@ int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, int shift,
             y[i] = d->labels[order[first + i]];
         }
         int right = 0;
+        if (has_dropout) cnn_trainer_set_dropout_key(t, cnn_rng_next(rng));
         double loss = cnn_train_step(t, x, y, n, sgd, &right);
         int bad = cnn_net_first_nonfinite(net);
         if (!isfinite(loss) || bad >= 0) {

@@ -17,13 +17,15 @@
  *           f32 gamma
  *     DATA  i32 limit (0: all images), u32 select (1: only the images of the
  *           classes below, as train --classes chose them)
+ *     VALD  (only with validation) i32 images held out, u64 their seed,
+ *           u32 keep-best, i32 patience, i32 best epoch, f32 best accuracy
  *     CLAS  u32 count (the network's outputs), then for each output a u32
  *           length and the class's name ("7" for IDX label 7, or "cat")
  *   u32 crc32           of every byte before it
  * A reader refuses a section it does not know: a new section comes with a
  * new version. Version 1 (the same fields up to STAT without tags, a u32
  * text length, a u64 parameter count and a u32 velocity flag in front of
- * theirs, and no DATA or CLAS) and version 2 (no MOM2 or OPTM: SGD) are
+ * theirs, and no DATA or CLAS) and version 2 (no MOM2, OPTM or VALD: SGD) are
  * still read.
  * Every length is checked against the file's before anything is allocated
  * for it, and every number against its range (the recipe against
@@ -170,6 +172,16 @@ int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *
     outbuf_u32(&b, (uint32_t)(st->limit > 0 ? st->limit : 0));
     outbuf_u32(&b, st->select_classes == 1);
     end_section(&b, at);
+    if (st->val.count > 0) {
+        at = begin_section(&b, "VALD");
+        outbuf_u32(&b, (uint32_t)st->val.count);
+        outbuf_u64(&b, st->val.seed);
+        outbuf_u32(&b, st->val.keep_best == 1);
+        outbuf_u32(&b, (uint32_t)st->val.patience);
+        outbuf_u32(&b, (uint32_t)st->val.best_epoch);
+        outbuf_floats(&b, &st->val.best_accuracy, 1);
+        end_section(&b, at);
+    }
     at = begin_section(&b, "CLAS");
     outbuf_u32(&b, (uint32_t)net->classes);
     for (int k = 0; k < net->classes; k++) {
@@ -344,6 +356,27 @@ static int read_optimizer(model *m, cursor *s)
     return cnn_recipe_check(&r, m->path, m->err);
 }
 
+static int read_validation(model *m, cursor *s)
+{
+    uint32_t count, keep_best, patience, best_epoch;
+    float best;
+    uint64_t seed;
+    if (s->len != 28 || get_u32(s, &count) || get_u64(s, &seed) || get_u32(s, &keep_best) ||
+        get_u32(s, &patience) || get_u32(s, &best_epoch) || get_f32(s, &best))
+        return refuse(m, "the validation section is %zu bytes, not 28", s->len);
+    if (count < 1 || count > INT32_MAX || keep_best > 1 || patience > INT32_MAX ||
+        best_epoch > (uint32_t)m->st.epoch || !(best >= 0 && best <= 1))
+        return refuse(m, "bad validation state (%u images, keep-best %u, patience %u, best "
+                      "%g at epoch %u)", count, keep_best, patience, best, best_epoch);
+    m->st.val.count = (int)count;
+    m->st.val.seed = seed;
+    m->st.val.keep_best = (int)keep_best;
+    m->st.val.patience = (int)patience;
+    m->st.val.best_epoch = (int)best_epoch;
+    m->st.val.best_accuracy = best;
+    return 0;
+}
+
 static int read_data(model *m, cursor *s)
 {
     uint32_t limit, select;
@@ -392,7 +425,7 @@ static const struct {
 } kinds[] = {
     { "DESC", 0, read_description }, { "PARM", 0, read_parameters },
     { "VELO", 1, read_velocity }, { "MOM2", 1, read_moment2 }, { "STAT", 0, read_state },
-    { "OPTM", 1, read_optimizer }, { "DATA", 0, read_data },
+    { "OPTM", 1, read_optimizer }, { "DATA", 0, read_data }, { "VALD", 1, read_validation },
     { "CLAS", 0, read_classes },
 };
 enum { N_KINDS = sizeof kinds / sizeof kinds[0] };

@@ -5,6 +5,7 @@
  *   conv    filters=2 size=5 [stride=1] [pad=0] [act=relu|sigmoid|tanh|none]
  *   maxpool size=2 [stride=size]        (also minpool, avgpool)
  *   dense   units=10 [act=...]
+ *   dropout rate=0.5                    (0 <= rate < 1; the identity but in training)
  *   loss    softmax-cross-entropy | binary-cross-entropy | mean-squared-error
  *   train   [epochs=20] [batch=32] [lr=0.05] [momentum=0.9] [weight-decay=5e-4]
  *           [schedule=cosine|constant|step] [warmup=0] [step-every=30] [gamma=0.1]
@@ -185,6 +186,18 @@ static int add_dense(parser *p, cnn_layer *L, char **tok, int ntok)
     return 0;
 }
 
+static int add_dropout(parser *p, cnn_layer *L, char **tok, int ntok)
+{
+    option o[] = { { "rate", 0 } };
+    if (read_options(p, "dropout", tok, ntok, o, 1)) return -1;
+    if (need(p, "dropout", &o[0]) || parse_float(p, "rate", o[0].value, 0, 0.99, &L->rate))
+        return -1;
+    L->kind = CNN_DROPOUT;
+    L->kh = L->kw = L->stride = 1;
+    L->out = L->in;
+    return 0;
+}
+
 static int set_loss(parser *p, cnn_net *net, char **tok, int ntok)
 {
     if (ntok != 1) return fail(p, "loss takes one name");
@@ -304,10 +317,10 @@ static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int 
     }
     int is_layer = !strcmp(tok[0], "conv") || !strcmp(tok[0], "dense") ||
                    !strcmp(tok[0], "maxpool") || !strcmp(tok[0], "minpool") ||
-                   !strcmp(tok[0], "avgpool");
+                   !strcmp(tok[0], "avgpool") || !strcmp(tok[0], "dropout");
     if (!is_layer && strcmp(tok[0], "loss"))
         return fail(p, "unknown layer '%s' (input, conv, maxpool, minpool, avgpool, "
-                       "dense, loss, train)", tok[0]);
+                       "dense, dropout, loss, train)", tok[0]);
     if (!*have_input) return fail(p, "%s before the input line", tok[0]);
     if (!strcmp(tok[0], "loss")) {
         *have_loss = 1;
@@ -322,6 +335,8 @@ static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int 
     int rc;
     if (!strcmp(tok[0], "dense")) {
         rc = add_dense(p, L, tok + 1, ntok - 1);
+    } else if (!strcmp(tok[0], "dropout")) {
+        rc = add_dropout(p, L, tok + 1, ntok - 1);
     } else {
         cnn_layer_kind kind = !strcmp(tok[0], "conv") ? CNN_CONV
                             : !strcmp(tok[0], "maxpool") ? CNN_MAXPOOL

@@ -42,6 +42,7 @@ struct cnn_trainer {
     float *velocity;                /* momentum or first moments, n_params */
     float *moment2;                 /* Adam's second moments, n_params */
     uint64_t steps;                 /* optimiser steps taken */
+    uint64_t dropout_key;           /* the next step's dropout masks */
     int last_bad;                   /* first non-finite layer of the last pass */
     int profiling;
     cnn_profile *prof;              /* one per thread */
@@ -137,6 +138,7 @@ float *cnn_trainer_velocity(cnn_trainer *t) { return t->velocity; }
 float *cnn_trainer_moment2(cnn_trainer *t) { return t->moment2; }
 uint64_t cnn_trainer_steps(const cnn_trainer *t) { return t->steps; }
 void cnn_trainer_set_steps(cnn_trainer *t, uint64_t steps) { t->steps = steps; }
+void cnn_trainer_set_dropout_key(cnn_trainer *t, uint64_t key) { t->dropout_key = key; }
 
 /* grads[0][lo, hi) = the sum of the shards' blocks over a fixed pairwise
  * tree: neighbours first (0+1, 2+3, ...), then pairs of pairs, a shard with
@@ -158,6 +160,8 @@ static void sum_shards(float *const *grads, int shards, size_t lo, size_t hi)
 static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
                          int want_grad, float *out, int *correct)
 {
+    /* training drops with the step's key, keyed again by each image's place */
+    dropout_draw draw = { want_grad, t->dropout_key, 0 };
     const cnn_net *net = t->net;
     int len = shard_len(n), shards = shard_count(n);
     size_t in_size = cnn_shape_size(net->input), P = net->n_params;
@@ -180,6 +184,8 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
                 const float *xs = x + (size_t)first * in_size;
                 const uint8_t *ls = labels ? labels + first : NULL;
                 double loss;
+                ws->dropout = draw;
+                ws->dropout.first = first;
                 net_forward(ws, net, net->params, xs, m);
                 if (want_grad) {
                     loss = net_backward(ws, net, net->params, t->grads[s],

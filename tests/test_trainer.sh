@@ -1,21 +1,29 @@
 #!/bin/sh
-# The trainer's options end to end on real digits: Adam's state (moments,
-# step count) makes 1 and 2 threads, and 1 + 2 resumed epochs against 3,
-# byte-identical; each optimiser trains; bad values exit 2 with a reason.
+# The trainer's options end to end on real digits: on lenet with dropout
+# and Adam (whose moments and step count the model keeps), 1 and 2 threads,
+# and 1 + 2 resumed epochs against 3, are byte-identical; each optimiser
+# trains; the schedules' rates are logged; bad values exit 2 with a reason.
 # usage: test_trainer.sh CNN SOURCE_ROOT
 . "$(dirname "$0")/setup.sh"
 train() { "$cnn" train --data "$data" --limit 1000 --quiet "$@" || fail "cnn train $*"; }
 
-adam="--net lenet --optimizer adam --lr 0.001 --weight-decay 1e-4 --batch 50"
+# lenet with dropout after its conv layers and its hidden dense layer
+sed -e 's/^\(maxpool.*\)$/\1\ndropout rate=0.25/' -e 's/^\(dense units=500.*\)$/\1\ndropout rate=0.5/' \
+    "$root/src/nets/lenet.net" > "$tmp/dropout.net"
+[ "$(grep -c '^dropout' "$tmp/dropout.net")" -eq 3 ] || fail "no dropout in $(cat "$tmp/dropout.net")"
+adam="--net $tmp/dropout.net --optimizer adam --lr 0.001 --weight-decay 1e-4 --batch 50
+      --val 200 --keep-best"
 train $adam --epochs 2 --threads 1 --out "$tmp/adam-1.model"
 train $adam --epochs 2 --threads 2 --out "$tmp/adam-2.model"
 cmp "$tmp/adam-1.model" "$tmp/adam-2.model" || fail "adam: 1 and 2 threads differ"
-echo "adam: 1 thread and 2 threads give byte-identical models"
+cmp "$tmp/adam-1.model.best" "$tmp/adam-2.model.best" || fail "adam: 1 and 2 threads' best differ"
+echo "adam + dropout: 1 thread and 2 threads give byte-identical models"
 train $adam --epochs 3 --out "$tmp/full.model"
 train $adam --epochs 1 --out "$tmp/part.model"
 train --resume "$tmp/part.model" --epochs 3
 cmp "$tmp/full.model" "$tmp/part.model" || fail "adam: resumed run differs from uninterrupted"
-echo "adam: 1 + 2 resumed epochs give the byte-identical model of 3 epochs"
+cmp "$tmp/full.model.best" "$tmp/part.model.best" || fail "adam: resumed run's best differs"
+echo "adam + dropout: 1 + 2 resumed epochs give the byte-identical model of 3 epochs"
 
 # every optimiser learns: test accuracy after one epoch on 1,000 digits
 for opt in "sgd --lr 0.05" "nesterov --lr 0.05" "adam --lr 0.002" "adamw --lr 0.002"; do
@@ -37,9 +45,20 @@ rates=$(cut -d, -f8 "$tmp/log.csv" | tr '\n' ' ')
   "0.02 0.04 0.02 " ] || fail "progress lines: $(cat "$tmp/out.txt")"
 echo "--warmup 1 --schedule step: rates 0.02 0.04 0.02 in the log and the progress lines"
 
+# --val: validation in the progress line and the log; --patience stops a run
+# whose validation accuracy cannot improve (a rate too small to move it)
+"$cnn" train --data "$data" --limit 600 --epochs 6 --lr 1e-9 --schedule constant --val 100 \
+    --patience 2 --log "$tmp/val.csv" --out "$tmp/p.model" > "$tmp/out.txt" || fail "--patience"
+grep -q "^stopped after epoch 3: no better validation accuracy in 2 epochs (best .*, epoch 1)" \
+    "$tmp/out.txt" || fail "--patience 2: $(cat "$tmp/out.txt")"
+[ "$(grep -c "val loss [0-9.]* acc [0-9.]*" "$tmp/out.txt")" -eq 3 ] || fail "no val in progress"
+[ "$(cut -d, -f9,10 "$tmp/val.csv" | grep -c '^[0-9.]*,[0-9.]*$')" -eq 3 ] || fail "no val in log"
+echo "--val 100 --patience 2: validation reported, stopped after epoch 3"
+
 # bad values: exit 2, one line naming the option
 for args in "--beta2 1" "--beta1 1" "--eps 0" "--optimizer rmsprop" "--schedule exp" \
-            "--gamma 0" "--gamma 2" "--step-every 0" "--warmup -1"; do
+            "--gamma 0" "--gamma 2" "--step-every 0" "--warmup -1" "--val 10000" \
+            "--patience 2" "--keep-best"; do
     "$cnn" train --data "$data" $args > /dev/null 2> "$tmp/err"
     [ $? -eq 2 ] || fail "cnn train $args: exit status not 2"
     [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "^cnn train: ${args% *} " "$tmp/err" ||

@@ -18,6 +18,9 @@ static void describe(char *buf, size_t len, const cnn_layer *L)
     case CNN_DENSE:
         snprintf(buf, len, "dense %d %s", L->out.c, cnn_act_name(L->act));
         break;
+    case CNN_DROPOUT:
+        snprintf(buf, len, "dropout rate %g (training only)", L->rate);
+        break;
     default:
         snprintf(buf, len, "%s %dx%d stride %d", cnn_layer_name(L->kind), L->kh, L->kw,
                  L->stride);

@@ -53,6 +53,12 @@ static const char *HELP =
     "  --resume MODEL       continue a run from its model file (recipe, position,\n"
     "                       --classes and --limit come from the file; --epochs may\n"
     "                       extend it)\n"
+    "  --val N              hold out N training images (stratified by class, chosen\n"
+    "                       by the seed) and report validation loss and accuracy\n"
+    "  --keep-best          also write the model of the best validation accuracy so\n"
+    "                       far to MODEL.best (needs --val)\n"
+    "  --patience P         stop after P epochs without a better validation accuracy\n"
+    "                       (needs --val)\n"
     "  --log FILE           CSV metrics, one row per epoch (tools/plot-log.sh draws it)\n"
     "  --quiet              print nothing but errors\n"
     "\n"
@@ -64,6 +70,7 @@ typedef struct {
     const char *net, *data, *out, *resume, *log, *classes;
     const char *files[4];     /* train images, train labels, test images, test labels */
     int threads, limit, quiet;
+    int val, keep_best, patience;   /* --val N, --keep-best, --patience P */
     unsigned long long seed;
     cnn_recipe r;             /* fields < 0 are unset: they come from the network */
     int set_recipe;           /* a recipe option was given (refused with --resume) */
@@ -126,7 +133,8 @@ static int parse_options(int argc, char **argv, train_opts *o)
 {
     enum { O_TRAIN_IMAGES = 256, O_TRAIN_LABELS, O_TEST_IMAGES, O_TEST_LABELS, O_WD,
            O_SCHEDULE, O_SHIFT, O_CLASSES, O_LIMIT, O_RESUME, O_LOG, O_QUIET, O_HELP,
-           O_OPTIMIZER, O_BETA1, O_BETA2, O_EPS, O_WARMUP, O_STEP_EVERY, O_GAMMA };
+           O_OPTIMIZER, O_BETA1, O_BETA2, O_EPS, O_WARMUP, O_STEP_EVERY, O_GAMMA, O_VAL,
+           O_KEEP_BEST, O_PATIENCE };
     static const struct option longs[] = {
         { "net", required_argument, 0, 'n' }, { "data", required_argument, 0, 'd' },
         { "epochs", required_argument, 0, 'e' }, { "batch", required_argument, 0, 'b' },
@@ -138,7 +146,9 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "beta1", required_argument, 0, O_BETA1 }, { "beta2", required_argument, 0, O_BETA2 },
         { "eps", required_argument, 0, O_EPS }, { "warmup", required_argument, 0, O_WARMUP },
         { "step-every", required_argument, 0, O_STEP_EVERY },
-        { "gamma", required_argument, 0, O_GAMMA },
+        { "gamma", required_argument, 0, O_GAMMA }, { "val", required_argument, 0, O_VAL },
+        { "keep-best", no_argument, 0, O_KEEP_BEST },
+        { "patience", required_argument, 0, O_PATIENCE },
         { "threads", required_argument, 0, 't' }, { "seed", required_argument, 0, 's' },
         { "out", required_argument, 0, 'o' }, { "resume", required_argument, 0, O_RESUME },
         { "log", required_argument, 0, O_LOG }, { "classes", required_argument, 0, O_CLASSES },
@@ -169,6 +179,11 @@ static int parse_options(int argc, char **argv, train_opts *o)
         case 'b': bad |= recipe_option(CNN_RECIPE_BATCH, optarg, &o->r);
                   o->set_recipe = 1; break;
         case 't': bad |= opt_int("train", "threads", optarg, 1, 1024, &o->threads); break;
+        case O_VAL: bad |= opt_int("train", "val", optarg, 1, 2000000000, &o->val);
+                    o->set_recipe = 1; break;
+        case O_KEEP_BEST: o->keep_best = 1; o->set_recipe = 1; break;
+        case O_PATIENCE: bad |= opt_int("train", "patience", optarg, 1, 100000, &o->patience);
+                         o->set_recipe = 1; break;
         case O_LIMIT: bad |= opt_int("train", "limit", optarg, 1, 2000000000, &o->limit); break;
         case 'l': bad |= recipe_option(CNN_RECIPE_LR, optarg, &o->r);
                   o->set_recipe = 1; break;
@@ -225,8 +240,11 @@ static int parse_options(int argc, char **argv, train_opts *o)
     if (o->resume && o->set_recipe)
         return cli_error(-1, "train", "--resume continues the recipe stored in the model: "
                          "drop --lr, --momentum, --weight-decay, --batch, --schedule, --shift, "
-                         "--optimizer, --beta1, --beta2, --eps, --warmup, --step-every and "
-                         "--gamma");
+                         "--optimizer, --beta1, --beta2, --eps, --warmup, --step-every, "
+                         "--gamma, --val, --keep-best and --patience");
+    if ((o->keep_best || o->patience) && !o->val)
+        return cli_error(-1, "train", "%s needs --val N: it watches the validation accuracy",
+                         o->keep_best ? "--keep-best" : "--patience");
     if (!o->net && !o->resume) o->net = "seed000";
     return 0;
 }
@@ -348,6 +366,10 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
     st->sgd.gamma = o->r.sgd.gamma >= 0 ? o->r.sgd.gamma : d->sgd.gamma;
     st->schedule = (int)o->r.schedule >= 0 ? o->r.schedule : d->schedule;
     st->shift = o->r.shift >= 0 ? o->r.shift : d->shift;
+    st->val.count = o->val;
+    st->val.seed = o->seed;
+    st->val.keep_best = o->keep_best;
+    st->val.patience = o->patience;
     return net;
 }
 
@@ -387,7 +409,7 @@ static FILE *open_log(const char *path, int append, char *err)
     }
     if (!append || ftell(f) == 0)
         fprintf(f, "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,"
-                   "images_per_sec,lr\n");
+                   "images_per_sec,lr,val_loss,val_accuracy\n");
     return f;
 }
 
@@ -399,7 +421,8 @@ int cmd_train(int argc, char **argv)
 
     char err[CNN_ERR_LEN];
     cnn_train_state st;
-    cnn_dataset train = { 0 }, test = { 0 };
+    cnn_dataset train = { 0 }, test = { 0 }, val = { 0 };
+    char *best = NULL;   /* OUT.best */
     cnn_trainer *t = NULL;
     FILE *log = NULL;
     char *out = NULL;
@@ -416,6 +439,13 @@ int cmd_train(int argc, char **argv)
     if (!out || check_writable(out, err) || choose_data(&o, net, &st, keep, &n_keep, err) ||
         load_data(&o, net, keep, n_keep, &train, &test, err))
         goto fail;
+    if (st.val.count && cnn_dataset_split(&train, &val, st.val.count, st.val.seed, err)) {
+        status = cli_error(EXIT_USAGE, "train", "%s", err);
+        goto done;
+    }
+    size_t best_len = strlen(out) + 6;
+    if (!(best = malloc(best_len))) goto fail;
+    snprintf(best, best_len, "%s.best", out);
     if (!(t = cnn_trainer_new(net, st.batch, o.threads, err))) goto fail;
     if (st.velocity) {
         memcpy(cnn_trainer_velocity(t), st.velocity, sizeof(float) * net->n_params);
@@ -479,16 +509,39 @@ int cmd_train(int argc, char **argv)
         cnn_epoch_stats te = cnn_evaluate(t, &test, NULL);
         st.epoch = e + 1;
         st.steps = cnn_trainer_steps(t);
+        cnn_epoch_stats ve = { 0 };
+        int better = 0;
+        if (st.val.count) {
+            ve = cnn_evaluate(t, &val, NULL);
+            better = st.val.best_epoch == 0 || (float)ve.accuracy > st.val.best_accuracy;
+            if (better) {
+                st.val.best_epoch = e + 1;
+                st.val.best_accuracy = (float)ve.accuracy;
+            }
+        }
         if (cnn_model_save(out, net, &st, err)) goto fail;
-        if (!o.quiet)
-            printf("epoch %d/%d  lr %.4g  train loss %.4f acc %.4f  test loss %.4f acc %.4f"
-                   "  %.1fs  %.0f img/s\n", e + 1, st.epochs, sgd.lr, tr.loss, tr.accuracy,
-                   te.loss, te.accuracy, secs, train.count / secs);
+        if (better && st.val.keep_best && cnn_model_save(best, net, &st, err)) goto fail;
+        if (!o.quiet) {
+            printf("epoch %d/%d  lr %.4g  train loss %.4f acc %.4f  test loss %.4f acc %.4f",
+                   e + 1, st.epochs, sgd.lr, tr.loss, tr.accuracy, te.loss, te.accuracy);
+            if (st.val.count)
+                printf("  val loss %.4f acc %.4f%s", ve.loss, ve.accuracy, better ? " *" : "");
+            printf("  %.1fs  %.0f img/s\n", secs, train.count / secs);
+        }
         fflush(stdout);
         if (log) {
-            fprintf(log, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f,%.6g\n", e + 1, tr.loss, tr.accuracy,
+            fprintf(log, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f,%.6g,", e + 1, tr.loss, tr.accuracy,
                     te.loss, te.accuracy, secs, train.count / secs, sgd.lr);
+            if (st.val.count) fprintf(log, "%.6f,%.6f", ve.loss, ve.accuracy);
+            fprintf(log, "\n");
             fflush(log);
+        }
+        if (st.val.patience && e + 1 - st.val.best_epoch >= st.val.patience) {
+            if (!o.quiet)
+                printf("stopped after epoch %d: no better validation accuracy in %d epochs "
+                       "(best %.4f, epoch %d)\n", e + 1, st.val.patience,
+                       st.val.best_accuracy, st.val.best_epoch);
+            break;
         }
     }
     if (!o.quiet)
@@ -506,6 +559,8 @@ done:
     cnn_trainer_free(t);
     cnn_net_free(net);
     cnn_dataset_free(&train);
+    cnn_dataset_free(&val);
+    free(best);
     cnn_dataset_free(&test);
     free(out);
     return status;
