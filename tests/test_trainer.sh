@@ -65,3 +65,11 @@ for args in "--beta2 1" "--beta1 1" "--eps 0" "--optimizer rmsprop" "--schedule 
         fail "cnn train $args: $(cat "$tmp/err")"
 done
 echo "bad optimiser and schedule values: exit 2 with a one-line reason"
+# dropout rate=1 would drop everything: the description is refused at its
+# line (exit 1, as every bad description file)
+sed 's/^dropout rate=0.5/dropout rate=1/' "$tmp/dropout.net" > "$tmp/rate1.net"
+"$cnn" train --net "$tmp/rate1.net" --data "$data" > /dev/null 2> "$tmp/err"
+[ $? -eq 1 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] &&
+    grep -q "^cnn train: $tmp/rate1.net:[0-9]*: rate=1 is out of range (0 to 0.99)" "$tmp/err" ||
+    fail "dropout rate=1: $(cat "$tmp/err")"
+echo "dropout rate=1: refused at its line"
