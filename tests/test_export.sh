@@ -72,13 +72,15 @@ if [ "$mode" = errors ]; then
     "$python" - "$good" "$tmp/nan.model" <<'EOF'
 import struct, sys, zlib
 data = bytearray(open(sys.argv[1], "rb").read())
-text_len = struct.unpack_from("<I", data, 12)[0]
-struct.pack_into("<f", data, 16 + text_len + 8, float("nan"))
+# format 2 and later: magic, version, then "DESC", u64 length, the text,
+# then "PARM", u64 length, the parameters
+text_len = struct.unpack_from("<Q", data, 16)[0]
+struct.pack_into("<f", data, 24 + text_len + 12, float("nan"))
 data[-4:] = struct.pack("<I", zlib.crc32(bytes(data[:-4])))
 open(sys.argv[2], "wb").write(data)
 EOF
-    refused 1 "layer 1 (line 5) has NaN" --model "$tmp/nan.model" --onnx "$tmp/kept"
-    refused 1 "layer 1 (line 5) has NaN" --model "$tmp/nan.model" --c "$tmp/kept"
+    refused 1 "layer 1 (conv, line 5): a weight is NaN" --model "$tmp/nan.model" --onnx "$tmp/kept"
+    refused 1 "layer 1 (conv, line 5): a weight is NaN" --model "$tmp/nan.model" --c "$tmp/kept"
     [ "$(cat "$tmp/kept")" = "previous file" ] || fail "a refused export replaced a file"
     # where nothing can be written
     refused 1 "cannot create a file there" --model "$good" --onnx "$tmp/no/such/dir/m.onnx"
