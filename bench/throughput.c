@@ -150,7 +150,7 @@ static int verify(cnn_net *net, int batch, int threads, const float *x, const ui
 static void time_windows(cnn_trainer *t, int training, const float *x, const uint8_t *y,
                          int batch, const options *o, double out[3])
 {
-    cnn_sgd sgd = { 0.001f, 0.9f, 0.0f };   /* small, so the weights stay sane */
+    cnn_sgd sgd = { .lr = 0.001f, .momentum = 0.9f };   /* small, so the weights stay sane */
     float *probs = malloc(sizeof(float) * batch * cnn_trainer_net(t)->classes);
     double rates[MAX_WINDOWS];
     for (int w = -1; w < o->windows; w++) {   /* window -1 is the warm-up */
@@ -251,7 +251,7 @@ static void measure(const options *o, const char *name, int batch, int threads, 
             time_windows(t, 0, x, y, batch, o, r->infer);
             if (o->layers) {
                 cnn_trainer_profile(t, 1);
-                cnn_sgd sgd = { 0.001f, 0.9f, 0.0f };
+                cnn_sgd sgd = { .lr = 0.001f, .momentum = 0.9f };
                 double t0 = cnn_clock();
                 while (cnn_clock() - t0 < o->seconds) cnn_train_step(t, x, y, batch, &sgd, NULL);
                 cnn_trainer_profile_read(t, &r->prof);

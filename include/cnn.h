@@ -33,7 +33,7 @@
  * only), but keep them append-only anyway. */
 typedef enum { CNN_ACT_NONE, CNN_ACT_RELU, CNN_ACT_SIGMOID, CNN_ACT_TANH } cnn_act;
 typedef enum {
-    CNN_CONV, CNN_MAXPOOL, CNN_MINPOOL, CNN_AVGPOOL, CNN_DENSE
+    CNN_CONV, CNN_MAXPOOL, CNN_MINPOOL, CNN_AVGPOOL, CNN_DENSE, CNN_DROPOUT
 } cnn_layer_kind;
 typedef enum {
     CNN_LOSS_SOFTMAX_CE,  /* softmax + cross-entropy, dL/dz = S - Y          */
@@ -43,13 +43,34 @@ typedef enum {
 
 typedef struct { int c, h, w; } cnn_shape;
 
+/* The update rules, each exactly as PyTorch's: torch.optim.SGD (with
+ * nesterov=False or True), Adam (weight decay added to the gradient) and
+ * AdamW (decoupled weight decay). */
+typedef enum { CNN_OPT_SGD, CNN_OPT_NESTEROV, CNN_OPT_ADAM, CNN_OPT_ADAMW } cnn_optimizer;
+
 typedef struct {
     float lr;             /* learning rate */
-    float momentum;       /* 0 = plain SGD */
-    float weight_decay;   /* L2, added to the gradient of every parameter */
+    float momentum;       /* sgd, nesterov: 0 = plain SGD */
+    float weight_decay;   /* L2 (decoupled for adamw) */
+    float beta1, beta2;   /* adam, adamw: moment decay rates */
+    float eps;            /* adam, adamw: added to the root of the second moment */
+    cnn_optimizer kind;
+    /* How lr varies over the epochs (cnn_schedule_lr): */
+    int warmup;           /* epochs of linear warm-up before the schedule */
+    int step_every;       /* step schedule: epochs between decays */
+    float gamma;          /* step schedule: the factor of each decay */
 } cnn_sgd;
 
-typedef enum { CNN_SCHEDULE_CONSTANT, CNN_SCHEDULE_COSINE } cnn_schedule;
+/* "sgd", "nesterov", "adam", "adamw"; cnn_optimizer_parse returns -1 for
+ * another name. */
+const char *cnn_optimizer_name(cnn_optimizer k);
+int cnn_optimizer_parse(const char *name);
+
+typedef enum { CNN_SCHEDULE_CONSTANT, CNN_SCHEDULE_COSINE, CNN_SCHEDULE_STEP } cnn_schedule;
+/* "constant", "cosine", "step"; cnn_schedule_parse returns -1 for another
+ * name. */
+const char *cnn_schedule_name(cnn_schedule s);
+int cnn_schedule_parse(const char *name);
 
 /* How a network trains when the user tunes nothing: the engine's defaults,
  * overridden by the description's optional `train` line. */
@@ -65,7 +86,9 @@ typedef struct {
  * keys and the command's options (--weight-decay). */
 typedef enum {
     CNN_RECIPE_EPOCHS, CNN_RECIPE_BATCH, CNN_RECIPE_LR, CNN_RECIPE_MOMENTUM,
-    CNN_RECIPE_WEIGHT_DECAY, CNN_RECIPE_SHIFT, CNN_RECIPE_FIELDS
+    CNN_RECIPE_WEIGHT_DECAY, CNN_RECIPE_SHIFT, CNN_RECIPE_BETA1, CNN_RECIPE_BETA2,
+    CNN_RECIPE_EPS, CNN_RECIPE_WARMUP, CNN_RECIPE_STEP_EVERY, CNN_RECIPE_GAMMA,
+    CNN_RECIPE_FIELDS
 } cnn_recipe_field;
 typedef struct {
     const char *name;
@@ -93,6 +116,7 @@ typedef struct {
     size_t w_off, n_w;         /* weights in the parameter block: conv (F, C*kh*kw), dense (out, in) */
     size_t b_off, n_b;         /* biases: one per filter or unit */
     int line;                  /* line of the description it came from */
+    float rate;                /* dropout: the fraction dropped in training */
 } cnn_layer;
 
 typedef struct cnn_net {
@@ -166,8 +190,16 @@ void cnn_trainer_free(cnn_trainer *t);
 int cnn_trainer_threads(const cnn_trainer *t);
 int cnn_trainer_max_batch(const cnn_trainer *t);
 const cnn_net *cnn_trainer_net(const cnn_trainer *t);
-/* The momentum buffer (n_params floats), saved with a model for resuming. */
+/* The optimiser's state, saved with a model for resuming: the momentum
+ * buffer or Adam's first moments, Adam's second moments (n_params floats
+ * each) and the number of steps taken. */
 float *cnn_trainer_velocity(cnn_trainer *t);
+float *cnn_trainer_moment2(cnn_trainer *t);
+uint64_t cnn_trainer_steps(const cnn_trainer *t);
+void cnn_trainer_set_steps(cnn_trainer *t, uint64_t steps);
+/* The key of the dropout masks of the following steps (and cnn_gradient
+ * calls); cnn_train_epoch draws one per step from its RNG. */
+void cnn_trainer_set_dropout_key(cnn_trainer *t, uint64_t key);
 
 /* One SGD step on n <= max_batch images (NCHW, n * input size floats) with
  * class labels. Returns the mean loss; *correct (if not NULL) receives how
@@ -240,6 +272,9 @@ int cnn_idx_read_images(cnn_dataset *d, const char *path, char *err);
 void cnn_dataset_free(cnn_dataset *d);
 /* Keep only the listed classes, relabelled 0..n_keep-1 in the listed order. */
 void cnn_dataset_filter(cnn_dataset *d, const int *keep, int n_keep);
+/* Move n images (1 <= n < train->count), stratified by class and chosen by
+ * seed, into val (allocated; free it with cnn_dataset_free). */
+int cnn_dataset_split(cnn_dataset *train, cnn_dataset *val, int n, uint64_t seed, char *err);
 
 /* ---- epochs ---------------------------------------------------------------- */
 
@@ -274,9 +309,11 @@ int cnn_net_first_nonfinite(const cnn_net *net);
 
 /* Everything a resume needs. The file is little-endian, fixed-width, ends in a
  * CRC32, and holds no timestamps, host names or thread counts. */
-/* The learning rate of epoch e (0-based) of `epochs`: constant, or cosine
- * decay from lr towards zero, evaluated at the start of each epoch. */
-float cnn_schedule_lr(cnn_schedule s, float lr, int e, int epochs);
+/* The learning rate of epoch e (0-based) of `epochs`: o->lr (e+1)/(warmup+1)
+ * in the first o->warmup epochs, then over the remaining ones constant,
+ * cosine decay from o->lr towards zero, or o->lr times gamma^(k / step_every)
+ * in the k-th epoch after the warm-up; evaluated at the start of each epoch. */
+float cnn_schedule_lr(cnn_schedule s, const cnn_sgd *o, int e, int epochs);
 
 typedef struct {
     int epoch;            /* epochs completed */
@@ -287,17 +324,29 @@ typedef struct {
     cnn_sgd sgd;          /* optimiser settings (lr: the schedule's base rate) */
     int batch;
     float *velocity;      /* n_params floats, or NULL for none */
+    float *moment2;       /* Adam's second moments, n_params floats, or NULL */
+    uint64_t steps;       /* optimiser steps taken (Adam's bias correction) */
     /* Which training images the run used, so that a resume uses them again
      * (-1 in both: a format-1 model, which did not record them): */
     int limit;            /* the first `limit` of them (0: all) */
     int select_classes;   /* 1: only those of the net's classes (train --classes) */
+    /* --val: the images held out for validation, and the best so far */
+    struct {
+        int count;            /* images held out (0: no validation) */
+        uint64_t seed;        /* which ones (cnn_dataset_split) */
+        int keep_best;        /* 1: the best model goes to OUT.best */
+        int patience;         /* stop after this many epochs without a better
+                                 accuracy (0: never) */
+        int best_epoch;       /* the epoch of the best accuracy (0: none yet) */
+        float best_accuracy;
+    } val;
 } cnn_train_state;
 
 /* Written atomically: a temporary file in the same folder, fsync, rename. */
 int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *st,
                    char *err);
 /* Loads the network and its parameters; st (optional) receives the training
- * state, with st->velocity malloc'ed (free it). */
+ * state, with st->velocity and st->moment2 malloc'ed (free them). */
 cnn_net *cnn_model_load(const char *path, cnn_train_state *st, char *err);
 
 /* ---- export -------------------------------------------------------------- */

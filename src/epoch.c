@@ -18,10 +18,30 @@ int cnn_net_first_nonfinite(const cnn_net *net)
     return -1;
 }
 
-float cnn_schedule_lr(cnn_schedule s, float lr, int e, int epochs)
+static const char *const schedule_names[] = { "constant", "cosine", "step" };
+
+const char *cnn_schedule_name(cnn_schedule s) { return schedule_names[s]; }
+
+int cnn_schedule_parse(const char *name)
 {
-    if (s == CNN_SCHEDULE_CONSTANT || epochs <= 1) return lr;
-    return (float)(lr * 0.5 * (1.0 + cos(M_PI * e / epochs)));
+    for (int k = 0; k <= CNN_SCHEDULE_STEP; k++)
+        if (!strcmp(name, schedule_names[k])) return k;
+    return -1;
+}
+
+float cnn_schedule_lr(cnn_schedule s, const cnn_sgd *o, int e, int epochs)
+{
+    double lr = o->lr;
+    if (e < o->warmup) return (float)(lr * (e + 1) / (o->warmup + 1));
+    e -= o->warmup;
+    epochs -= o->warmup;
+    switch (s) {
+    case CNN_SCHEDULE_CONSTANT: return (float)lr;
+    case CNN_SCHEDULE_COSINE:
+        return epochs <= 1 ? (float)lr : (float)(lr * 0.5 * (1.0 + cos(M_PI * e / epochs)));
+    case CNN_SCHEDULE_STEP: return (float)(lr * pow(o->gamma, e / o->step_every));
+    }
+    return (float)lr;
 }
 
 /* dst = src moved by (dx, dy) pixels, zeros where nothing moves in. */
@@ -60,6 +80,10 @@ int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, int shift,
     for (int i = 0; i < d->count; i++) order[i] = i;
     cnn_rng_shuffle(rng, order, d->count);
     int steps = (d->count + batch - 1) / batch;
+    /* only a network with dropout draws its keys, leaving the others' RNG
+     * stream (and models) as they were */
+    int has_dropout = 0;
+    for (int l = 0; l < net->n_layers; l++) has_dropout |= net->layers[l].kind == CNN_DROPOUT;
     double loss_sum = 0;
     long correct = 0;
     for (int s = 0; s < steps; s++) {
@@ -77,6 +101,7 @@ int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, int shift,
             y[i] = d->labels[order[first + i]];
         }
         int right = 0;
+        if (has_dropout) cnn_trainer_set_dropout_key(t, cnn_rng_next(rng));
         double loss = cnn_train_step(t, x, y, n, sgd, &right);
         int bad = cnn_net_first_nonfinite(net);
         if (!isfinite(loss) || bad >= 0) {

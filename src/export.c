@@ -11,6 +11,14 @@ int export_check_params(const cnn_net *net, const char *path, char *err)
     return -1;
 }
 
+void export_inference_net(const cnn_net *net, cnn_net *out)
+{
+    *out = *net;
+    out->n_layers = 0;
+    for (int l = 0; l < net->n_layers; l++)
+        if (net->layers[l].kind != CNN_DROPOUT) out->layers[out->n_layers++] = net->layers[l];
+}
+
 const char *export_output_kind(const cnn_net *net)
 {
     if (net->loss == CNN_LOSS_SOFTMAX_CE) return "softmax probabilities";

@@ -355,6 +355,9 @@ int cnn_export_c(const char *path, const cnn_net *net, const cnn_export_info *ab
         return -1;
     }
     if (export_check_params(net, path, err)) return -1;
+    cnn_net inference;
+    export_inference_net(net, &inference);
+    net = &inference;
 
     char *text = NULL;
     size_t len = 0;

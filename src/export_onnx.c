@@ -312,6 +312,9 @@ int cnn_export_onnx(const char *path, const cnn_net *net, const cnn_export_info 
                     char *err)
 {
     if (export_check_params(net, path, err)) return -1;
+    cnn_net inference;
+    export_inference_net(net, &inference);
+    net = &inference;
     graph g = { 0 };
     build_graph(&g, net);
 

@@ -113,6 +113,22 @@ void conv_backward(const layer_pass *p, const float *params, const layer_grads *
 void pool_forward(const layer_pass *p, int32_t *mask);
 void pool_backward(const layer_pass *p, const layer_grads *g, const int32_t *mask);
 
+/* ---- dropout (dropout.c) ---- */
+/* Which images a training chunk holds and the step's key: image i of the
+ * chunk is image first + i of the batch, and its mask is a function of
+ * (key, first + i, element) alone, whichever thread or shard runs it. */
+typedef struct {
+    int on;                 /* 0: inference, the layer is the identity */
+    uint64_t key;           /* the step's */
+    int first;              /* the chunk's first image's position in the batch */
+} dropout_draw;
+/* Whether element `elem` of the batch's image `image` is kept at rate r. */
+int dropout_keeps(uint64_t key, int image, size_t elem, float rate);
+/* out = in masked and scaled by 1/(1-rate), the mask (n, size) of 0/1 kept
+ * for backward; draw NULL: out = in. */
+void dropout_forward(const layer_pass *p, const dropout_draw *draw, int32_t *mask);
+void dropout_backward(const layer_pass *p, const layer_grads *g, const int32_t *mask);
+
 /* ---- dense (dense.c) ---- */
 /* out (n, units) = in (n, inputs) W^T + b, then the activation. */
 void dense_forward(const layer_pass *p, const float *params);
@@ -131,12 +147,25 @@ int argmax(const float *v, int len);
 /* How many of n rows of outputs (n, classes) have their largest at the label. */
 int count_correct(const float *out, const uint8_t *labels, int n, int classes);
 
+/* ---- optimisers (optim.c) ---- */
+/* The blocks an update reads and writes, all laid out like the parameters:
+ * m is the momentum buffer (sgd, nesterov) or the first moments (adam,
+ * adamw), v the second moments (adam, adamw only). */
+typedef struct {
+    float *theta;
+    const float *grad;
+    float *m, *v;
+} optim_block;
+/* Elements [lo, hi) of one step of o; step counts from 1 (this step's). */
+void optim_update(const cnn_sgd *o, uint64_t step, const optim_block *b, size_t lo, size_t hi);
+
 /* ---- per-thread workspace (workspace.c) ---- */
 typedef struct {
     int n;                          /* images it holds */
     const float *input;             /* the images of the last forward pass */
     float *act[CNN_MAX_LAYERS];     /* layer outputs (n, out) */
-    int32_t *mask[CNN_MAX_LAYERS];  /* max/min pool masks */
+    int32_t *mask[CNN_MAX_LAYERS];  /* max/min pool and dropout masks */
+    dropout_draw dropout;           /* set per chunk by the trainer */
     conv_scratch conv[CNN_MAX_LAYERS];
     float *d[2];                    /* ping-pong activation gradients */
     float *probs;                   /* (n, classes) network outputs */

@@ -1,24 +1,32 @@
 /* model.c: model files, self-describing and written atomically.
  *
- * Format version 2, all little-endian and fixed-width:
+ * Format version 3, all little-endian and fixed-width:
  *   "CNNMODEL"          8 bytes magic
- *   u32 version         2
+ *   u32 version         3
  *   sections, each a 4-letter tag, a u64 length and that many bytes, in
  *   this order:
  *     DESC  the network description (text)
  *     PARM  f32[n_params] parameters
- *     VELO  f32[n_params] momentum buffer (only when the run keeps one)
+ *     VELO  f32[n_params] momentum buffer or Adam's first moments (only when
+ *           the run keeps one)
+ *     MOM2  f32[n_params] Adam's second moments (only when the run keeps them)
  *     STAT  i32 epoch, i32 epochs, u32 schedule, u32 shift, u64 rng state,
  *           f32 lr, f32 momentum, f32 weight decay, i32 batch
+ *     OPTM  u32 optimizer (0 sgd, 1 nesterov, 2 adam, 3 adamw), f32 beta1,
+ *           f32 beta2, f32 eps, u64 steps taken, i32 warmup, i32 step-every,
+ *           f32 gamma
  *     DATA  i32 limit (0: all images), u32 select (1: only the images of the
  *           classes below, as train --classes chose them)
+ *     VALD  (only with validation) i32 images held out, u64 their seed,
+ *           u32 keep-best, i32 patience, i32 best epoch, f32 best accuracy
  *     CLAS  u32 count (the network's outputs), then for each output a u32
  *           length and the class's name ("7" for IDX label 7, or "cat")
  *   u32 crc32           of every byte before it
  * A reader refuses a section it does not know: a new section comes with a
  * new version. Version 1 (the same fields up to STAT without tags, a u32
  * text length, a u64 parameter count and a u32 velocity flag in front of
- * theirs, and no DATA or CLAS) is still read.
+ * theirs, and no DATA or CLAS) and version 2 (no MOM2, OPTM or VALD: SGD) are
+ * still read.
  * Every length is checked against the file's before anything is allocated
  * for it, and every number against its range (the recipe against
  * cnn_recipe_limits, parameters and velocities for NaN and infinity).
@@ -36,7 +44,7 @@
 #include "outbuf.h"
 
 #define MODEL_MAGIC "CNNMODEL"
-#define MODEL_VERSION 2u
+#define MODEL_VERSION 3u
 #define MODEL_MAX_BYTES ((size_t)1 << 31)
 
 /* ---- reading it back, with bounds on every field ---- */
@@ -134,6 +142,11 @@ int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *
         outbuf_floats(&b, st->velocity, net->n_params);
         end_section(&b, at);
     }
+    if (st->moment2) {
+        at = begin_section(&b, "MOM2");
+        outbuf_floats(&b, st->moment2, net->n_params);
+        end_section(&b, at);
+    }
     at = begin_section(&b, "STAT");
     outbuf_u32(&b, (uint32_t)st->epoch);
     outbuf_u32(&b, (uint32_t)st->epochs);
@@ -145,10 +158,30 @@ int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *
     outbuf_floats(&b, &st->sgd.weight_decay, 1);
     outbuf_u32(&b, (uint32_t)st->batch);
     end_section(&b, at);
+    at = begin_section(&b, "OPTM");
+    outbuf_u32(&b, (uint32_t)st->sgd.kind);
+    outbuf_floats(&b, &st->sgd.beta1, 1);
+    outbuf_floats(&b, &st->sgd.beta2, 1);
+    outbuf_floats(&b, &st->sgd.eps, 1);
+    outbuf_u64(&b, st->steps);
+    outbuf_u32(&b, (uint32_t)st->sgd.warmup);
+    outbuf_u32(&b, (uint32_t)st->sgd.step_every);
+    outbuf_floats(&b, &st->sgd.gamma, 1);
+    end_section(&b, at);
     at = begin_section(&b, "DATA");
     outbuf_u32(&b, (uint32_t)(st->limit > 0 ? st->limit : 0));
     outbuf_u32(&b, st->select_classes == 1);
     end_section(&b, at);
+    if (st->val.count > 0) {
+        at = begin_section(&b, "VALD");
+        outbuf_u32(&b, (uint32_t)st->val.count);
+        outbuf_u64(&b, st->val.seed);
+        outbuf_u32(&b, st->val.keep_best == 1);
+        outbuf_u32(&b, (uint32_t)st->val.patience);
+        outbuf_u32(&b, (uint32_t)st->val.best_epoch);
+        outbuf_floats(&b, &st->val.best_accuracy, 1);
+        end_section(&b, at);
+    }
     at = begin_section(&b, "CLAS");
     outbuf_u32(&b, (uint32_t)net->classes);
     for (int k = 0; k < net->classes; k++) {
@@ -204,7 +237,7 @@ typedef struct {
     const char *path;
     char *err;
     cnn_net *net;
-    float *velocity;
+    float *velocity, *moment2;
     cnn_train_state st;
 } model;
 
@@ -261,22 +294,36 @@ static int read_parameters(model *m, cursor *s)
     return check_finite(m, m->net->params, "");
 }
 
-static int read_velocity(model *m, cursor *s)
+/* A block laid out like the parameters, into *into. */
+static int read_block(model *m, cursor *s, float **into, const char *what, const char *whose)
 {
     size_t n = m->net->n_params;
     if (s->len != 4 * n)
-        return refuse(m, "%zu bytes of velocities for a network of %zu parameters (%zu bytes)",
-                      s->len, n, 4 * n);
-    if (!(m->velocity = malloc(sizeof(float) * (n ? n : 1)))) return refuse(m, "out of memory");
-    get_floats(s, m->velocity, n);
-    return check_finite(m, m->velocity, "the velocity of ");
+        return refuse(m, "%zu bytes of %s for a network of %zu parameters (%zu bytes)",
+                      s->len, what, n, 4 * n);
+    if (!(*into = malloc(sizeof(float) * (n ? n : 1)))) return refuse(m, "out of memory");
+    get_floats(s, *into, n);
+    return check_finite(m, *into, whose);
+}
+
+static int read_velocity(model *m, cursor *s)
+{
+    return read_block(m, s, &m->velocity, "velocities", "the velocity of ");
+}
+
+static int read_moment2(model *m, cursor *s)
+{
+    return read_block(m, s, &m->moment2, "second moments", "the second moment of ");
 }
 
 static int read_state(model *m, cursor *s)
 {
     uint32_t epoch, epochs, schedule, shift, batch;
     uint64_t rng;
-    cnn_sgd sgd;
+    /* before version 3: SGD, with Adam's usual settings should a resume
+     * switch optimiser */
+    cnn_sgd sgd = { .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .kind = CNN_OPT_SGD,
+                    .step_every = 30, .gamma = 0.1f };
     if (s->len != 40 || get_u32(s, &epoch) || get_u32(s, &epochs) || get_u32(s, &schedule) ||
         get_u32(s, &shift) || get_u64(s, &rng) || get_f32(s, &sgd.lr) ||
         get_f32(s, &sgd.momentum) || get_f32(s, &sgd.weight_decay) || get_u32(s, &batch))
@@ -289,6 +336,44 @@ static int read_state(model *m, cursor *s)
     m->st = (cnn_train_state){ .epoch = (int)epoch, .epochs = r.epochs, .schedule = r.schedule,
                                .shift = r.shift, .rng = { rng }, .sgd = sgd, .batch = r.batch,
                                .limit = -1, .select_classes = -1 };
+    return 0;
+}
+
+static int read_optimizer(model *m, cursor *s)
+{
+    uint32_t kind, warmup, step_every;
+    cnn_sgd *o = &m->st.sgd;
+    if (s->len != 36 || get_u32(s, &kind) || get_f32(s, &o->beta1) || get_f32(s, &o->beta2) ||
+        get_f32(s, &o->eps) || get_u64(s, &m->st.steps) || get_u32(s, &warmup) ||
+        get_u32(s, &step_every) || get_f32(s, &o->gamma))
+        return refuse(m, "the optimizer section is %zu bytes, not 36", s->len);
+    o->kind = (cnn_optimizer)kind;
+    o->warmup = (int32_t)warmup;
+    o->step_every = (int32_t)step_every;
+    cnn_recipe r = { m->st.epochs, m->st.batch, *o, m->st.schedule, m->st.shift };
+    if (kind > CNN_OPT_ADAMW)
+        return refuse(m, "optimizer %u is not sgd, nesterov, adam or adamw", kind);
+    return cnn_recipe_check(&r, m->path, m->err);
+}
+
+static int read_validation(model *m, cursor *s)
+{
+    uint32_t count, keep_best, patience, best_epoch;
+    float best;
+    uint64_t seed;
+    if (s->len != 28 || get_u32(s, &count) || get_u64(s, &seed) || get_u32(s, &keep_best) ||
+        get_u32(s, &patience) || get_u32(s, &best_epoch) || get_f32(s, &best))
+        return refuse(m, "the validation section is %zu bytes, not 28", s->len);
+    if (count < 1 || count > INT32_MAX || keep_best > 1 || patience > INT32_MAX ||
+        best_epoch > (uint32_t)m->st.epoch || !(best >= 0 && best <= 1))
+        return refuse(m, "bad validation state (%u images, keep-best %u, patience %u, best "
+                      "%g at epoch %u)", count, keep_best, patience, best, best_epoch);
+    m->st.val.count = (int)count;
+    m->st.val.seed = seed;
+    m->st.val.keep_best = (int)keep_best;
+    m->st.val.patience = (int)patience;
+    m->st.val.best_epoch = (int)best_epoch;
+    m->st.val.best_accuracy = best;
     return 0;
 }
 
@@ -332,14 +417,15 @@ static int read_classes(model *m, cursor *s)
     return rc;
 }
 
-/* Version 2's sections in their order; each appears once at most. */
+/* Version 3's sections in their order (version 2: without MOM2 and OPTM); each appears once at most. */
 static const struct {
     char tag[5];
     int optional;
     int (*read)(model *, cursor *);
 } kinds[] = {
     { "DESC", 0, read_description }, { "PARM", 0, read_parameters },
-    { "VELO", 1, read_velocity }, { "STAT", 0, read_state }, { "DATA", 0, read_data },
+    { "VELO", 1, read_velocity }, { "MOM2", 1, read_moment2 }, { "STAT", 0, read_state },
+    { "OPTM", 1, read_optimizer }, { "DATA", 0, read_data }, { "VALD", 1, read_validation },
     { "CLAS", 0, read_classes },
 };
 enum { N_KINDS = sizeof kinds / sizeof kinds[0] };
@@ -399,8 +485,9 @@ static void discard(model *m)
 {
     cnn_net_free(m->net);
     free(m->velocity);
+    free(m->moment2);
     m->net = NULL;
-    m->velocity = NULL;
+    m->velocity = m->moment2 = NULL;
 }
 
 cnn_net *cnn_model_load(const char *path, cnn_train_state *st, char *err)
@@ -441,9 +528,11 @@ cnn_net *cnn_model_load(const char *path, cnn_train_state *st, char *err)
         if (st) {
             *st = m.st;
             st->velocity = m.velocity;
-            m.velocity = NULL;
+            st->moment2 = m.moment2;
+            m.velocity = m.moment2 = NULL;
         }
         free(m.velocity);
+        free(m.moment2);
         free(data);
         return m.net;
     }

@@ -15,7 +15,8 @@ const char *cnn_act_name(cnn_act a)
 
 const char *cnn_layer_name(cnn_layer_kind k)
 {
-    static const char *names[] = { "conv", "maxpool", "minpool", "avgpool", "dense" };
+    static const char *names[] = { "conv", "maxpool", "minpool", "avgpool", "dense",
+                                   "dropout" };
     return names[k];
 }
 
@@ -34,7 +35,8 @@ double cnn_layer_macs(const cnn_layer *L)
     case CNN_DENSE:   return out * (double)cnn_shape_size(L->in);
     case CNN_MAXPOOL:
     case CNN_MINPOOL:
-    case CNN_AVGPOOL: return 0.0;   /* pooling compares or adds, no multiplies */
+    case CNN_AVGPOOL:
+    case CNN_DROPOUT: return 0.0;   /* pooling compares or adds, no multiplies */
     }
     return 0.0;
 }
@@ -118,6 +120,8 @@ void net_forward(workspace *ws, const cnn_net *net, const float *params,
         case CNN_MAXPOOL:
         case CNN_MINPOOL: pool_forward(&p, ws->mask[l]); break;
         case CNN_AVGPOOL: pool_forward(&p, NULL); break;
+        case CNN_DROPOUT: dropout_forward(&p, ws->dropout.on ? &ws->dropout : NULL,
+                                          ws->mask[l]); break;
         }
         in = ws->act[l];
         if (ws->prof) ws->prof->forward[l] += cnn_clock() - t0;
@@ -173,6 +177,9 @@ double net_backward(workspace *ws, const cnn_net *net, const float *params, floa
         case CNN_MINPOOL:
         case CNN_AVGPOOL:
             if (g.din) pool_backward(&p, &g, ws->mask[l]);
+            break;
+        case CNN_DROPOUT:
+            if (g.din) dropout_backward(&p, &g, ws->mask[l]);
             break;
         }
         spare = dout;

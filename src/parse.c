@@ -5,9 +5,12 @@
  *   conv    filters=2 size=5 [stride=1] [pad=0] [act=relu|sigmoid|tanh|none]
  *   maxpool size=2 [stride=size]        (also minpool, avgpool)
  *   dense   units=10 [act=...]
+ *   dropout rate=0.5                    (0 <= rate < 1; the identity but in training)
  *   loss    softmax-cross-entropy | binary-cross-entropy | mean-squared-error
  *   train   [epochs=20] [batch=32] [lr=0.05] [momentum=0.9] [weight-decay=5e-4]
- *           [schedule=cosine|constant] [shift=0]   (optional: the default recipe)
+ *           [schedule=cosine|constant|step] [warmup=0] [step-every=30] [gamma=0.1]
+ *           [shift=0] [optimizer=sgd|nesterov|adam|adamw]
+ *           [beta1=0.9] [beta2=0.999] [eps=1e-8]   (optional: the default recipe)
  *
  * size may be one number or HxW. Every shape is checked as the network is
  * built; each error reads "source:line: reason". */
@@ -183,6 +186,18 @@ static int add_dense(parser *p, cnn_layer *L, char **tok, int ntok)
     return 0;
 }
 
+static int add_dropout(parser *p, cnn_layer *L, char **tok, int ntok)
+{
+    option o[] = { { "rate", 0 } };
+    if (read_options(p, "dropout", tok, ntok, o, 1)) return -1;
+    if (need(p, "dropout", &o[0]) || parse_float(p, "rate", o[0].value, 0, 0.99, &L->rate))
+        return -1;
+    L->kind = CNN_DROPOUT;
+    L->kh = L->kw = L->stride = 1;
+    L->out = L->in;
+    return 0;
+}
+
 static int set_loss(parser *p, cnn_net *net, char **tok, int ntok)
 {
     if (ntok != 1) return fail(p, "loss takes one name");
@@ -229,17 +244,24 @@ static int parse_recipe_value(parser *p, cnn_recipe *r, cnn_recipe_field f, cons
 
 static int set_recipe(parser *p, cnn_recipe *r, char **tok, int ntok)
 {
-    option o[CNN_RECIPE_FIELDS + 1];
+    option o[CNN_RECIPE_FIELDS + 2];
     for (int f = 0; f < CNN_RECIPE_FIELDS; f++) o[f] = (option){ cnn_recipe_limits[f].name, 0 };
-    option *schedule = &o[CNN_RECIPE_FIELDS];
+    option *schedule = &o[CNN_RECIPE_FIELDS], *optimizer = &o[CNN_RECIPE_FIELDS + 1];
     *schedule = (option){ "schedule", 0 };
-    if (read_options(p, "train", tok, ntok, o, CNN_RECIPE_FIELDS + 1)) return -1;
+    *optimizer = (option){ "optimizer", 0 };
+    if (read_options(p, "train", tok, ntok, o, CNN_RECIPE_FIELDS + 2)) return -1;
     for (int f = 0; f < CNN_RECIPE_FIELDS; f++)
         if (o[f].value && parse_recipe_value(p, r, (cnn_recipe_field)f, o[f].value)) return -1;
     if (schedule->value) {
-        if (!strcmp(schedule->value, "cosine")) r->schedule = CNN_SCHEDULE_COSINE;
-        else if (!strcmp(schedule->value, "constant")) r->schedule = CNN_SCHEDULE_CONSTANT;
-        else return fail(p, "schedule=%s is not cosine or constant", schedule->value);
+        int k = cnn_schedule_parse(schedule->value);
+        if (k < 0) return fail(p, "schedule=%s is not constant, cosine or step", schedule->value);
+        r->schedule = (cnn_schedule)k;
+    }
+    if (optimizer->value) {
+        int k = cnn_optimizer_parse(optimizer->value);
+        if (k < 0)
+            return fail(p, "optimizer=%s is not sgd, nesterov, adam or adamw", optimizer->value);
+        r->sgd.kind = (cnn_optimizer)k;
     }
     return 0;
 }
@@ -295,10 +317,10 @@ static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int 
     }
     int is_layer = !strcmp(tok[0], "conv") || !strcmp(tok[0], "dense") ||
                    !strcmp(tok[0], "maxpool") || !strcmp(tok[0], "minpool") ||
-                   !strcmp(tok[0], "avgpool");
+                   !strcmp(tok[0], "avgpool") || !strcmp(tok[0], "dropout");
     if (!is_layer && strcmp(tok[0], "loss"))
         return fail(p, "unknown layer '%s' (input, conv, maxpool, minpool, avgpool, "
-                       "dense, loss, train)", tok[0]);
+                       "dense, dropout, loss, train)", tok[0]);
     if (!*have_input) return fail(p, "%s before the input line", tok[0]);
     if (!strcmp(tok[0], "loss")) {
         *have_loss = 1;
@@ -313,6 +335,8 @@ static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int 
     int rc;
     if (!strcmp(tok[0], "dense")) {
         rc = add_dense(p, L, tok + 1, ntok - 1);
+    } else if (!strcmp(tok[0], "dropout")) {
+        rc = add_dropout(p, L, tok + 1, ntok - 1);
     } else {
         cnn_layer_kind kind = !strcmp(tok[0], "conv") ? CNN_CONV
                             : !strcmp(tok[0], "maxpool") ? CNN_MAXPOOL
@@ -342,7 +366,7 @@ cnn_net *net_parse_layout(const char *text, const char *source, char *err)
         return NULL;
     }
     int have_input = 0, have_loss = 0, have_recipe = 0;
-    net->recipe = (cnn_recipe){ 20, 32, { 0.05f, 0.9f, 5e-4f }, CNN_SCHEDULE_COSINE, 0 };
+    net->recipe = (cnn_recipe){ 20, 32, { 0.05f, 0.9f, 5e-4f, 0.9f, 0.999f, 1e-8f, CNN_OPT_SGD, 0, 30, 0.1f }, CNN_SCHEDULE_COSINE, 0 };
     const char *s = text;
     char line[MAX_LINE + 1];
     while (*s) {

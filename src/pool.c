@@ -73,7 +73,8 @@ void pool_forward(const layer_pass *p, int32_t *mask)
             case CNN_MINPOOL: pool_plane(out, mask + plane * P, x, base, L, CNN_MINPOOL); break;
             case CNN_AVGPOOL: pool_plane(out, NULL, x, base, L, CNN_AVGPOOL); break;
             case CNN_CONV:
-            case CNN_DENSE: break;   /* not pooling layers */
+            case CNN_DENSE:
+            case CNN_DROPOUT: break;   /* not pooling layers */
             }
         }
     prof_lap(&clock, CNN_PHASE_POOL);

@@ -5,7 +5,9 @@
 
 /* batch: a batch buffer of 65536 MNIST images is 205 MB; more buys nothing.
  * shift: augmentation moves of up to 8 pixels already blank most of a digit.
- * momentum below 1, or the velocity never decays. */
+ * momentum, beta1, beta2 below 1, or the moments never decay (and Adam's
+ * bias correction divides by zero); eps above 0, or a parameter whose
+ * gradients were all zero divides zero by zero. */
 const cnn_recipe_limit cnn_recipe_limits[CNN_RECIPE_FIELDS] = {
     [CNN_RECIPE_EPOCHS] = { "epochs", 1, 100000, 1 },
     [CNN_RECIPE_BATCH] = { "batch", 1, 65536, 1 },
@@ -13,6 +15,12 @@ const cnn_recipe_limit cnn_recipe_limits[CNN_RECIPE_FIELDS] = {
     [CNN_RECIPE_MOMENTUM] = { "momentum", 0, 0.999, 0 },
     [CNN_RECIPE_WEIGHT_DECAY] = { "weight-decay", 0, 1, 0 },
     [CNN_RECIPE_SHIFT] = { "shift", 0, 8, 1 },
+    [CNN_RECIPE_BETA1] = { "beta1", 0, 0.9999, 0 },
+    [CNN_RECIPE_BETA2] = { "beta2", 0, 0.99999, 0 },
+    [CNN_RECIPE_EPS] = { "eps", 1e-12, 1, 0 },
+    [CNN_RECIPE_WARMUP] = { "warmup", 0, 100000, 1 },
+    [CNN_RECIPE_STEP_EVERY] = { "step-every", 1, 100000, 1 },
+    [CNN_RECIPE_GAMMA] = { "gamma", 1e-6, 1, 0 },
 };
 
 double cnn_recipe_get(const cnn_recipe *r, cnn_recipe_field f)
@@ -23,6 +31,12 @@ double cnn_recipe_get(const cnn_recipe *r, cnn_recipe_field f)
     case CNN_RECIPE_LR: return r->sgd.lr;
     case CNN_RECIPE_MOMENTUM: return r->sgd.momentum;
     case CNN_RECIPE_WEIGHT_DECAY: return r->sgd.weight_decay;
+    case CNN_RECIPE_BETA1: return r->sgd.beta1;
+    case CNN_RECIPE_BETA2: return r->sgd.beta2;
+    case CNN_RECIPE_EPS: return r->sgd.eps;
+    case CNN_RECIPE_WARMUP: return r->sgd.warmup;
+    case CNN_RECIPE_STEP_EVERY: return r->sgd.step_every;
+    case CNN_RECIPE_GAMMA: return r->sgd.gamma;
     default: return r->shift;
     }
 }
@@ -35,6 +49,12 @@ void cnn_recipe_set(cnn_recipe *r, cnn_recipe_field f, double v)
     case CNN_RECIPE_LR: r->sgd.lr = (float)v; break;
     case CNN_RECIPE_MOMENTUM: r->sgd.momentum = (float)v; break;
     case CNN_RECIPE_WEIGHT_DECAY: r->sgd.weight_decay = (float)v; break;
+    case CNN_RECIPE_BETA1: r->sgd.beta1 = (float)v; break;
+    case CNN_RECIPE_BETA2: r->sgd.beta2 = (float)v; break;
+    case CNN_RECIPE_EPS: r->sgd.eps = (float)v; break;
+    case CNN_RECIPE_WARMUP: r->sgd.warmup = (int)v; break;
+    case CNN_RECIPE_STEP_EVERY: r->sgd.step_every = (int)v; break;
+    case CNN_RECIPE_GAMMA: r->sgd.gamma = (float)v; break;
     default: r->shift = (int)v; break;
     }
 }
@@ -60,9 +80,14 @@ int cnn_recipe_check(const cnn_recipe *r, const char *source, char *err)
             return -1;
         }
     }
-    if (r->schedule != CNN_SCHEDULE_CONSTANT && r->schedule != CNN_SCHEDULE_COSINE) {
-        snprintf(err, CNN_ERR_LEN, "%s: schedule %d is not cosine or constant", source,
+    if ((unsigned)r->schedule > CNN_SCHEDULE_STEP) {
+        snprintf(err, CNN_ERR_LEN, "%s: schedule %d is not constant, cosine or step", source,
                  (int)r->schedule);
+        return -1;
+    }
+    if ((unsigned)r->sgd.kind > CNN_OPT_ADAMW) {
+        snprintf(err, CNN_ERR_LEN, "%s: optimizer %d is not sgd, nesterov, adam or adamw",
+                 source, (int)r->sgd.kind);
         return -1;
     }
     return 0;

@@ -1,4 +1,4 @@
-/* train.c: mini-batch SGD, parallel over fixed shards of each batch.
+/* train.c: mini-batch training, parallel over fixed shards of each batch.
  *
  * A batch of n images is cut into shards by shard_len(), a rule of the
  * network and n alone, never of the thread count. Threads take shards as
@@ -38,7 +38,8 @@
 #define MAX_SHARDS 64
 /* Below this many parameters the update is cheaper than waking threads. */
 #define PARALLEL_UPDATE_MIN 65536
-/* Parameters per piece of the parallel sum of the shards' gradients. */
+/* Parameters per piece of the parallel sum of the shards' gradients and of
+ * the parallel update. */
 #define REDUCE_CHUNK 4096
 
 struct cnn_trainer {
@@ -46,7 +47,10 @@ struct cnn_trainer {
     int max_batch, threads;
     workspace *ws;                  /* one per thread */
     float *grads[MAX_SHARDS];       /* one gradient block per shard */
-    float *velocity;                /* momentum, n_params */
+    float *velocity;                /* momentum or first moments, n_params */
+    float *moment2;                 /* Adam's second moments, n_params */
+    uint64_t steps;                 /* optimiser steps taken */
+    uint64_t dropout_key;           /* the next step's dropout masks */
     int last_bad;                   /* first non-finite layer of the last pass */
     int profiling;
     cnn_profile *prof;              /* one per thread */
@@ -113,6 +117,7 @@ void cnn_trainer_free(cnn_trainer *t)
     free(t->ws);
     for (int s = 0; s < MAX_SHARDS; s++) free(t->grads[s]);
     free(t->velocity);
+    free(t->moment2);
     free(t->prof);
     free(t);
 }
@@ -144,6 +149,7 @@ cnn_trainer *cnn_trainer_new(cnn_net *net, int max_batch, int threads, char *err
     for (int s = 0; s < shards; s++)
         if (!(t->grads[s] = aligned_calloc(net->n_params, sizeof(float)))) goto oom;
     if (!(t->velocity = aligned_calloc(net->n_params, sizeof(float)))) goto oom;
+    if (!(t->moment2 = aligned_calloc(net->n_params, sizeof(float)))) goto oom;
     return t;
 oom:
     snprintf(err, CNN_ERR_LEN, "trainer: out of memory for batch %d", max_batch);
@@ -156,6 +162,10 @@ int cnn_trainer_nonfinite_layer(const cnn_trainer *t) { return t->last_bad; }
 int cnn_trainer_max_batch(const cnn_trainer *t) { return t->max_batch; }
 const cnn_net *cnn_trainer_net(const cnn_trainer *t) { return t->net; }
 float *cnn_trainer_velocity(cnn_trainer *t) { return t->velocity; }
+float *cnn_trainer_moment2(cnn_trainer *t) { return t->moment2; }
+uint64_t cnn_trainer_steps(const cnn_trainer *t) { return t->steps; }
+void cnn_trainer_set_steps(cnn_trainer *t, uint64_t steps) { t->steps = steps; }
+void cnn_trainer_set_dropout_key(cnn_trainer *t, uint64_t key) { t->dropout_key = key; }
 
 /* grads[0][lo, hi) = the sum of the shards' blocks over a fixed pairwise
  * tree: neighbours first (0+1, 2+3, ...), then pairs of pairs, a shard with
@@ -177,6 +187,8 @@ static void sum_shards(float *const *grads, int shards, size_t lo, size_t hi)
 static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
                          int want_grad, float *out, int *correct)
 {
+    /* training drops with the step's key, keyed again by each image's place */
+    dropout_draw draw = { want_grad, t->dropout_key, 0 };
     const cnn_net *net = t->net;
     int len = shard_len(net, n), shards = shard_count(net, n), chunk = chunk_len(net, len);
     size_t in_size = cnn_shape_size(net->input), P = net->n_params;
@@ -199,6 +211,8 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
                 const float *xs = x + (size_t)first * in_size;
                 const uint8_t *ls = labels ? labels + first : NULL;
                 double loss;
+                ws->dropout = draw;
+                ws->dropout.first = first;
                 net_forward(ws, net, net->params, xs, m);
                 if (want_grad) {
                     loss = net_backward(ws, net, net->params, t->grads[s],
@@ -255,20 +269,19 @@ double cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels,
 {
     cnn_net *net = t->net;
     double loss = run_shards(t, x, labels, n, 1, NULL, correct);
-    const float *g = t->grads[0];
-    float *theta = net->params, *v = t->velocity;
-    float lr = sgd->lr, mu = sgd->momentum, wd = sgd->weight_decay;
-    long P = (long)net->n_params;
+    optim_block b = { .theta = net->params, .grad = t->grads[0], .m = t->velocity,
+                      .v = t->moment2 };
+    size_t P = net->n_params;
+    long pieces = (long)((P + REDUCE_CHUNK - 1) / REDUCE_CHUNK);
+    uint64_t step = ++t->steps;
     prof_clock clock = prof_start(t->profiling ? &t->prof[0] : NULL);
-    /* v <- mu v + (g + wd theta); theta <- theta - lr v  (PyTorch's SGD) */
     #pragma omp parallel num_threads(t->threads) if (P >= PARALLEL_UPDATE_MIN)
     {
         flush_denormals();
         #pragma omp for schedule(static)
-        for (long i = 0; i < P; i++) {
-            float gi = g[i] + wd * theta[i];
-            if (mu != 0.0f) gi = v[i] = mu * v[i] + gi;
-            theta[i] -= lr * gi;
+        for (long c = 0; c < pieces; c++) {
+            size_t lo = (size_t)c * REDUCE_CHUNK;
+            optim_update(sgd, step, &b, lo, lo + REDUCE_CHUNK < P ? lo + REDUCE_CHUNK : P);
         }
     }
     prof_lap(&clock, CNN_PHASE_UPDATE);

@@ -32,6 +32,7 @@ int workspace_alloc(workspace *ws, const cnn_net *net, int n)
             break;
         case CNN_MAXPOOL:
         case CNN_MINPOOL:
+        case CNN_DROPOUT:
             ok &= (ws->mask[l] = aligned_calloc((size_t)n * out, sizeof(int32_t))) != NULL;
             break;
         case CNN_AVGPOOL:

@@ -34,7 +34,7 @@ int main(void)
     for (int b = 1; b <= 64; b++) {
         cnn_trainer *tb = cnn_trainer_new(net, b, 2, err);
         CHECK(tb != NULL);
-        cnn_sgd sgd = { 0.01f, 0.9f, 0.0f };
+        cnn_sgd sgd = { .lr = 0.01f, .momentum = 0.9f };
         for (int n = 1; n <= b; n++) CHECK(isfinite(cnn_train_step(tb, x, y, n, &sgd, NULL)));
         cnn_trainer_free(tb);
     }

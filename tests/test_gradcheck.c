@@ -86,6 +86,9 @@ static void check_net(const char *name, cnn_net *net, int n, uint64_t seed, floa
     for (int i = 0; i < n; i++) labels[i] = (uint8_t)(cnn_rng_next(&r) % net->classes);
     workspace ws;
     CHECK(workspace_alloc(&ws, net, n) == 0);
+    /* training mode with one key: every forward pass draws the same dropout
+     * masks, so the loss is a fixed function for the differences */
+    ws.dropout = (dropout_draw){ 1, 0x5eed, 0 };
     net_forward(&ws, net, net->params, x, n);
     net_backward(&ws, net, net->params, grad, GRAD_WRITE, dx, labels, n, 1.0f / n, NULL);
 
@@ -125,6 +128,14 @@ static void check_text(const char *name, const char *body)
 int main(void)
 {
     /* one layer kind or activation or loss at a time, in small networks */
+    check_text("dropout after conv and dense",
+               "input channels=1 height=6 width=6\n"
+               "conv filters=3 size=3 act=tanh\n"
+               "dropout rate=0.3\n"
+               "dense units=6 act=tanh\n"
+               "dropout rate=0.5\n"
+               "dense units=3\n"
+               "loss softmax-cross-entropy\n");
     check_text("conv none, stride 2, pad 1",
                "input channels=2 height=7 width=6\n"
                "conv filters=3 size=3x2 stride=2 pad=1\n"

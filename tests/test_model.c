@@ -183,13 +183,13 @@ static void test_damaged(const char *dir)
     }
     unsigned char keep[4];
     memcpy(keep, data + 8, 4);
-    data[8] = 3;   /* version 3 */
+    data[8] = 4;   /* version 4 */
     write_all(bad, data, len);
-    expect_refused(bad, "model format version 3 is newer than this program's (2)");
-    /* a big-endian writer puts version 2 as 00 00 00 02: read as 33554432 */
-    data[8] = 0, data[9] = 0, data[10] = 0, data[11] = 2;
+    expect_refused(bad, "model format version 4 is newer than this program's (3)");
+    /* a big-endian writer puts version 3 as 00 00 00 03: read as 50331648 */
+    data[8] = 0, data[9] = 0, data[10] = 0, data[11] = 3;
     write_all(bad, data, len);
-    expect_refused(bad, "version 33554432 is newer");
+    expect_refused(bad, "version 50331648 is newer");
     memcpy(data + 8, keep, 4);
     memcpy(data, "CNNMODEX", 8);
     write_all(bad, data, len);
@@ -233,23 +233,42 @@ static void test_stored_recipe(const char *dir, const char *good)
     char why[128];
     start_patching(&p, good, dir, "recipe.model");
     unsigned char *stat = p.data + payload(p.data, p.len, "STAT"), keep[40];
+    unsigned char *optm = p.data + payload(p.data, p.len, "OPTM"), keep_optm[36];
     memcpy(keep, stat, 40);
+    memcpy(keep_optm, optm, 36);
     /* STAT: epoch 0, epochs 4, schedule 8, shift 12, rng 16, lr 24, momentum
-     * 28, weight decay 32, batch 36 */
+     * 28, weight decay 32, batch 36; OPTM: optimizer 0, beta1 4, beta2 8,
+     * eps 12, steps 16, warmup 24, step-every 28, gamma 32 */
     const long offset[CNN_RECIPE_FIELDS] = {
         [CNN_RECIPE_EPOCHS] = 4, [CNN_RECIPE_BATCH] = 36, [CNN_RECIPE_LR] = 24,
         [CNN_RECIPE_MOMENTUM] = 28, [CNN_RECIPE_WEIGHT_DECAY] = 32, [CNN_RECIPE_SHIFT] = 12,
+        [CNN_RECIPE_BETA1] = 4, [CNN_RECIPE_BETA2] = 8, [CNN_RECIPE_EPS] = 12,
+        [CNN_RECIPE_WARMUP] = 24, [CNN_RECIPE_STEP_EVERY] = 28, [CNN_RECIPE_GAMMA] = 32,
     };
     for (int f = 0; f < CNN_RECIPE_FIELDS; f++) {
         const cnn_recipe_limit *L = &cnn_recipe_limits[f];
+        int in_optm = f >= CNN_RECIPE_BETA1;
+        unsigned char *at = (in_optm ? optm : stat) + offset[f];
         double outside[2] = { L->whole ? L->lo - 1 : -1e-3, L->whole ? L->hi + 1 : L->hi * 1.01 };
         for (int i = 0; i < 2; i++) {
-            if (L->whole) put_le(stat + offset[f], (uint32_t)(int32_t)outside[i], 4);
-            else put_float(stat + offset[f], (float)outside[i]);
+            if (L->whole) put_le(at, (uint32_t)(int32_t)outside[i], 4);
+            else put_float(at, (float)outside[i]);
             snprintf(why, sizeof why, "%s=", L->name);
             expect_patch_refused(&p, why);
             memcpy(stat, keep, 40);
+            memcpy(optm, keep_optm, 36);
         }
+    }
+    struct { long at; double value; const char *why; } optm_cases[] = {
+        { 8, 1.0, "beta2=1 is out of range (0 to 0.99999)" },
+        { 12, 0.0, "eps=0 is out of range (1e-12 to 1)" },
+        { 0, -1, "optimizer 4 is not sgd, nesterov, adam or adamw" },
+    };
+    for (size_t i = 0; i < sizeof optm_cases / sizeof optm_cases[0]; i++) {
+        if (optm_cases[i].at) put_float(optm + optm_cases[i].at, (float)optm_cases[i].value);
+        else put_le(optm, 4, 4);
+        expect_patch_refused(&p, optm_cases[i].why);
+        memcpy(optm, keep_optm, 36);
     }
     struct { long at; int is_float; double value; const char *why; } cases[] = {
         { 24, 1, -0.05, "lr=-0.05 is out of range (1e-09 to 100)" },
@@ -260,7 +279,7 @@ static void test_stored_recipe(const char *dir, const char *good)
         { 36, 0, 0, "batch=0 is out of range (1 to 65536)" },
         { 36, 0, 1000000, "batch=1000000 is out of range" },
         { 12, 0, 64, "shift=64 is out of range (0 to 8)" },
-        { 8, 0, 2, "schedule 2 is not cosine or constant" },
+        { 8, 0, 3, "schedule 3 is not constant, cosine or step" },
         { 0, 0, 31, "31 of 30 epochs done: more than planned" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -454,11 +473,14 @@ int main(void)
         cnn_rng rng = cnn_rng_seed(99 + k);
         cnn_net_init(net, &rng);
         float *velocity = malloc(sizeof(float) * net->n_params);
+        float *moment2 = malloc(sizeof(float) * net->n_params);
         fill_uniform(velocity, net->n_params, -1, 1, &rng);
+        fill_uniform(moment2, net->n_params, 0, 1, &rng);
+        cnn_sgd adamw = { 0.05f, 0.999f, 5e-4f, 0.8f, 0.99f, 1e-6f, CNN_OPT_ADAMW, 2, 3, 0.5f };
         cnn_train_state st = { .epoch = 7, .epochs = 12, .schedule = CNN_SCHEDULE_COSINE,
-                               .shift = 2,
-                               .rng = rng, .sgd = { 0.05f, 0.999f, 5e-4f }, .batch = 48,
-                               .velocity = velocity, .limit = 2000 + k, .select_classes = 1 };
+                               .shift = 2, .rng = rng, .sgd = adamw, .batch = 48,
+                               .velocity = velocity, .moment2 = moment2, .steps = 123456789012,
+                               .limit = 2000 + k, .select_classes = 1 };
         CHECK_OK(cnn_model_save(path, net, &st, err), err);
 
         cnn_train_state got;
@@ -468,6 +490,9 @@ int main(void)
         CHECK_INT(back->n_params, net->n_params);
         CHECK(memcmp(back->params, net->params, sizeof(float) * net->n_params) == 0);
         CHECK(memcmp(got.velocity, velocity, sizeof(float) * net->n_params) == 0);
+        CHECK(memcmp(got.moment2, moment2, sizeof(float) * net->n_params) == 0);
+        CHECK(got.steps == 123456789012);
+        CHECK(memcmp(&got.sgd, &adamw, sizeof adamw) == 0);
         CHECK_INT(got.epoch, 7);
         CHECK_INT(got.epochs, 12);
         CHECK_INT(got.schedule, CNN_SCHEDULE_COSINE);
@@ -492,6 +517,8 @@ int main(void)
         free(y);
         free(got.velocity);
         free(velocity);
+        free(got.moment2);
+        free(moment2);
         cnn_net_free(back);
         cnn_net_free(net);
     }
@@ -514,7 +541,8 @@ int main(void)
     float velocity[1138];
     fill_uniform(velocity, 1138, -1, 1, &rng);
     cnn_train_state st = { .epoch = 2, .epochs = 30, .schedule = CNN_SCHEDULE_COSINE, .rng = rng,
-                           .sgd = { 0.1f, 0.9f, 5e-4f }, .batch = 32, .velocity = velocity };
+                           .sgd = { 0.1f, 0.9f, 5e-4f, 0.9f, 0.999f, 1e-8f, CNN_OPT_SGD, 0, 30, 0.1f },
+                           .batch = 32, .velocity = velocity };
     CHECK_INT(net->n_params, 1138);
     CHECK_OK(cnn_model_save(path, net, &st, err), err);
     cnn_net_free(net);

@@ -37,7 +37,7 @@ int main(void)
     CHECK(t != NULL);
     cnn_epoch_stats before = cnn_evaluate(t, &test, NULL), after = before;
     printf("before: test loss %.4f, accuracy %.4f\n", before.loss, before.accuracy);
-    cnn_sgd sgd = { 0.1f, 0.0f, 0.0f };
+    cnn_sgd sgd = { .lr = 0.1f };
     for (int e = 1; e <= epochs; e++) {
         cnn_epoch_stats st;
         CHECK_OK(cnn_train_epoch(t, &train, 32, 0, &sgd, &rng, NULL, NULL, &st, err), err);

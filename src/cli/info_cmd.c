@@ -18,6 +18,9 @@ static void describe(char *buf, size_t len, const cnn_layer *L)
     case CNN_DENSE:
         snprintf(buf, len, "dense %d %s", L->out.c, cnn_act_name(L->act));
         break;
+    case CNN_DROPOUT:
+        snprintf(buf, len, "dropout rate %g (training only)", L->rate);
+        break;
     default:
         snprintf(buf, len, "%s %dx%d stride %d", cnn_layer_name(L->kind), L->kh, L->kw,
                  L->stride);
@@ -73,12 +76,12 @@ int cmd_info(int argc, char **argv)
     const cnn_recipe *r = &net->recipe;
     printf("default recipe: %d epochs, batch %d, lr %g %s, momentum %g, weight decay %g, "
            "shift %d\n", r->epochs, r->batch, r->sgd.lr,
-           r->schedule == CNN_SCHEDULE_COSINE ? "cosine" : "constant", r->sgd.momentum,
+           cnn_schedule_name(r->schedule), r->sgd.momentum,
            r->sgd.weight_decay, r->shift);
     if (model)
         printf("model: %d of %d epochs trained, batch %d, lr %g %s, momentum %g, "
                "weight decay %g, shift %d\n", st.epoch, st.epochs, st.batch, st.sgd.lr,
-               st.schedule == CNN_SCHEDULE_COSINE ? "cosine" : "constant", st.sgd.momentum,
+               cnn_schedule_name(st.schedule), st.sgd.momentum,
                st.sgd.weight_decay, st.shift);
     if (model && net->class_names_guessed) {
         printf("classes: not recorded (a format-1 model)\n");
@@ -91,6 +94,7 @@ int cmd_info(int argc, char **argv)
                st.select_classes ? " (--classes)" : "", used);
     }
     free(st.velocity);
+    free(st.moment2);
     cnn_net_free(net);
     return EXIT_OK;
 }

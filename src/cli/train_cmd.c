@@ -28,14 +28,21 @@ static const char *HELP =
     "  --epochs N           epochs\n"
     "  --batch B            mini-batch size\n"
     "  --lr X               learning rate\n"
+    "  --optimizer O        sgd, nesterov, adam or adamw (PyTorch's update rules)\n"
     "  --momentum M         SGD momentum (0 = plain SGD)\n"
-    "  --weight-decay W     L2 weight decay\n"
-    "  --schedule S         cosine (decays the rate to 0 over the epochs) or constant\n"
+    "  --beta1 B, --beta2 B, --eps E\n"
+    "                       adam and adamw: moment decay rates and the added epsilon\n"
+    "  --weight-decay W     L2 weight decay (adamw: decoupled)\n"
+    "  --schedule S         cosine (decays the rate to 0 over the epochs), constant,\n"
+    "                       or step (times --gamma G every --step-every N epochs)\n"
+    "  --warmup N           first N epochs: the rate rises linearly to --lr\n"
     "  --shift N            augment: move each training image by a random offset of\n"
     "                       up to N pixels in x and y (0 = off)\n"
     "                       Unset, these come from the network's `train` line (see\n"
-    "                       cnn info), else 20 epochs, batch 32, lr 0.05, momentum\n"
-    "                       0.9, weight decay 5e-4, cosine, no shift.\n"
+    "                       cnn info), else 20 epochs, batch 32, sgd, lr 0.05,\n"
+    "                       momentum 0.9, weight decay 5e-4, beta1 0.9, beta2 0.999,\n"
+    "                       eps 1e-8, cosine, no warm-up, step-every 30, gamma\n"
+    "                       0.1, no shift.\n"
     "  --classes A,B,...    train on these labels only, one per output of the network\n"
     "                       (seed002: 0,1); the model records them for eval and predict\n"
     "  --limit N            use only the first N training images\n"
@@ -46,6 +53,12 @@ static const char *HELP =
     "  --resume MODEL       continue a run from its model file (recipe, position,\n"
     "                       --classes and --limit come from the file; --epochs may\n"
     "                       extend it)\n"
+    "  --val N              hold out N training images (stratified by class, chosen\n"
+    "                       by the seed) and report validation loss and accuracy\n"
+    "  --keep-best          also write the model of the best validation accuracy so\n"
+    "                       far to MODEL.best (needs --val)\n"
+    "  --patience P         stop after P epochs without a better validation accuracy\n"
+    "                       (needs --val)\n"
     "  --log FILE           CSV metrics, one row per epoch (tools/plot-log.sh draws it)\n"
     "  --quiet              print nothing but errors\n"
     "\n"
@@ -57,6 +70,7 @@ typedef struct {
     const char *net, *data, *out, *resume, *log, *classes;
     const char *files[4];     /* train images, train labels, test images, test labels */
     int threads, limit, quiet;
+    int val, keep_best, patience;   /* --val N, --keep-best, --patience P */
     unsigned long long seed;
     cnn_recipe r;             /* fields < 0 are unset: they come from the network */
     int set_recipe;           /* a recipe option was given (refused with --resume) */
@@ -69,6 +83,7 @@ static void on_signal(int sig) { (void)sig; interrupted = 1; }
 
 typedef struct {
     int live, epoch, epochs;
+    float lr;                                   /* the rate in force */
     double start, batch_images, done_before;   /* for time left */
     long total_images;
 } progress_ctx;
@@ -88,8 +103,8 @@ static int on_step(void *p, int step, int steps, const cnn_epoch_stats *so_far)
         double left_images = (double)c->total_images * (c->epochs - c->epoch) - so_far->images;
         char left[32];
         format_duration(left, sizeof left, left_images / rate);
-        fprintf(stderr, "\r\033[Kepoch %d/%d  step %d/%d  loss %.4f  acc %.4f  %.0f img/s  "
-                "%s left", c->epoch + 1, c->epochs, step, steps, so_far->loss,
+        fprintf(stderr, "\r\033[Kepoch %d/%d  step %d/%d  lr %.4g  loss %.4f  acc %.4f  "
+                "%.0f img/s  %s left", c->epoch + 1, c->epochs, step, steps, c->lr, so_far->loss,
                 so_far->accuracy, rate, left);
         fflush(stderr);
     }
@@ -117,7 +132,9 @@ static int recipe_option(cnn_recipe_field f, const char *value, cnn_recipe *r)
 static int parse_options(int argc, char **argv, train_opts *o)
 {
     enum { O_TRAIN_IMAGES = 256, O_TRAIN_LABELS, O_TEST_IMAGES, O_TEST_LABELS, O_WD,
-           O_SCHEDULE, O_SHIFT, O_CLASSES, O_LIMIT, O_RESUME, O_LOG, O_QUIET, O_HELP };
+           O_SCHEDULE, O_SHIFT, O_CLASSES, O_LIMIT, O_RESUME, O_LOG, O_QUIET, O_HELP,
+           O_OPTIMIZER, O_BETA1, O_BETA2, O_EPS, O_WARMUP, O_STEP_EVERY, O_GAMMA, O_VAL,
+           O_KEEP_BEST, O_PATIENCE };
     static const struct option longs[] = {
         { "net", required_argument, 0, 'n' }, { "data", required_argument, 0, 'd' },
         { "epochs", required_argument, 0, 'e' }, { "batch", required_argument, 0, 'b' },
@@ -125,6 +142,13 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "weight-decay", required_argument, 0, O_WD },
         { "schedule", required_argument, 0, O_SCHEDULE },
         { "shift", required_argument, 0, O_SHIFT },
+        { "optimizer", required_argument, 0, O_OPTIMIZER },
+        { "beta1", required_argument, 0, O_BETA1 }, { "beta2", required_argument, 0, O_BETA2 },
+        { "eps", required_argument, 0, O_EPS }, { "warmup", required_argument, 0, O_WARMUP },
+        { "step-every", required_argument, 0, O_STEP_EVERY },
+        { "gamma", required_argument, 0, O_GAMMA }, { "val", required_argument, 0, O_VAL },
+        { "keep-best", no_argument, 0, O_KEEP_BEST },
+        { "patience", required_argument, 0, O_PATIENCE },
         { "threads", required_argument, 0, 't' }, { "seed", required_argument, 0, 's' },
         { "out", required_argument, 0, 'o' }, { "resume", required_argument, 0, O_RESUME },
         { "log", required_argument, 0, O_LOG }, { "classes", required_argument, 0, O_CLASSES },
@@ -135,7 +159,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "test-labels", required_argument, 0, O_TEST_LABELS },
         { "help", no_argument, 0, O_HELP }, { 0, 0, 0, 0 },
     };
-    *o = (train_opts){ .seed = 1, .r = { -1, -1, { -1, -1, -1 }, -1, -1 } };
+    *o = (train_opts){ .seed = 1, .r = { -1, -1, { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }, -1, -1 } };
     int c, bad = 0;
     opterr = 0;
     optind = 1;
@@ -155,6 +179,11 @@ static int parse_options(int argc, char **argv, train_opts *o)
         case 'b': bad |= recipe_option(CNN_RECIPE_BATCH, optarg, &o->r);
                   o->set_recipe = 1; break;
         case 't': bad |= opt_int("train", "threads", optarg, 1, 1024, &o->threads); break;
+        case O_VAL: bad |= opt_int("train", "val", optarg, 1, 2000000000, &o->val);
+                    o->set_recipe = 1; break;
+        case O_KEEP_BEST: o->keep_best = 1; o->set_recipe = 1; break;
+        case O_PATIENCE: bad |= opt_int("train", "patience", optarg, 1, 100000, &o->patience);
+                         o->set_recipe = 1; break;
         case O_LIMIT: bad |= opt_int("train", "limit", optarg, 1, 2000000000, &o->limit); break;
         case 'l': bad |= recipe_option(CNN_RECIPE_LR, optarg, &o->r);
                   o->set_recipe = 1; break;
@@ -164,6 +193,21 @@ static int parse_options(int argc, char **argv, train_opts *o)
                    o->set_recipe = 1; break;
         case O_SHIFT: bad |= recipe_option(CNN_RECIPE_SHIFT, optarg, &o->r);
                       o->set_recipe = 1; break;
+        case O_BETA1: case O_BETA2: case O_EPS: case O_WARMUP: case O_STEP_EVERY: case O_GAMMA:
+            /* in the order of the recipe table */
+            bad |= recipe_option((cnn_recipe_field)(CNN_RECIPE_BETA1 + (c - O_BETA1)), optarg,
+                                 &o->r);
+            o->set_recipe = 1;
+            break;
+        case O_OPTIMIZER: {
+            int k = cnn_optimizer_parse(optarg);
+            if (k < 0)
+                bad |= cli_error(-1, "train", "--optimizer %s: sgd, nesterov, adam or adamw",
+                                 optarg);
+            o->r.sgd.kind = (cnn_optimizer)k;
+            o->set_recipe = 1;
+            break;
+        }
         case 's': {
             char *end;
             o->seed = strtoull(optarg, &end, 10);
@@ -172,9 +216,9 @@ static int parse_options(int argc, char **argv, train_opts *o)
             break;
         }
         case O_SCHEDULE:
-            if (!strcmp(optarg, "cosine")) o->r.schedule = CNN_SCHEDULE_COSINE;
-            else if (!strcmp(optarg, "constant")) o->r.schedule = CNN_SCHEDULE_CONSTANT;
-            else bad |= cli_error(-1, "train", "--schedule %s: cosine or constant", optarg);
+            o->r.schedule = (cnn_schedule)cnn_schedule_parse(optarg);
+            if ((int)o->r.schedule < 0)
+                bad |= cli_error(-1, "train", "--schedule %s: constant, cosine or step", optarg);
             o->set_recipe = 1;
             break;
         case O_HELP:
@@ -195,7 +239,12 @@ static int parse_options(int argc, char **argv, train_opts *o)
                          "--train-labels, --test-images, --test-labels");
     if (o->resume && o->set_recipe)
         return cli_error(-1, "train", "--resume continues the recipe stored in the model: "
-                         "drop --lr, --momentum, --weight-decay, --batch, --schedule and --shift");
+                         "drop --lr, --momentum, --weight-decay, --batch, --schedule, --shift, "
+                         "--optimizer, --beta1, --beta2, --eps, --warmup, --step-every, "
+                         "--gamma, --val, --keep-best and --patience");
+    if ((o->keep_best || o->patience) && !o->val)
+        return cli_error(-1, "train", "%s needs --val N: it watches the validation accuracy",
+                         o->keep_best ? "--keep-best" : "--patience");
     if (!o->net && !o->resume) o->net = "seed000";
     return 0;
 }
@@ -308,8 +357,19 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
     st->sgd.momentum = o->r.sgd.momentum >= 0 ? o->r.sgd.momentum : d->sgd.momentum;
     st->sgd.weight_decay = o->r.sgd.weight_decay >= 0 ? o->r.sgd.weight_decay
                                                         : d->sgd.weight_decay;
+    st->sgd.beta1 = o->r.sgd.beta1 >= 0 ? o->r.sgd.beta1 : d->sgd.beta1;
+    st->sgd.beta2 = o->r.sgd.beta2 >= 0 ? o->r.sgd.beta2 : d->sgd.beta2;
+    st->sgd.eps = o->r.sgd.eps >= 0 ? o->r.sgd.eps : d->sgd.eps;
+    st->sgd.kind = (int)o->r.sgd.kind >= 0 ? o->r.sgd.kind : d->sgd.kind;
+    st->sgd.warmup = o->r.sgd.warmup >= 0 ? o->r.sgd.warmup : d->sgd.warmup;
+    st->sgd.step_every = o->r.sgd.step_every >= 0 ? o->r.sgd.step_every : d->sgd.step_every;
+    st->sgd.gamma = o->r.sgd.gamma >= 0 ? o->r.sgd.gamma : d->sgd.gamma;
     st->schedule = (int)o->r.schedule >= 0 ? o->r.schedule : d->schedule;
     st->shift = o->r.shift >= 0 ? o->r.shift : d->shift;
+    st->val.count = o->val;
+    st->val.seed = o->seed;
+    st->val.keep_best = o->keep_best;
+    st->val.patience = o->patience;
     return net;
 }
 
@@ -393,7 +453,7 @@ static FILE *open_log(const char *path, int append, char *err)
     }
     if (!append || ftell(f) == 0)
         fprintf(f, "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,"
-                   "images_per_sec\n");
+                   "images_per_sec,lr,val_loss,val_accuracy\n");
     return f;
 }
 
@@ -405,7 +465,8 @@ int cmd_train(int argc, char **argv)
 
     char err[CNN_ERR_LEN];
     cnn_train_state st;
-    cnn_dataset train = { 0 }, test = { 0 };
+    cnn_dataset train = { 0 }, test = { 0 }, val = { 0 };
+    char *best = NULL;   /* OUT.best */
     cnn_trainer *t = NULL;
     FILE *log = NULL;
     char *out = NULL;
@@ -423,12 +484,27 @@ int cmd_train(int argc, char **argv)
         load_data(&o, net, keep, n_keep, &train, &test, err) ||
         check_outputs(out, o.log, &train, &test, err))
         goto fail;
+    if (st.val.count && cnn_dataset_split(&train, &val, st.val.count, st.val.seed, err)) {
+        status = cli_error(EXIT_USAGE, "train", "%s", err);
+        goto done;
+    }
+    size_t best_len = strlen(out) + 6;
+    if (!(best = malloc(best_len))) goto fail;
+    snprintf(best, best_len, "%s.best", out);
     if (!(t = cnn_trainer_new(net, st.batch, o.threads, err))) goto fail;
     if (st.velocity) {
         memcpy(cnn_trainer_velocity(t), st.velocity, sizeof(float) * net->n_params);
         free(st.velocity);
     }
     st.velocity = cnn_trainer_velocity(t);
+    /* only the Adams keep second moments */
+    int adam = st.sgd.kind == CNN_OPT_ADAM || st.sgd.kind == CNN_OPT_ADAMW;
+    if (st.moment2) {
+        memcpy(cnn_trainer_moment2(t), st.moment2, sizeof(float) * net->n_params);
+        free(st.moment2);
+    }
+    st.moment2 = adam ? cnn_trainer_moment2(t) : NULL;
+    cnn_trainer_set_steps(t, st.steps);
     if (o.log && !(log = open_log(o.log, o.resume != NULL, err))) goto fail;
 
     struct sigaction sa = { 0 };
@@ -440,14 +516,17 @@ int cmd_train(int argc, char **argv)
                         .total_images = train.count };
     if (!o.quiet)
         printf("training %s (%zu parameters) on %d images, testing on %d; batch %d, "
-               "lr %g %s, momentum %g, weight decay %g, shift %d, threads %d\n",
+               "%s, lr %g %s, %s %g, weight decay %g, shift %d, threads %d\n",
                o.net ? o.net : o.resume, net->n_params, train.count, test.count, st.batch,
-               st.sgd.lr, st.schedule == CNN_SCHEDULE_COSINE ? "cosine" : "constant",
-               st.sgd.momentum, st.sgd.weight_decay, st.shift, cnn_trainer_threads(t));
+               cnn_optimizer_name(st.sgd.kind), st.sgd.lr,
+               cnn_schedule_name(st.schedule),
+               adam ? "beta1" : "momentum", adam ? st.sgd.beta1 : st.sgd.momentum,
+               st.sgd.weight_decay, st.shift, cnn_trainer_threads(t));
     double run_start = cnn_clock();
     for (int e = st.epoch; e < st.epochs; e++) {
         cnn_sgd sgd = st.sgd;
-        sgd.lr = cnn_schedule_lr(st.schedule, st.sgd.lr, e, st.epochs);
+        sgd.lr = cnn_schedule_lr(st.schedule, &st.sgd, e, st.epochs);
+        pc.lr = sgd.lr;
         cnn_epoch_stats tr;
         pc.epoch = e;
         pc.start = cnn_clock();
@@ -474,24 +553,48 @@ int cmd_train(int argc, char **argv)
         double secs = cnn_clock() - pc.start;
         cnn_epoch_stats te = cnn_evaluate(t, &test, NULL);
         st.epoch = e + 1;
+        st.steps = cnn_trainer_steps(t);
+        cnn_epoch_stats ve = { 0 };
+        int better = 0;
+        if (st.val.count) {
+            ve = cnn_evaluate(t, &val, NULL);
+            better = st.val.best_epoch == 0 || (float)ve.accuracy > st.val.best_accuracy;
+            if (better) {
+                st.val.best_epoch = e + 1;
+                st.val.best_accuracy = (float)ve.accuracy;
+            }
+        }
         if (cnn_model_save(out, net, &st, err)) goto fail;
-        if (!o.quiet)
-            printf("epoch %d/%d  lr %.4g  train loss %.4f acc %.4f  test loss %.4f acc %.4f"
-                   "  %.1fs  %.0f img/s\n", e + 1, st.epochs, sgd.lr, tr.loss, tr.accuracy,
-                   te.loss, te.accuracy, secs, train.count / secs);
+        if (better && st.val.keep_best && cnn_model_save(best, net, &st, err)) goto fail;
+        if (!o.quiet) {
+            printf("epoch %d/%d  lr %.4g  train loss %.4f acc %.4f  test loss %.4f acc %.4f",
+                   e + 1, st.epochs, sgd.lr, tr.loss, tr.accuracy, te.loss, te.accuracy);
+            if (st.val.count)
+                printf("  val loss %.4f acc %.4f%s", ve.loss, ve.accuracy, better ? " *" : "");
+            printf("  %.1fs  %.0f img/s\n", secs, train.count / secs);
+        }
         if (fflush(stdout) || ferror(stdout)) {
             snprintf(err, CNN_ERR_LEN, "writing the progress failed: %s (the model of epoch "
                      "%d is written)", strerror(errno), e + 1);
             goto fail;
         }
         if (log) {
-            fprintf(log, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f\n", e + 1, tr.loss, tr.accuracy,
-                    te.loss, te.accuracy, secs, train.count / secs);
+            fprintf(log, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f,%.6g,", e + 1, tr.loss, tr.accuracy,
+                    te.loss, te.accuracy, secs, train.count / secs, sgd.lr);
+            if (st.val.count) fprintf(log, "%.6f,%.6f", ve.loss, ve.accuracy);
+            fprintf(log, "\n");
             if (fflush(log) || ferror(log)) {
                 snprintf(err, CNN_ERR_LEN, "%s: writing the log failed: %s (the model of "
                          "epoch %d is written)", o.log, strerror(errno), e + 1);
                 goto fail;
             }
+        }
+        if (st.val.patience && e + 1 - st.val.best_epoch >= st.val.patience) {
+            if (!o.quiet)
+                printf("stopped after epoch %d: no better validation accuracy in %d epochs "
+                       "(best %.4f, epoch %d)\n", e + 1, st.val.patience,
+                       st.val.best_accuracy, st.val.best_epoch);
+            break;
         }
     }
     if (!o.quiet)
@@ -505,10 +608,15 @@ done:
         cli_error(EXIT_FAIL, "train", "%s: closing the log failed: %s", o.log, strerror(errno));
         status = EXIT_FAIL;
     }
-    if (st.velocity && !t) free(st.velocity);
+    if (!t) {
+        free(st.velocity);
+        free(st.moment2);
+    }
     cnn_trainer_free(t);
     cnn_net_free(net);
     cnn_dataset_free(&train);
+    cnn_dataset_free(&val);
+    free(best);
     cnn_dataset_free(&test);
     free(out);
     return status;

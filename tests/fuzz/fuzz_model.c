@@ -29,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cnn_net *net = cnn_model_load(path, &st, err);
     if (net) {
         free(st.velocity);
+        free(st.moment2);
         cnn_net_free(net);
     } else if (strncmp(err, path, strlen(path))) {
         abort();   /* errors name the file */
