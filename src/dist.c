@@ -50,28 +50,28 @@ static uint32_t data_digest(const cnn_dataset *d)
 int cnn_dist_check_run(cnn_dist *d, const cnn_net *net, const cnn_train_state *st,
                        const cnn_dataset *train, const cnn_dataset *test, char *err)
 {
-    static const char *what[3] = { "network, parameters or training state",
-                                   "training data", "test data" };
+    static const char *what[3] = { "training data", "test data",
+                                   "network, parameters or training state" };
     /* the state field by field: a struct's padding bytes are undefined */
     const int ints[] = { st->epoch, st->epochs, (int)st->schedule, st->shift, st->batch,
                          st->limit, st->select_classes };
     const float sgd[] = { st->sgd.lr, st->sgd.momentum, st->sgd.weight_decay };
     uint32_t mine[3], root[3];
-    mine[0] = crc(0, net->text, strlen(net->text));
-    mine[0] = crc(mine[0], net->params, net->n_params * sizeof(float));
-    if (st->velocity) mine[0] = crc(mine[0], st->velocity, net->n_params * sizeof(float));
-    mine[0] = crc(mine[0], ints, sizeof ints);
-    mine[0] = crc(mine[0], sgd, sizeof sgd);
-    mine[0] = crc(mine[0], &st->rng.s, sizeof st->rng.s);
-    mine[1] = train ? data_digest(train) : 0;
-    mine[2] = test ? data_digest(test) : 0;
+    mine[0] = train ? data_digest(train) : 0;
+    mine[1] = test ? data_digest(test) : 0;
+    mine[2] = crc(0, net->text, strlen(net->text));
+    mine[2] = crc(mine[2], net->params, net->n_params * sizeof(float));
+    if (st->velocity) mine[2] = crc(mine[2], st->velocity, net->n_params * sizeof(float));
+    mine[2] = crc(mine[2], ints, sizeof ints);
+    mine[2] = crc(mine[2], sgd, sizeof sgd);
+    mine[2] = crc(mine[2], &st->rng.s, sizeof st->rng.s);
     for (int i = 0; i < 3; i++) root[i] = mine[i];
     dist_from_root(d, root, 3);
     for (int i = 0; i < 3; i++)
         if (mine[i] != root[i]) {
             snprintf(err, CNN_ERR_LEN, "the %s here differ%s from rank 0's (every process "
                      "must train the same model on the same files)", what[i],
-                     i ? "s" : "");
+                     i < 2 ? "s" : "");
             return -1;
         }
     return 0;
