@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cnn.h"
+#include "list.h"
 #include "dist.h"
 
 #define MAX_LIST 16
@@ -130,19 +131,6 @@ static void measure(cnn_dist *d, const options *o, const char *name, int batch)
     cnn_net_free(net);
 }
 
-static int parse_list(const char *s, int *out, int *n)
-{
-    *n = 0;
-    while (*s && *n < MAX_LIST) {
-        char *end;
-        long v = strtol(s, &end, 10);
-        if (end == s || v < 1 || v > 65536 || (*end && *end != ',')) return -1;
-        out[(*n)++] = (int)v;
-        s = *end ? end + 1 : end;
-    }
-    return *n ? 0 : -1;
-}
-
 static const char *USAGE =
     "usage: mpirun -np N mpi_throughput [--net NAME]... [--batch 64,256] [--threads T]\n"
     "                                  [--seconds 3]\n"
@@ -171,7 +159,7 @@ static int parse_options(int argc, char **argv, options *o)
             if (o->n_nets == MAX_LIST) return -1;
             o->nets[o->n_nets++] = optarg;
             break;
-        case 'b': if (parse_list(optarg, o->batches, &o->n_batches)) return -1; break;
+        case 'b': if (parse_list(optarg, o->batches, MAX_LIST, &o->n_batches)) return -1; break;
         case 't':
             o->threads = (int)strtol(optarg, &end, 10);
             if (*end || o->threads < 1 || o->threads > 1024) return -1;

@@ -435,7 +435,8 @@ int cmd_train(int argc, char **argv)
     }
     out = o.out ? strdup(o.out) : o.resume ? strdup(o.resume) : default_out(o.net);
     int keep[256], n_keep;
-    if (!out || (rank0 && check_writable(out, err)) || choose_data(&o, net, &st, keep, &n_keep, err) ||
+    if (!out || (rank0 && check_writable(out, err)) ||
+        choose_data(&o, net, &st, keep, &n_keep, err) ||
         load_data(&o, net, keep, n_keep, &train, &test, err) ||
         check_outputs(out, o.log, &train, &test, err))
         goto fail;
