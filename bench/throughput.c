@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cnn.h"
+#include "list.h"
 #include "reference.h"
 
 #define MAX_LIST 16
@@ -390,19 +391,6 @@ static void print_result(const options *o, const char *name, int batch, int thre
 
 /* ---- options ---- */
 
-static int parse_list(const char *s, int *out, int *n)
-{
-    *n = 0;
-    while (*s && *n < MAX_LIST) {
-        char *end;
-        long v = strtol(s, &end, 10);
-        if (end == s || v < 1 || v > 65536 || (*end && *end != ',')) return -1;
-        out[(*n)++] = (int)v;
-        s = *end ? end + 1 : end;
-    }
-    return *n ? 0 : -1;
-}
-
 static const char *USAGE =
     "usage: throughput [--net NAME|FILE]... [--batch 1,16,64,256] [--threads 1,N]\n"
     "                  [--data DIR] [--seconds 0.5] [--windows 5] [--layers] [--json]\n"
@@ -436,8 +424,8 @@ static int parse_options(int argc, char **argv, options *o)
             if (o->n_nets == MAX_LIST) return -1;
             o->nets[o->n_nets++] = optarg;
             break;
-        case 'b': if (parse_list(optarg, o->batches, &o->n_batches)) return -1; break;
-        case 't': if (parse_list(optarg, o->threads, &o->n_threads)) return -1; break;
+        case 'b': if (parse_list(optarg, o->batches, MAX_LIST, &o->n_batches)) return -1; break;
+        case 't': if (parse_list(optarg, o->threads, MAX_LIST, &o->n_threads)) return -1; break;
         case 'd': o->data = optarg; break;
         case 's':
             o->seconds = strtod(optarg, &end);

@@ -23,6 +23,7 @@
 #ifndef CNN_H
 #define CNN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -373,5 +374,51 @@ int cnn_export_onnx(const char *path, const cnn_net *net, const cnn_export_info 
  * not finite and a name that is not a C identifier. */
 int cnn_export_c(const char *path, const cnn_net *net, const cnn_export_info *about,
                  char *err);
+
+/* ---- several processes (MPI) ----------------------------------------------- */
+
+/* The processes that train one model together: under mpirun, every rank of
+ * the job; otherwise this process alone. A trainer made for them gives each
+ * process whole aligned subtrees of every batch's shard tree, combines the
+ * partial sums over the same tree, and hands every process the gradient a
+ * single process computes, bit for bit; every process then makes the same
+ * update, so the parameters never need sending. cnn_evaluate splits the
+ * data among them. The process count must be a power of two. */
+typedef struct cnn_dist cnn_dist;
+
+/* Starts MPI when an MPI launcher started this process (in a build with
+ * MPI), else a run of this process alone. NULL with err set on failure. */
+cnn_dist *cnn_dist_start(char *err);
+/* Ends MPI; every process calls it. Frees d. */
+void cnn_dist_end(cnn_dist *d);
+int cnn_dist_rank(const cnn_dist *d);
+int cnn_dist_size(const cnn_dist *d);
+/* "rank 1 of 4 on HOST: " to start a process's messages; "" alone. */
+const char *cnn_dist_name(const cnn_dist *d);
+/* The MPI library built in ("Open MPI v4.1.4"), or NULL without MPI. */
+const char *cnn_dist_library(void);
+
+/* A point every process reaches: `failed` says whether this one failed.
+ * Returns the lowest rank that failed, or -1; the same on every process. */
+int cnn_dist_agree(cnn_dist *d, int failed);
+/* Every process compares what it trains with rank 0's: network, parameters,
+ * training state, and the data sets unless NULL. 0 when all agree; else -1,
+ * and on a process that differs err says what (cnn_dist_agree next tells
+ * every process who). */
+int cnn_dist_check_run(cnn_dist *d, const cnn_net *net, const cnn_train_state *st,
+                       const cnn_dataset *train, const cnn_dataset *test, char *err);
+/* Stopping together: every process reads *flag (set by a signal handler) at
+ * every training step, and cnn_dist_stopping says whether any process had
+ * it set at the last step, the same answer on all of them. */
+void cnn_dist_watch(cnn_dist *d, const volatile sig_atomic_t *flag);
+int cnn_dist_stopping(const cnn_dist *d);
+/* What the training steps exchanged so far: bytes this process sent, the
+ * seconds it spent in exchanges, and the steps. */
+void cnn_dist_traffic(const cnn_dist *d, double *bytes, double *seconds, long *steps);
+
+/* cnn_trainer_new for the processes of d (NULL: this one alone): each
+ * allocates gradient blocks only for the shards it runs. */
+cnn_trainer *cnn_trainer_new_dist(cnn_net *net, int max_batch, int threads, cnn_dist *d,
+                                  char *err);
 
 #endif

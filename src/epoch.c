@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dist.h"
 #include "layers.h"
 
 int cnn_net_first_nonfinite(const cnn_net *net)
@@ -139,24 +140,41 @@ done:
     return rc;
 }
 
+/* With several processes each takes a range of the batches; every batch's
+ * loss and correct count then go to all of them and are summed in batch
+ * order, the sums one process makes alone, bit for bit. */
 cnn_epoch_stats cnn_evaluate(cnn_trainer *t, const cnn_dataset *d, int *confusion)
 {
     const cnn_net *net = cnn_trainer_net(t);
+    cnn_dist *dist = trainer_dist(t);
     int batch = cnn_trainer_max_batch(t), classes = net->classes;
+    int batches = (d->count + batch - 1) / batch, lo, hi;
+    dist_range(dist, batches, &lo, &hi);
     float *out = malloc(sizeof(float) * (size_t)batch * classes);
+    double *per_batch = calloc(2 * (size_t)(batches ? batches : 1), sizeof(double));
     cnn_epoch_stats st = { 0, 0, d->count };
-    double loss = 0;
-    long correct = 0;
     if (confusion) memset(confusion, 0, sizeof(int) * classes * classes);
-    for (int first = 0; out && first < d->count; first += batch) {
-        int n = d->count - first < batch ? d->count - first : batch, right = 0;
-        loss += cnn_infer(t, d->images + (size_t)first * d->image_size,
-                          d->labels + first, n, out, &right);
-        correct += right;
+    for (int b = lo; out && per_batch && b < hi; b++) {
+        int first = b * batch, n = d->count - first < batch ? d->count - first : batch;
+        int right = 0;
+        per_batch[2 * b] = cnn_infer(t, d->images + (size_t)first * d->image_size,
+                                     d->labels + first, n, out, &right);
+        per_batch[2 * b + 1] = right;
         for (int i = 0; confusion && i < n; i++)
             confusion[d->labels[first + i] * classes + argmax(out + (size_t)i * classes, classes)]++;
     }
+    if (dist && per_batch) {
+        dist_share_range(dist, per_batch, batches, 2);
+        if (confusion) dist_sum_ints(dist, confusion, classes * classes);
+    }
+    double loss = 0;
+    long correct = 0;
+    for (int b = 0; per_batch && b < batches; b++) {
+        loss += per_batch[2 * b];
+        correct += (long)per_batch[2 * b + 1];
+    }
     free(out);
+    free(per_batch);
     if (d->count) {
         st.loss = loss / d->count;
         st.accuracy = (double)correct / d->count;

@@ -7,7 +7,9 @@
  * images at a time, and writing (then adding) its gradient into its own
  * block. The blocks are then summed over a fixed tree (sum_shards), so the
  * result is bit-identical with any number of threads. OpenBLAS runs
- * single-threaded inside. */
+ * single-threaded inside. With several processes (dist.h), each runs and
+ * sums an aligned block of the tree's leaves, and dist_sum_tree joins the
+ * blocks over the same tree: bit-identical with any number of processes. */
 #include <math.h>
 #include <omp.h>
 #if defined(__SSE__)
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dist.h"
 #include "profile.h"
 
 /* The shard rule, a function of the network and n alone. A network with a
@@ -45,8 +48,9 @@
 struct cnn_trainer {
     cnn_net *net;
     int max_batch, threads;
+    cnn_dist *dist;                 /* the processes sharing the batches, or NULL */
     workspace *ws;                  /* one per thread */
-    float *grads[MAX_SHARDS];       /* one gradient block per shard */
+    float *grads[MAX_SHARDS];       /* one gradient block per shard this process runs */
     float *velocity;                /* momentum or first moments, n_params */
     float *moment2;                 /* Adam's second moments, n_params */
     uint64_t steps;                 /* optimiser steps taken */
@@ -124,13 +128,26 @@ void cnn_trainer_free(cnn_trainer *t)
 
 cnn_trainer *cnn_trainer_new(cnn_net *net, int max_batch, int threads, char *err)
 {
+    return cnn_trainer_new_dist(net, max_batch, threads, NULL, err);
+}
+
+cnn_trainer *cnn_trainer_new_dist(cnn_net *net, int max_batch, int threads, cnn_dist *dist,
+                                  char *err)
+{
     if (max_batch < 1 || threads < 0) {
         snprintf(err, CNN_ERR_LEN, "trainer: batch must be at least 1 and threads at least 0");
+        return NULL;
+    }
+    int procs = dist ? cnn_dist_size(dist) : 1;
+    if (procs & (procs - 1)) {
+        snprintf(err, CNN_ERR_LEN, "%d processes: training needs a power of two (1, 2, 4, "
+                 "8, ...), so that each owns whole subtrees of the gradient sum", procs);
         return NULL;
     }
     cnn_trainer *t = calloc(1, sizeof *t);
     if (!t) goto oom;
     t->net = net;
+    t->dist = dist;
     t->max_batch = max_batch;
     t->threads = threads ? threads : default_threads();
     /* Threads come from OpenMP; BLAS stays single-threaded inside them. */
@@ -142,12 +159,17 @@ cnn_trainer *cnn_trainer_new(cnn_net *net, int max_batch, int threads, char *err
     for (int i = 0; i < t->threads; i++)
         if (workspace_alloc(&t->ws[i], net, chunk_len(net, shard_len(net, max_batch))))
             goto oom;
-    /* a smaller batch can cut into more shards */
-    int shards = 0;
-    for (int n = 1; n <= max_batch; n++)
-        if (shard_count(net, n) > shards) shards = shard_count(net, n);
-    for (int s = 0; s < shards; s++)
+    /* a smaller batch can cut into more shards; a process with none of a
+     * batch's shards still receives the sum in grads[0] */
+    int blocks = 1, max_block = 1;
+    for (int n = 1; n <= max_batch; n++) {
+        dist_part p = dist_part_of(dist, shard_count(net, n));
+        if (p.count > blocks) blocks = p.count;
+        if (p.block > max_block) max_block = p.block;
+    }
+    for (int s = 0; s < blocks; s++)
         if (!(t->grads[s] = aligned_calloc(net->n_params, sizeof(float)))) goto oom;
+    if (dist && dist_reserve(dist, net->n_params, max_block)) goto oom;
     if (!(t->velocity = aligned_calloc(net->n_params, sizeof(float)))) goto oom;
     if (!(t->moment2 = aligned_calloc(net->n_params, sizeof(float)))) goto oom;
     return t;
@@ -166,6 +188,7 @@ float *cnn_trainer_moment2(cnn_trainer *t) { return t->moment2; }
 uint64_t cnn_trainer_steps(const cnn_trainer *t) { return t->steps; }
 void cnn_trainer_set_steps(cnn_trainer *t, uint64_t steps) { t->steps = steps; }
 void cnn_trainer_set_dropout_key(cnn_trainer *t, uint64_t key) { t->dropout_key = key; }
+cnn_dist *trainer_dist(const cnn_trainer *t) { return t->dist; }
 
 /* grads[0][lo, hi) = the sum of the shards' blocks over a fixed pairwise
  * tree: neighbours first (0+1, 2+3, ...), then pairs of pairs, a shard with
@@ -183,7 +206,10 @@ static void sum_shards(float *const *grads, int shards, size_t lo, size_t hi)
 }
 
 /* Forward (and, with grads, backward) of every shard of the batch; the
- * gradients end up summed in t->grads[0]. Returns the summed loss. */
+ * gradients end up summed in t->grads[0]. Returns the summed loss. With
+ * several processes a gradient pass runs this process's shards, then joins
+ * the others' (the loss, correct counts and non-finite layers of every
+ * shard come along); inference runs every shard here. */
 static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
                          int want_grad, float *out, int *correct)
 {
@@ -193,14 +219,18 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
     int len = shard_len(net, n), shards = shard_count(net, n), chunk = chunk_len(net, len);
     size_t in_size = cnn_shape_size(net->input), P = net->n_params;
     float scale = 1.0f / (float)n;   /* the mean over the whole batch */
+    dist_part part = want_grad ? dist_part_of(t->dist, shards)
+                               : (dist_part){ 0, shards, shards, 1 };
+    int team = t->threads < part.count ? t->threads : part.count > 0 ? part.count : 1;
 
-    #pragma omp parallel num_threads(t->threads < shards ? t->threads : shards)
+    #pragma omp parallel num_threads(team)
     {
         flush_denormals();
         workspace *ws = &t->ws[omp_get_thread_num()];
         ws->prof = t->profiling ? &t->prof[omp_get_thread_num()] : NULL;
         #pragma omp for schedule(dynamic, 1)
-        for (int s = 0; s < shards; s++) {
+        for (int i = 0; i < part.count; i++) {
+            int s = part.first + i;   /* the shard; i, its gradient block here */
             int end = (s + 1) * len < n ? (s + 1) * len : n;
             t->shard_loss[s] = 0.0;
             t->shard_correct[s] = 0;
@@ -215,7 +245,7 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
                 ws->dropout.first = first;
                 net_forward(ws, net, net->params, xs, m);
                 if (want_grad) {
-                    loss = net_backward(ws, net, net->params, t->grads[s],
+                    loss = net_backward(ws, net, net->params, t->grads[i],
                                         first > s * len ? GRAD_ADD : GRAD_WRITE, NULL, ls, m,
                                         scale, &t->shard_correct[s]);
                 } else {
@@ -234,16 +264,23 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
             }
         }
         prof_clock clock = prof_start(ws->prof);
-        if (want_grad && shards > 1) {
-            /* pieces of the parameters go to threads, and vectorise within a piece */
+        if (want_grad && part.count > 1) {
+            /* pieces of the parameters go to threads, and vectorise within a
+             * piece; this process's blocks are an aligned subtree */
             long pieces = (long)((P + REDUCE_CHUNK - 1) / REDUCE_CHUNK);
             #pragma omp for schedule(static) nowait
             for (long c = 0; c < pieces; c++) {
                 size_t lo = (size_t)c * REDUCE_CHUNK;
-                sum_shards(t->grads, shards, lo, lo + REDUCE_CHUNK < P ? lo + REDUCE_CHUNK : P);
+                sum_shards(t->grads, part.count, lo,
+                           lo + REDUCE_CHUNK < P ? lo + REDUCE_CHUNK : P);
             }
         }
         prof_lap(&clock, CNN_PHASE_REDUCE);
+    }
+    if (want_grad && t->dist) {
+        dist_sum_tree(t->dist, t->grads[0], P, part.holders);
+        dist_share_shards(t->dist, &part, shards, t->shard_loss, t->shard_correct,
+                          t->shard_bad);
     }
     double loss = 0.0;
     t->last_bad = -1;

@@ -17,8 +17,17 @@ static int usage(FILE *to)
         "  export    write a model as ONNX, or as one C file with no dependencies\n"
         "\n"
         "Shipped networks: seed000 (default), seed002, seed003, seed004, lenet.\n"
-        "'cnn COMMAND --help' describes each command.\n");
+        "'cnn COMMAND --help' describes each command; 'cnn --version' says whether\n"
+        "MPI is built in (mpirun -np N cnn train ... trains on N processes).\n");
     return to == stdout ? EXIT_OK : EXIT_USAGE;
+}
+
+static int version(void)
+{
+    const char *mpi = cnn_dist_library();
+    printf("cnn %s\nMPI: %s\n", CNN_VERSION,
+           mpi ? mpi : "not built in (configure with meson setup -Dmpi=enabled)");
+    return EXIT_OK;
 }
 
 /* Results that never reached their reader (a full disk, /dev/full, a closed
@@ -42,6 +51,7 @@ int main(int argc, char **argv)
     if (argc < 2) return usage(stderr);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
         return output_written(usage(stdout), "help");
+    if (!strcmp(argv[1], "--version")) return output_written(version(), "--version");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return output_written(commands[i].run(argc - 1, argv + 1), argv[1]);

@@ -86,6 +86,7 @@ typedef struct {
     float lr;                                   /* the rate in force */
     double start, batch_images, done_before;   /* for time left */
     long total_images;
+    cnn_dist *dist;           /* all processes stop at the same step */
 } progress_ctx;
 
 static void format_duration(char *buf, size_t len, double s)
@@ -108,7 +109,7 @@ static int on_step(void *p, int step, int steps, const cnn_epoch_stats *so_far)
                 so_far->accuracy, rate, left);
         fflush(stderr);
     }
-    return interrupted;
+    return cnn_dist_stopping(c->dist);
 }
 
 /* ---- options ---- */
@@ -442,6 +443,14 @@ static int check_outputs(const char *out, const char *log, const cnn_dataset *tr
     return 0;
 }
 
+/* ", processes 4" for the first line of a run of several. */
+static const char *processes(const cnn_dist *d)
+{
+    static char text[32];
+    if (cnn_dist_size(d) > 1) snprintf(text, sizeof text, ", processes %d", cnn_dist_size(d));
+    return text;
+}
+
 /* ---- the metrics log ---- */
 
 static FILE *open_log(const char *path, int append, char *err)
@@ -464,6 +473,13 @@ int cmd_train(int argc, char **argv)
     if (rc) return rc > 0 ? EXIT_OK : EXIT_USAGE;   /* the reason is printed */
 
     char err[CNN_ERR_LEN];
+    /* Under mpirun every process runs this; rank 0 alone prints and writes.
+     * A failure on any process reaches the others at the next checkpoint
+     * (cnn_dist_agree), and the lowest failing rank says why. */
+    cnn_dist *dist = cnn_dist_start(err);
+    if (!dist) return cli_error(EXIT_FAIL, "train", "%s", err);
+    int rank0 = cnn_dist_rank(dist) == 0;
+    if (!rank0) o.quiet = 1;
     cnn_train_state st;
     cnn_dataset train = { 0 }, test = { 0 }, val = { 0 };
     char *best = NULL;   /* OUT.best */
@@ -480,7 +496,8 @@ int cmd_train(int argc, char **argv)
     }
     out = o.out ? strdup(o.out) : o.resume ? strdup(o.resume) : default_out(o.net);
     int keep[256], n_keep;
-    if (!out || check_writable(out, err) || choose_data(&o, net, &st, keep, &n_keep, err) ||
+    if (!out || (rank0 && check_writable(out, err)) ||
+        choose_data(&o, net, &st, keep, &n_keep, err) ||
         load_data(&o, net, keep, n_keep, &train, &test, err) ||
         check_outputs(out, o.log, &train, &test, err))
         goto fail;
@@ -491,7 +508,7 @@ int cmd_train(int argc, char **argv)
     size_t best_len = strlen(out) + 6;
     if (!(best = malloc(best_len))) goto fail;
     snprintf(best, best_len, "%s.best", out);
-    if (!(t = cnn_trainer_new(net, st.batch, o.threads, err))) goto fail;
+    if (!(t = cnn_trainer_new_dist(net, st.batch, o.threads, dist, err))) goto fail;
     if (st.velocity) {
         memcpy(cnn_trainer_velocity(t), st.velocity, sizeof(float) * net->n_params);
         free(st.velocity);
@@ -505,23 +522,27 @@ int cmd_train(int argc, char **argv)
     }
     st.moment2 = adam ? cnn_trainer_moment2(t) : NULL;
     cnn_trainer_set_steps(t, st.steps);
-    if (o.log && !(log = open_log(o.log, o.resume != NULL, err))) goto fail;
+    if (rank0 && o.log && !(log = open_log(o.log, o.resume != NULL, err))) goto fail;
+    if (cnn_dist_agree(dist, 0) >= 0) goto done;
+    if (cnn_dist_check_run(dist, net, &st, &train, &test, err)) goto fail;
+    if (cnn_dist_agree(dist, 0) >= 0) goto done;
 
     struct sigaction sa = { 0 };
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGXFSZ, SIG_IGN);   /* a file-size limit is a write error, not a kill */
+    cnn_dist_watch(dist, &interrupted);
     progress_ctx pc = { .live = !o.quiet && isatty(STDERR_FILENO), .epochs = st.epochs,
-                        .total_images = train.count };
+                        .total_images = train.count, .dist = dist };
     if (!o.quiet)
         printf("training %s (%zu parameters) on %d images, testing on %d; batch %d, "
-               "%s, lr %g %s, %s %g, weight decay %g, shift %d, threads %d\n",
+               "%s, lr %g %s, %s %g, weight decay %g, shift %d, threads %d%s\n",
                o.net ? o.net : o.resume, net->n_params, train.count, test.count, st.batch,
                cnn_optimizer_name(st.sgd.kind), st.sgd.lr,
                cnn_schedule_name(st.schedule),
                adam ? "beta1" : "momentum", adam ? st.sgd.beta1 : st.sgd.momentum,
-               st.sgd.weight_decay, st.shift, cnn_trainer_threads(t));
+               st.sgd.weight_decay, st.shift, cnn_trainer_threads(t), processes(dist));
     double run_start = cnn_clock();
     for (int e = st.epoch; e < st.epochs; e++) {
         cnn_sgd sgd = st.sgd;
@@ -533,6 +554,10 @@ int cmd_train(int argc, char **argv)
         int r = cnn_train_epoch(t, &train, st.batch, st.shift, &sgd, &st.rng, on_step, &pc,
                                 &tr, err);
         if (pc.live) fprintf(stderr, "\r\033[K");
+        if (r != 0 && !rank0) {   /* every process stops here; rank 0 says why */
+            status = r < 0 ? EXIT_FAIL : 130;
+            goto done;
+        }
         if (r < 0) {
             if (e > 0)
                 cli_error(EXIT_FAIL, "train", "epoch %d %s; %s keeps the model of epoch %d",
@@ -564,8 +589,12 @@ int cmd_train(int argc, char **argv)
                 st.val.best_accuracy = (float)ve.accuracy;
             }
         }
-        if (cnn_model_save(out, net, &st, err)) goto fail;
-        if (better && st.val.keep_best && cnn_model_save(best, net, &st, err)) goto fail;
+        /* the processes' parameters must have stayed identical: check before saving */
+        if (cnn_dist_check_run(dist, net, &st, NULL, NULL, err)) goto fail;
+        if (cnn_dist_agree(dist, 0) >= 0) goto done;
+        if (rank0 && cnn_model_save(out, net, &st, err)) goto fail;
+        if (rank0 && better && st.val.keep_best && cnn_model_save(best, net, &st, err))
+            goto fail;
         if (!o.quiet) {
             printf("epoch %d/%d  lr %.4g  train loss %.4f acc %.4f  test loss %.4f acc %.4f",
                    e + 1, st.epochs, sgd.lr, tr.loss, tr.accuracy, te.loss, te.accuracy);
@@ -589,6 +618,7 @@ int cmd_train(int argc, char **argv)
                 goto fail;
             }
         }
+        if (cnn_dist_agree(dist, 0) >= 0) goto done;
         if (st.val.patience && e + 1 - st.val.best_epoch >= st.val.patience) {
             if (!o.quiet)
                 printf("stopped after epoch %d: no better validation accuracy in %d epochs "
@@ -602,7 +632,8 @@ int cmd_train(int argc, char **argv)
     status = EXIT_OK;
     goto done;
 fail:
-    cli_error(EXIT_FAIL, "train", "%s", err);
+    if (cnn_dist_agree(dist, 1) == cnn_dist_rank(dist))
+        cli_error(EXIT_FAIL, "train", "%s%s", cnn_dist_name(dist), err);
 done:
     if (log && fclose(log) && status == EXIT_OK) {
         cli_error(EXIT_FAIL, "train", "%s: closing the log failed: %s", o.log, strerror(errno));
@@ -619,5 +650,6 @@ done:
     free(best);
     cnn_dataset_free(&test);
     free(out);
+    cnn_dist_end(dist);
     return status;
 }
