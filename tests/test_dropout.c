@@ -29,7 +29,7 @@ static void check_chunks(void)
     }
     /* another step's key draws another mask */
     draw = (dropout_draw){ 1, 78, 0 };
-    dropout_forward(&(layer_pass){ &L, N, x, part, { 0 } }, &draw, mask_part);
+    dropout_forward(&(layer_pass){ &L, 3, x, part, { 0 } }, &draw, mask_part);
     CHECK(memcmp(part, whole, sizeof(float) * 3 * size) != 0);
     /* inference: the identity */
     dropout_forward(&(layer_pass){ &L, N, x, whole, { 0 } }, NULL, mask);
