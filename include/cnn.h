@@ -88,9 +88,13 @@ typedef struct cnn_net {
 
 /* ---- the process ---------------------------------------------------------- */
 
-/* Call first in main(): where OpenBLAS would run slow generic kernels on this
- * CPU, or OpenMP would spin-wait, set OPENBLAS_CORETYPE / OMP_WAIT_POLICY and
- * re-execute the program once (user settings of either are kept). */
+/* Call first in main(). Linking it in also links a step that runs before the
+ * libraries load: it re-executes the program with OMP_NUM_THREADS=1 (so
+ * OpenBLAS maps one buffer at load, not one per core) and OMP_WAIT_POLICY=
+ * passive, and fails with "out of memory" when the memory limits leave no
+ * room for OpenBLAS. This call restores the user's thread count and, where
+ * OpenBLAS would run slow generic kernels on this CPU, sets OPENBLAS_CORETYPE
+ * and re-executes once more. User settings are kept. */
 void cnn_runtime_setup(char **argv);
 /* Seconds on the monotonic clock, for timing. */
 double cnn_clock(void);

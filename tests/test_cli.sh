@@ -66,3 +66,12 @@ n=$("$cnn" predict --model "$tmp/e.model" "$data/t10k-images-idx3-ubyte.gz" | wc
 [ $? -eq 1 ] && grep -q "images are .* but the network takes 28x28x1" "$tmp/err" ||
     fail "predict on a wrong-size PGM: $(cat "$tmp/err")"
 echo "predict and show: PGM and IDX inputs, wrong sizes refused"
+
+# the re-executed process keeps its name (pgrep -x cnn, top)
+"$cnn" train --data "$data" --limit 3000 --epochs 4 --quiet --out "$tmp/n.model" &
+pid=$!
+while [ ! -f "$tmp/n.model" ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
+name=$(cat /proc/$pid/comm)
+wait $pid
+[ "$name" = cnn ] || fail "process name '$name', not cnn"
+echo "process name: $name"
