@@ -87,6 +87,23 @@ echo "labels out of range: $(cat "$tmp/lab.err")"
     fail "other network: $(cat "$tmp/net.err")"
 echo "other network: $(cat "$tmp/net.err")"
 
+# A second Ctrl-C or SIGTERM ends the run at once, whatever it is doing: both
+# arrive while it is stopped, so the first has no chance to end it first.
+$run --out "$tmp/s.model" 2> "$tmp/sig.err" &
+pid=$!
+while [ ! -f "$tmp/s.model" ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
+kill -STOP $pid
+kill -INT $pid
+kill -TERM $pid
+kill -CONT $pid
+wait $pid
+status=$?
+[ $status -eq 130 ] || [ $status -eq 143 ] || fail "second signal: exit status $status"
+grep -q "stopped at once by a second signal; the model on disk is the last one saved" \
+    "$tmp/sig.err" || fail "second signal: $(cat "$tmp/sig.err")"
+"$cnn" info --model "$tmp/s.model" > /dev/null || fail "second signal: the model is damaged"
+echo "second signal: exit $status, $(tr -d '\n' < "$tmp/sig.err")"
+
 # Memory limits: OpenBLAS retries a refused buffer forever, so each run must
 # check first and say "out of memory" (timeout turns a hang into a failure).
 # Sanitizers reserve terabytes of address space: no limits for them.

@@ -60,8 +60,22 @@ typedef struct {
     int set_recipe;           /* a recipe option was given (refused with --resume) */
 } train_opts;
 
+/* Ctrl-C or SIGTERM: the first ends the epoch's step and the run, keeping
+ * the last finished epoch's model; a second ends the process at once,
+ * whatever it is doing (saves are atomic: the model on disk stays whole, and
+ * the next run removes a half-written temporary file). */
 static volatile sig_atomic_t interrupted;
-static void on_signal(int sig) { (void)sig; interrupted = 1; }
+static void on_signal(int sig)
+{
+    static const char msg[] = "\ncnn train: stopped at once by a second signal; the model "
+                              "on disk is the last one saved\n";
+    if (!interrupted) {
+        interrupted = 1;
+        return;
+    }
+    (void)!write(STDERR_FILENO, msg, sizeof msg - 1);   /* nothing to do if it fails */
+    _exit(128 + sig);
+}
 
 /* ---- progress ---- */
 
