@@ -67,6 +67,27 @@ n=$("$cnn" predict --model "$tmp/e.model" "$data/t10k-images-idx3-ubyte.gz" | wc
     fail "predict on a wrong-size PGM: $(cat "$tmp/err")"
 echo "predict and show: PGM and IDX inputs, wrong sizes refused"
 
+# option values in one strict syntax; --classes errors are usage errors too
+for args in "--seed 99999999999999999999999" "--seed  5" "--seed +5" "--seed 0x10" \
+            "--lr +0.1" "--lr 0x1p-3" "--lr inf" "--epochs 1e3" "--classes 0,1," \
+            "--classes ,0,1" "--classes 0,,1" "--classes 0,+1" "--classes 1,1"; do
+    "$cnn" train --data "$data" --limit 100 --epochs 1 --quiet --out "$tmp/o.model" \
+        $(echo "$args" | cut -d' ' -f1) "$(echo "$args" | cut -d' ' -f2-)" 2> "$tmp/err"
+    [ $? -eq 2 ] || fail "cnn train $args: exit status not 2: $(cat "$tmp/err")"
+done
+"$cnn" eval --model "$tmp/e.model" --data "$data" --classes 0,1, 2> "$tmp/err"
+[ $? -eq 2 ] || fail "cnn eval --classes 0,1,: exit status not 2"
+echo "option values: strict, usage errors exit 2 ($(cat "$tmp/err"))"
+
+# a data folder with both X and X.gz: refused, they may differ
+mkdir "$tmp/both"
+for f in "$data"/*; do ln -s "$f" "$tmp/both/"; done
+zcat "$data/t10k-labels-idx1-ubyte.gz" > "$tmp/both/t10k-labels-idx1-ubyte"
+"$cnn" eval --model "$tmp/e.model" --data "$tmp/both" > /dev/null 2> "$tmp/err"
+[ $? -eq 1 ] && grep -q "both t10k-labels-idx1-ubyte and t10k-labels-idx1-ubyte.gz are there" \
+    "$tmp/err" || fail "X and X.gz: $(cat "$tmp/err")"
+echo "X and X.gz: $(cat "$tmp/err")"
+
 # the re-executed process keeps its name (pgrep -x cnn, top)
 "$cnn" train --data "$data" --limit 3000 --epochs 4 --quiet --out "$tmp/n.model" &
 pid=$!

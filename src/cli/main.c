@@ -1,7 +1,10 @@
 /* main.c: the cnn command: train, evaluate, apply and describe networks. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "commands.h"
+#include "outputs.h"
 
 static int usage(FILE *to)
 {
@@ -19,6 +22,24 @@ static int usage(FILE *to)
     return to == stdout ? EXIT_OK : EXIT_USAGE;
 }
 
+/* A closed standard stream would hand its number to the next file opened,
+ * and output meant for the terminal would land in a model. Open /dev/null
+ * read-only in its place: writes to it fail, and are reported. */
+static void keep_standard_streams_apart(void)
+{
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDONLY) != fd) _exit(EXIT_FAIL);
+}
+
+/* Output that did not arrive is a failure, reported like any other (a
+ * command that failed has said why already). */
+static int finish_output(const char *cmd, int status)
+{
+    char err[CNN_ERR_LEN];
+    if (check_written(stdout, "standard output", err) == 0 || status != EXIT_OK) return status;
+    return cli_error(EXIT_FAIL, cmd, "%s", err);
+}
+
 int main(int argc, char **argv)
 {
     static const struct { const char *name; int (*run)(int, char **); } commands[] = {
@@ -26,11 +47,13 @@ int main(int argc, char **argv)
         { "info", cmd_info }, { "show", cmd_show },
     };
     cnn_runtime_setup(argv);
+    keep_standard_streams_apart();
     if (argc < 2) return usage(stderr);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
-        return usage(stdout);
+        return finish_output("--help", usage(stdout));
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name))
+            return finish_output(argv[1], commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "cnn: unknown command '%s' (train, eval, predict, info, show; see "
                     "'cnn --help')\n", argv[1]);
     return EXIT_USAGE;

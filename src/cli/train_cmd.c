@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "commands.h"
+#include "outputs.h"
 
 static const char *USAGE =
     "cnn train --net NAME|FILE --data DIR [options]\n"
@@ -55,6 +56,7 @@ typedef struct {
     const char *net, *data, *out, *resume, *log, *classes;
     const char *files[4];     /* train images, train labels, test images, test labels */
     int threads, limit, quiet;
+    int keep[256], n_keep;    /* --classes */
     unsigned long long seed;
     cnn_recipe r;             /* fields < 0 are unset: they come from the network */
     int set_recipe;           /* a recipe option was given (refused with --resume) */
@@ -132,6 +134,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "help", no_argument, 0, O_HELP }, { 0, 0, 0, 0 },
     };
     *o = (train_opts){ .seed = 1, .r = { -1, -1, { -1, -1, -1 }, -1, -1 } };
+    char err[CNN_ERR_LEN];
     int c, bad = 0;
     opterr = 0;
     optind = 1;
@@ -142,7 +145,11 @@ static int parse_options(int argc, char **argv, train_opts *o)
         case 'o': o->out = optarg; break;
         case O_RESUME: o->resume = optarg; break;
         case O_LOG: o->log = optarg; break;
-        case O_CLASSES: o->classes = optarg; break;
+        case O_CLASSES:
+            o->classes = optarg;
+            if (parse_classes(optarg, o->keep, &o->n_keep, err))
+                bad |= cli_error(-1, "train", "%s", err);
+            break;
         case O_QUIET: o->quiet = 1; break;
         case O_TRAIN_IMAGES: case O_TRAIN_LABELS: case O_TEST_IMAGES: case O_TEST_LABELS:
             o->files[c - O_TRAIN_IMAGES] = optarg;
@@ -161,13 +168,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
                    o->set_recipe = 1; break;
         case O_SHIFT: bad |= opt_int("train", "shift", optarg, 0, 8, &o->r.shift);
                       o->set_recipe = 1; break;
-        case 's': {
-            char *end;
-            o->seed = strtoull(optarg, &end, 10);
-            if (!*optarg || *end || *optarg == '-')
-                bad |= cli_error(-1, "train", "--seed %s: not a whole number >= 0", optarg);
-            break;
-        }
+        case 's': bad |= opt_seed("train", "seed", optarg, &o->seed); break;
         case O_SCHEDULE:
             if (!strcmp(optarg, "cosine")) o->r.schedule = CNN_SCHEDULE_COSINE;
             else if (!strcmp(optarg, "constant")) o->r.schedule = CNN_SCHEDULE_CONSTANT;
@@ -190,6 +191,14 @@ static int parse_options(int argc, char **argv, train_opts *o)
     if (!o->data && explicit_files != 4)
         return cli_error(-1, "train", "give --data DIR, or all four of --train-images, "
                          "--train-labels, --test-images, --test-labels");
+    const char *named[] = { o->out, o->log, o->resume, o->net, o->data, o->files[0],
+                            o->files[1], o->files[2], o->files[3] };
+    static const char *const names[] = { "--out", "--log", "--resume", "--net", "--data",
+                                         "--train-images", "--train-labels", "--test-images",
+                                         "--test-labels" };
+    for (int i = 0; i < 9; i++)
+        if (named[i] && !*named[i])
+            return cli_error(-1, "train", "%s: an empty name", names[i]);
     if (o->resume && o->set_recipe)
         return cli_error(-1, "train", "--resume continues the recipe stored in the model: "
                          "drop --lr, --momentum, --weight-decay, --batch, --schedule and --shift");
@@ -199,25 +208,33 @@ static int parse_options(int argc, char **argv, train_opts *o)
 
 /* ---- data ---- */
 
-static int load_data(const train_opts *o, const cnn_net *net, cnn_dataset *train,
-                     cnn_dataset *test, char *err)
+/* The four data files: those named, the rest from --data. */
+typedef struct {
+    char path[4][4096];
+} data_paths;
+
+static int find_data(const train_opts *o, data_paths *p, char *err)
 {
-    int rc;
-    if (o->files[0] && o->files[1])
-        rc = cnn_dataset_load(train, o->files[0], o->files[1], err);
-    else
-        rc = load_part(train, o->data, "train", err);
-    if (rc) return -1;
-    if (o->files[2] && o->files[3])
-        rc = cnn_dataset_load(test, o->files[2], o->files[3], err);
-    else
-        rc = load_part(test, o->data, "t10k", err);
-    if (rc) return -1;
+    for (int part = 0; part < 2; part++) {
+        if (!o->files[2 * part] || !o->files[2 * part + 1])
+            if (data_files(o->data, part ? "t10k" : "train", p->path[2 * part],
+                           p->path[2 * part + 1], sizeof p->path[0], err))
+                return -1;
+        for (int i = 2 * part; i < 2 * part + 2; i++)
+            if (o->files[i]) snprintf(p->path[i], sizeof p->path[i], "%s", o->files[i]);
+    }
+    return 0;
+}
+
+static int load_data(const train_opts *o, const data_paths *p, const cnn_net *net,
+                     cnn_dataset *train, cnn_dataset *test, char *err)
+{
+    if (cnn_dataset_load(train, p->path[0], p->path[1], err) ||
+        cnn_dataset_load(test, p->path[2], p->path[3], err))
+        return -1;
     if (o->classes) {
-        int keep[256], n_keep;
-        if (parse_classes(o->classes, keep, &n_keep, err)) return -1;
-        cnn_dataset_filter(train, keep, n_keep);
-        cnn_dataset_filter(test, keep, n_keep);
+        cnn_dataset_filter(train, o->keep, o->n_keep);
+        cnn_dataset_filter(test, o->keep, o->n_keep);
     }
     if (o->limit && o->limit < train->count) train->count = o->limit;
     if (train->count == 0) {
@@ -278,28 +295,27 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
     return net;
 }
 
-/* Fail now, not after the first epoch, when the model cannot be written:
- * create and remove a temporary file beside it. */
-static int check_writable(const char *path, char *err)
+/* Before any work: --out and --log are files to write, neither one of the
+ * inputs nor each other (a resumed model is written back, so --out may be
+ * --resume), --out is not being written by another run (locked until the
+ * end), and temporary files a killed run left beside it go. */
+static int claim_outputs(const train_opts *o, const char *out, const data_paths *data,
+                         int *lock, char *err)
 {
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(err, CNN_ERR_LEN, "%s: is a folder; --out names the model file", path);
+    int builtin = 0;
+    for (const cnn_builtin_net *b = cnn_builtin_nets; o->net && b->name; b++)
+        builtin |= !strcmp(b->name, o->net);
+    named_file others[] = {
+        { "--train-images", data->path[0] }, { "--train-labels", data->path[1] },
+        { "--test-images", data->path[2] }, { "--test-labels", data->path[3] },
+        { "--net", builtin ? NULL : o->net }, { "--resume", o->resume }, { "--out", out },
+    };
+    named_file model = { "--out", out }, log = { "--log", o->log };
+    if (check_output(&model, 1, others, 5, err) ||
+        (o->log && check_output(&log, 0, others, 7, err)) || check_writable(out, err) ||
+        lock_model(out, lock, err))
         return -1;
-    }
-    size_t len = strlen(path) + 16;
-    char *probe = malloc(len);
-    if (!probe) return -1;
-    snprintf(probe, len, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(probe);
-    if (fd < 0) {
-        snprintf(err, CNN_ERR_LEN, "%s: cannot write there: %s", path, strerror(errno));
-        free(probe);
-        return -1;
-    }
-    close(fd);
-    unlink(probe);
-    free(probe);
+    remove_stale_temporaries(out, o->quiet);
     return 0;
 }
 
@@ -312,9 +328,13 @@ static FILE *open_log(const char *path, int append, char *err)
         snprintf(err, CNN_ERR_LEN, "%s: cannot write the log: %s", path, strerror(errno));
         return NULL;
     }
-    if (!append || ftell(f) == 0)
+    if (!append || ftell(f) <= 0)
         fprintf(f, "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,"
                    "images_per_sec\n");
+    if (check_written(f, path, err)) {
+        fclose(f);
+        return NULL;
+    }
     return f;
 }
 
@@ -330,7 +350,8 @@ int cmd_train(int argc, char **argv)
     cnn_trainer *t = NULL;
     FILE *log = NULL;
     char *out = NULL;
-    int status = EXIT_FAIL;
+    data_paths data;
+    int status = EXIT_FAIL, lock = -1;
     cnn_net *net = start(&o, &st, err);
     if (!net) goto fail;
     if (st.epochs <= st.epoch) {
@@ -339,7 +360,13 @@ int cmd_train(int argc, char **argv)
         goto fail;
     }
     out = o.out ? strdup(o.out) : o.resume ? strdup(o.resume) : default_out(o.net);
-    if (!out || check_writable(out, err) || load_data(&o, net, &train, &test, err)) goto fail;
+    if (!out) {
+        snprintf(err, CNN_ERR_LEN, "out of memory");
+        goto fail;
+    }
+    if (find_data(&o, &data, err) || claim_outputs(&o, out, &data, &lock, err) ||
+        load_data(&o, &data, net, &train, &test, err))
+        goto fail;
     if (!(t = cnn_trainer_new(net, st.batch, o.threads, err))) goto fail;
     if (st.velocity) {
         memcpy(cnn_trainer_velocity(t), st.velocity, sizeof(float) * net->n_params);
@@ -396,11 +423,15 @@ int cmd_train(int argc, char **argv)
             printf("epoch %d/%d  lr %.4g  train loss %.4f acc %.4f  test loss %.4f acc %.4f"
                    "  %.1fs  %.0f img/s\n", e + 1, st.epochs, sgd.lr, tr.loss, tr.accuracy,
                    te.loss, te.accuracy, secs, train.count / secs);
-        fflush(stdout);
-        if (log) {
+        if (log)
             fprintf(log, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f\n", e + 1, tr.loss, tr.accuracy,
                     te.loss, te.accuracy, secs, train.count / secs);
-            fflush(log);
+        /* lost output stops the run: nobody would see how it went */
+        if (check_written(stdout, "standard output", err) ||
+            (log && check_written(log, o.log, err))) {
+            cli_error(EXIT_FAIL, "train", "epoch %d: %s; %s holds epoch %d", e + 1, err, out,
+                      e + 1);
+            goto done;
         }
     }
     if (!o.quiet)
@@ -410,7 +441,9 @@ int cmd_train(int argc, char **argv)
 fail:
     cli_error(EXIT_FAIL, "train", "%s", err);
 done:
-    if (log) fclose(log);
+    if (log && fclose(log) && status == EXIT_OK)
+        status = cli_error(EXIT_FAIL, "train", "%s: write failed: %s", o.log, strerror(errno));
+    unlock_model(out, lock);
     if (st.velocity && !t) free(st.velocity);
     cnn_trainer_free(t);
     cnn_net_free(net);
