@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CNN_ERR_LEN 512
 #define CNN_MAX_LAYERS 64
@@ -199,6 +200,9 @@ int cnn_dataset_load(cnn_dataset *d, const char *images_path,
                      const char *labels_path, char *err);
 /* Read images only (labels NULL), e.g. for prediction. */
 int cnn_idx_read_images(cnn_dataset *d, const char *path, char *err);
+/* The same from a stream already open (a pipe, standard input), read once
+ * front to back; `name` names it in messages. */
+int cnn_idx_read_images_from(cnn_dataset *d, FILE *f, const char *name, char *err);
 void cnn_dataset_free(cnn_dataset *d);
 /* Keep only the listed classes, relabelled 0..n_keep-1 in the listed order. */
 void cnn_dataset_filter(cnn_dataset *d, const int *keep, int n_keep);

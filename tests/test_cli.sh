@@ -67,6 +67,20 @@ n=$("$cnn" predict --model "$tmp/e.model" "$data/t10k-images-idx3-ubyte.gz" | wc
     fail "predict on a wrong-size PGM: $(cat "$tmp/err")"
 echo "predict and show: PGM and IDX inputs, wrong sizes refused"
 
+# predict reads each file once, front to back: standard input works
+n=$(cat "$data/t10k-images-idx3-ubyte.gz" | "$cnn" predict --model "$tmp/e.model" /dev/stdin |
+    wc -l)
+[ "$n" -eq 10000 ] || fail "predict /dev/stdin (IDX, a pipe): $n lines"
+cat "$tmp/blank.pgm" | "$cnn" predict --model "$tmp/e.model" /dev/stdin |
+    grep -Eq "^/dev/stdin: [0-9] \(p=" || fail "predict /dev/stdin (PGM, a pipe)"
+echo "predict /dev/stdin: IDX and PGM"
+# a P2 pixel that is not a number is named as such, not as truncation
+sed '10s/0/x/' "$tmp/blank.pgm" > "$tmp/bad.pgm"
+"$cnn" predict --model "$tmp/e.model" "$tmp/bad.pgm" 2> "$tmp/err"
+[ $? -eq 1 ] && grep -q "bad.pgm: pixel 7 is not a number from 0 to 255" "$tmp/err" ||
+    fail "P2 pixel: $(cat "$tmp/err")"
+echo "P2 pixel: $(cat "$tmp/err")"
+
 # option values in one strict syntax; --classes errors are usage errors too
 for args in "--seed 99999999999999999999999" "--seed  5" "--seed +5" "--seed 0x10" \
             "--lr +0.1" "--lr 0x1p-3" "--lr inf" "--epochs 1e3" "--classes 0,1," \
