@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CNN_ERR_LEN 512
 #define CNN_MAX_LAYERS 64
@@ -139,9 +140,13 @@ typedef struct cnn_net {
 
 /* ---- the process ---------------------------------------------------------- */
 
-/* Call first in main(): where OpenBLAS would run slow generic kernels on this
- * CPU, or OpenMP would spin-wait, set OPENBLAS_CORETYPE / OMP_WAIT_POLICY and
- * re-execute the program once (user settings of either are kept). */
+/* Call first in main(). Linking it in also links a step that runs before the
+ * libraries load: it re-executes the program with OMP_NUM_THREADS=1 (so
+ * OpenBLAS maps one buffer at load, not one per core) and OMP_WAIT_POLICY=
+ * passive, and fails with "out of memory" when the memory limits leave no
+ * room for OpenBLAS. This call restores the user's thread count and, where
+ * OpenBLAS would run slow generic kernels on this CPU, sets OPENBLAS_CORETYPE
+ * and re-executes once more. User settings are kept. */
 void cnn_runtime_setup(char **argv);
 /* Seconds on the monotonic clock, for timing. */
 double cnn_clock(void);
@@ -270,6 +275,9 @@ int cnn_dataset_load(cnn_dataset *d, const char *images_path,
                      const char *labels_path, char *err);
 /* Read images only (labels NULL), e.g. for prediction. */
 int cnn_idx_read_images(cnn_dataset *d, const char *path, char *err);
+/* The same from a stream already open (a pipe, standard input), read once
+ * front to back; `name` names it in messages. */
+int cnn_idx_read_images_from(cnn_dataset *d, FILE *f, const char *name, char *err);
 void cnn_dataset_free(cnn_dataset *d);
 /* Keep only the listed classes, relabelled 0..n_keep-1 in the listed order. */
 void cnn_dataset_filter(cnn_dataset *d, const int *keep, int n_keep);

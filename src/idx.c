@@ -1,12 +1,15 @@
-/* idx.c: the IDX files of MNIST (and Fashion-MNIST), plain or gzip-compressed,
- * read through zlib (which passes plain files through unchanged).
+/* idx.c: the IDX files of MNIST (and Fashion-MNIST), plain or gzip-compressed
+ * (told apart by gzip's magic bytes, 1f 8b), read through zlib's inflate.
  *
  *   bytes 0-1  zero          byte 2  type (0x08: unsigned byte)
  *   byte 3     dimensions    then one big-endian uint32 per dimension, then data
  *
  * Images are 0x00000803 (count, rows, columns), labels 0x00000801 (count).
- * Everything is checked; memory grows only as data actually arrives, so a
- * header that lies about its size cannot make us allocate gigabytes. */
+ * Everything is checked, including that nothing follows the data, inside the
+ * compressed stream or after it (gzread would skip such bytes silently); memory
+ * grows only as data actually arrives, so a header that lies about its size
+ * cannot make us allocate gigabytes. Reading goes front to back once, so a
+ * pipe or standard input works as well as a file. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,13 @@
 #define CHUNK (1u << 20)
 
 typedef struct {
-    gzFile gz;
+    FILE *f;
+    int owned;                      /* opened here: closed here */
+    int gzip, inflating, eof;
+    int member_done;                /* a gzip member ended; another may follow */
+    int members;
+    z_stream z;                     /* next_in/avail_in: read but not yet used */
+    unsigned char in[1u << 16];
     const char *path;
     char *err;
 } reader;
@@ -31,24 +40,70 @@ static int fail(reader *r, const char *what)
     return -1;
 }
 
+/* More bytes from the file into `in` once it is used up. */
+static int refill(reader *r)
+{
+    if (r->z.avail_in > 0 || r->eof) return 0;
+    size_t k = fread(r->in, 1, sizeof r->in, r->f);
+    if (k == 0) {
+        if (ferror(r->f)) return fail(r, strerror(errno));
+        r->eof = 1;
+    }
+    r->z.next_in = r->in;
+    r->z.avail_in = (uInt)k;
+    return 0;
+}
+
+/* Up to len bytes of data: how many, 0 at the end, -1 on an error. */
+static long read_some(reader *r, unsigned char *buf, unsigned len)
+{
+    if (!r->gzip) {
+        if (refill(r)) return -1;
+        unsigned k = r->z.avail_in < len ? r->z.avail_in : len;
+        memcpy(buf, r->z.next_in, k);
+        r->z.next_in += k;
+        r->z.avail_in -= k;
+        return k;
+    }
+    r->z.next_out = buf;
+    r->z.avail_out = len;
+    while (r->z.avail_out == len) {
+        if (refill(r)) return -1;
+        if (r->member_done) {
+            if (r->z.avail_in == 0) return 0;   /* the end of the file */
+            inflateReset(&r->z);                /* gzip members may be concatenated */
+            r->member_done = 0;
+        }
+        if (r->z.avail_in == 0) return fail(r, "truncated: the gzip data ends early");
+        int rc = inflate(&r->z, Z_NO_FLUSH);
+        if (rc == Z_STREAM_END) {
+            r->member_done = 1;
+            r->members++;
+        } else if (rc == Z_DATA_ERROR && r->members > 0 && r->z.total_out == 0) {
+            return fail(r, "trailing bytes after the gzip data");
+        } else if (rc == Z_MEM_ERROR) {
+            return fail(r, "out of memory");
+        } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "corrupt gzip data (%s)", r->z.msg ? r->z.msg : "?");
+            return fail(r, msg);
+        }
+    }
+    return (long)(len - r->z.avail_out);
+}
+
 /* Read exactly len bytes, the part of `what` from byte `at` of `total`; a
- * short read is truncation, a zlib error is named. */
+ * short read is truncation. */
 static int read_exact(reader *r, void *buf, size_t len, const char *what, size_t at,
                       size_t total)
 {
-    char msg[CNN_ERR_LEN / 2];
     size_t got = 0;
     while (got < len) {
         unsigned ask = len - got > CHUNK ? CHUNK : (unsigned)(len - got);
-        int k = gzread(r->gz, (char *)buf + got, ask);
-        if (k < 0) {
-            int code;
-            const char *z = gzerror(r->gz, &code);
-            snprintf(msg, sizeof msg, "%s (%s)", code == Z_ERRNO ? strerror(errno) : z,
-                     code == Z_DATA_ERROR ? "corrupt gzip data" : "read error");
-            return fail(r, msg);
-        }
+        long k = read_some(r, (unsigned char *)buf + got, ask);
+        if (k < 0) return -1;
         if (k == 0) {
+            char msg[CNN_ERR_LEN / 2];
             snprintf(msg, sizeof msg, "truncated: %s ends after %zu of %zu bytes", what,
                      at + got, total);
             return fail(r, msg);
@@ -58,20 +113,46 @@ static int read_exact(reader *r, void *buf, size_t len, const char *what, size_t
     return 0;
 }
 
+/* Plain or gzip, from the first two bytes (left to be read). */
+static int start_reader(reader *r, FILE *f, int owned, const char *name, char *err)
+{
+    memset(&r->z, 0, sizeof r->z);
+    r->f = f;
+    r->owned = owned;
+    r->path = name;
+    r->err = err;
+    r->gzip = r->inflating = r->eof = r->member_done = r->members = 0;
+    if (refill(r)) return -1;   /* fread returns less only at the end */
+    r->gzip = r->z.avail_in >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b;
+    if (r->gzip) {
+        if (inflateInit2(&r->z, 15 + 16) != Z_OK) return fail(r, "out of memory");
+        r->inflating = 1;
+    }
+    return 0;
+}
+
 static int open_reader(reader *r, const char *path, char *err)
 {
     struct stat st;
+    r->f = NULL;
+    r->inflating = 0;
     r->path = path;
     r->err = err;
-    r->gz = NULL;
     if (stat(path, &st) != 0) return fail(r, strerror(errno));
     if (S_ISDIR(st.st_mode)) return fail(r, "is a folder, not an IDX file");
     if (!S_ISREG(st.st_mode)) return fail(r, "is not a regular file");
     if (st.st_size == 0) return fail(r, "is empty");
-    r->gz = gzopen(path, "rb");
-    if (!r->gz) return fail(r, errno ? strerror(errno) : "cannot open");
-    gzbuffer(r->gz, 1u << 17);
-    return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return fail(r, strerror(errno));
+    return start_reader(r, f, 1, path, err);
+}
+
+static void close_reader(reader *r)
+{
+    if (r->inflating) inflateEnd(&r->z);
+    if (r->f && r->owned) fclose(r->f);
+    r->f = NULL;
+    r->inflating = 0;
 }
 
 /* Header: magic, then dims big-endian counts. */
@@ -133,36 +214,28 @@ static unsigned char *read_body(reader *r, size_t len)
         return NULL;
     }
     unsigned char extra;
-    int k = gzread(r->gz, &extra, 1);
+    long k = read_some(r, &extra, 1);
     if (k != 0) {
         free(buf);
-        fail(r, k > 0 ? "trailing bytes after the data the header declares"
-                      : "corrupt gzip data after the declared data");
+        if (k > 0) fail(r, "trailing bytes after the data the header declares");
         return NULL;
     }
     return buf;
 }
 
-static void close_reader(reader *r)
+/* The images of an opened reader, which this closes. */
+static int read_images(cnn_dataset *d, reader *r, char *err)
 {
-    if (r->gz) gzclose(r->gz);
-    r->gz = NULL;
-}
-
-int cnn_idx_read_images(cnn_dataset *d, const char *path, char *err)
-{
-    reader r;
     uint32_t dims[3];
-    memset(d, 0, sizeof *d);
-    if (open_reader(&r, path, err) || read_header(&r, 3, dims)) {
-        close_reader(&r);
+    if (read_header(r, 3, dims)) {
+        close_reader(r);
         return -1;
     }
     size_t image = (size_t)dims[1] * dims[2];
-    unsigned char *bytes = read_body(&r, (size_t)dims[0] * image);
-    close_reader(&r);
+    unsigned char *bytes = read_body(r, (size_t)dims[0] * image);
+    close_reader(r);
     if (!bytes) return -1;
-    snprintf(d->images_path, sizeof d->images_path, "%s", path);
+    snprintf(d->images_path, sizeof d->images_path, "%s", r->path);
     d->count = (int)dims[0];
     d->channels = 1;
     d->height = (int)dims[1];
@@ -171,13 +244,35 @@ int cnn_idx_read_images(cnn_dataset *d, const char *path, char *err)
     d->images = aligned_calloc((size_t)dims[0] * image, sizeof(float));
     if (!d->images) {
         free(bytes);
-        snprintf(err, CNN_ERR_LEN, "%s: out of memory", path);
+        snprintf(err, CNN_ERR_LEN, "%s: out of memory", r->path);
         return -1;
     }
     for (size_t i = 0; i < (size_t)dims[0] * image; i++)
         d->images[i] = (float)bytes[i] / 255.0f;
     free(bytes);
     return 0;
+}
+
+int cnn_idx_read_images(cnn_dataset *d, const char *path, char *err)
+{
+    reader r;
+    memset(d, 0, sizeof *d);
+    if (open_reader(&r, path, err)) {
+        close_reader(&r);
+        return -1;
+    }
+    return read_images(d, &r, err);
+}
+
+int cnn_idx_read_images_from(cnn_dataset *d, FILE *f, const char *name, char *err)
+{
+    reader r;
+    memset(d, 0, sizeof *d);
+    if (start_reader(&r, f, 0, name, err)) {
+        close_reader(&r);
+        return -1;
+    }
+    return read_images(d, &r, err);
 }
 
 int cnn_dataset_load(cnn_dataset *d, const char *images_path, const char *labels_path,

@@ -135,6 +135,11 @@ int cnn_layer_output(const cnn_net *net, const float *x, int layer, float *out, 
         snprintf(err, CNN_ERR_LEN, "layer %d: no such layer, or out of memory", layer + 1);
         return -1;
     }
+    int one = 1;
+    if (blas_check_room(&one, 0, 0, err)) {
+        workspace_free(&ws);
+        return -1;
+    }
     net_forward(&ws, net, net->params, x, 1);
     memcpy(out, ws.act[layer], sizeof(float) * cnn_shape_size(net->layers[layer].out));
     workspace_free(&ws);

@@ -54,6 +54,17 @@ void outbuf_free(outbuf *b)
     *b = (outbuf){ 0 };
 }
 
+/* The replaced file's permissions, or for a new file what the umask allows
+ * (mkstemp makes it 0600). */
+static mode_t new_file_mode(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0) return st.st_mode & 07777;
+    mode_t mask = umask(0);
+    umask(mask);
+    return 0666 & ~mask;
+}
+
 int write_file_atomically(const char *path, const void *data, size_t len, char *err)
 {
     size_t plen = strlen(path);
@@ -83,7 +94,7 @@ int write_file_atomically(const char *path, const void *data, size_t len, char *
         p += k;
         left -= (size_t)k;
     }
-    if (fchmod(fd, 0644) || fsync(fd)) {
+    if (fchmod(fd, new_file_mode(path)) || fsync(fd)) {
         snprintf(err, CNN_ERR_LEN, "%s: cannot sync: %s (the previous file is kept)", path,
                  strerror(errno));
         goto done;

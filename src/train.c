@@ -172,6 +172,17 @@ cnn_trainer *cnn_trainer_new_dist(cnn_net *net, int max_batch, int threads, cnn_
     if (dist && dist_reserve(dist, net->n_params, max_block)) goto oom;
     if (!(t->velocity = aligned_calloc(net->n_params, sizeof(float)))) goto oom;
     if (!(t->moment2 = aligned_calloc(net->n_params, sizeof(float)))) goto oom;
+    /* OpenBLAS maps its buffers when the threads first run; check the room
+     * now, leaving some for a batch, the model being saved and the like.
+     * Unasked, as many threads as fit: the result is the same with any. */
+    size_t extra = sizeof(float) * (3 * net->n_params + (size_t)max_batch *
+                                    cnn_shape_size(net->input)) + ((size_t)16 << 20);
+    int fit = t->threads;
+    if (blas_check_room(&fit, threads == 0, extra, err)) {
+        cnn_trainer_free(t);
+        return NULL;
+    }
+    while (t->threads > fit) workspace_free(&t->ws[--t->threads]);
     return t;
 oom:
     snprintf(err, CNN_ERR_LEN, "trainer: out of memory for batch %d", max_batch);

@@ -150,7 +150,7 @@ for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte 
 done
 labels=$(ls "$tmp/d"/t10k-labels*)
 cp "$labels" "$tmp/labels.copy"
-for args in "--out $tmp/fifo" "--out $tmp" "--out=" "--log=$tmp/keep.model --out $tmp/keep.model" \
+for args in "--out $tmp/fifo" "--out $tmp" "--log=$tmp/keep.model --out $tmp/keep.model" \
             "--out $labels" "--log $labels"; do
     # shellcheck disable=SC2086
     "$cnn" train --data "$tmp/d" --limit 300 --epochs 1 --quiet $args > "$tmp/out" 2> "$tmp/err"
@@ -162,4 +162,52 @@ done
 [ -p "$tmp/fifo" ] || fail "the FIFO was replaced"
 cmp -s "$tmp/e.model" "$tmp/keep.model" || fail "--log over the model changed it"
 cmp -s "$labels" "$tmp/labels.copy" || fail "a data file was overwritten"
-echo "--out: a FIFO, a folder, '', the log's file and the data's files are refused untouched"
+echo "--out: a FIFO, a folder, the log's file and the data's files are refused untouched"
+
+# predict reads each file once, front to back: standard input works
+n=$(cat "$(mnist_file t10k-images-idx3-ubyte)" | "$cnn" predict --model "$tmp/e.model" /dev/stdin |
+    wc -l)
+[ "$n" -eq "$test_images" ] || fail "predict /dev/stdin (IDX, a pipe): $n lines"
+cat "$tmp/blank.pgm" | "$cnn" predict --model "$tmp/e.model" /dev/stdin |
+    grep -Eq "^/dev/stdin: [0-9] \(p=" || fail "predict /dev/stdin (PGM, a pipe)"
+echo "predict /dev/stdin: IDX and PGM"
+# a P2 pixel that is not a number is named as such, not as truncation
+sed '10s/0/x/' "$tmp/blank.pgm" > "$tmp/bad.pgm"
+"$cnn" predict --model "$tmp/e.model" "$tmp/bad.pgm" 2> "$tmp/err"
+[ $? -eq 1 ] && grep -q "bad.pgm: pixel 7 is not a number from 0 to 255" "$tmp/err" ||
+    fail "P2 pixel: $(cat "$tmp/err")"
+echo "P2 pixel: $(cat "$tmp/err")"
+
+# option values in one strict syntax; --classes errors are usage errors too
+for args in "--seed 99999999999999999999999" "--seed  5" "--seed +5" "--seed 0x10" \
+            "--lr +0.1" "--lr 0x1p-3" "--lr inf" "--epochs 1e3" "--classes 0,1," \
+            "--classes ,0,1" "--classes 0,,1" "--classes 0,+1" "--classes 1,1"; do
+    "$cnn" train --data "$data" --limit 100 --epochs 1 --quiet --out "$tmp/o.model" \
+        $(echo "$args" | cut -d' ' -f1) "$(echo "$args" | cut -d' ' -f2-)" 2> "$tmp/err"
+    [ $? -eq 2 ] || fail "cnn train $args: exit status not 2: $(cat "$tmp/err")"
+done
+"$cnn" eval --model "$tmp/e.model" --data "$data" --classes 0,1, 2> "$tmp/err"
+[ $? -eq 2 ] || fail "cnn eval --classes 0,1,: exit status not 2"
+echo "option values: strict, usage errors exit 2 ($(cat "$tmp/err"))"
+
+# a data folder with both X and X.gz: refused, they may differ
+mkdir "$tmp/both"
+for f in "$data"/*; do ln -s "$f" "$tmp/both/"; done
+labels=$(mnist_file t10k-labels-idx1-ubyte)
+case $labels in
+*.gz) zcat "$labels" > "$tmp/both/t10k-labels-idx1-ubyte" ;;
+*) gzip -c "$labels" > "$tmp/both/t10k-labels-idx1-ubyte.gz" ;;
+esac
+"$cnn" eval --model "$tmp/e.model" --data "$tmp/both" > /dev/null 2> "$tmp/err"
+[ $? -eq 1 ] && grep -q "both t10k-labels-idx1-ubyte and t10k-labels-idx1-ubyte.gz are there" \
+    "$tmp/err" || fail "X and X.gz: $(cat "$tmp/err")"
+echo "X and X.gz: $(cat "$tmp/err")"
+
+# the re-executed process keeps its name (pgrep -x cnn, top)
+"$cnn" train --net lenet --data "$data" --limit 3000 --epochs 3 --quiet --out "$tmp/n.model" &
+pid=$!
+while [ ! -f "$tmp/n.model" ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
+name=$(cat /proc/$pid/comm)
+wait $pid
+[ "$name" = cnn ] || fail "process name '$name', not cnn"
+echo "process name: $name"

@@ -87,3 +87,60 @@ echo "labels out of range: $(cat "$tmp/lab.err")"
 [ $? -eq 1 ] && grep -q "is for a different network than lenet" "$tmp/net.err" ||
     fail "other network: $(cat "$tmp/net.err")"
 echo "other network: $(cat "$tmp/net.err")"
+
+# A second Ctrl-C or SIGTERM ends the run at once, whatever it is doing: both
+# arrive while it is stopped, so the first has no chance to end it first.
+$run --out "$tmp/s.model" 2> "$tmp/sig.err" &
+pid=$!
+while [ ! -f "$tmp/s.model" ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
+kill -STOP $pid
+kill -INT $pid
+kill -TERM $pid
+kill -CONT $pid
+wait $pid
+status=$?
+[ $status -eq 130 ] || [ $status -eq 143 ] || fail "second signal: exit status $status"
+grep -q "stopped at once by a second signal; the model on disk is the last one saved" \
+    "$tmp/sig.err" || fail "second signal: $(cat "$tmp/sig.err")"
+"$cnn" info --model "$tmp/s.model" > /dev/null || fail "second signal: the model is damaged"
+echo "second signal: exit $status, $(tr -d '\n' < "$tmp/sig.err")"
+
+# Memory limits: OpenBLAS retries a refused buffer forever, so each run must
+# check first and say "out of memory" (timeout turns a hang into a failure).
+# Sanitizers reserve terabytes of address space: no limits for them.
+if grep -q __asan_init "$cnn"; then
+    echo "memory limits: skipped under AddressSanitizer"
+    exit 0
+fi
+zcat "$data/t10k-images-idx3-ubyte.gz" | head -c $((16 + 300 * 784)) | tail -c +17 > "$tmp/px"
+zcat "$data/t10k-labels-idx1-ubyte.gz" | head -c $((8 + 300)) | tail -c +9 > "$tmp/lb"
+{ printf '\000\000\010\003\000\000\001\054\000\000\000\034\000\000\000\034'; cat "$tmp/px"; } \
+    > "$tmp/i300"
+{ printf '\000\000\010\001\000\000\001\054'; cat "$tmp/lb"; } > "$tmp/l300"
+small="--train-images $tmp/i300 --train-labels $tmp/l300 --test-images $tmp/i300 \
+       --test-labels $tmp/l300 --epochs 1 --quiet"
+limited() {   # limited KIB WHAT STATUS MESSAGE CMD...
+    kib=$1 what=$2 want=$3 msg=$4
+    shift 4
+    (ulimit -v "$kib" && exec timeout 60 "$@") > /dev/null 2> "$tmp/mem.err"
+    status=$?
+    [ $status -eq "$want" ] || fail "$what: exit status $status, not $want: $(cat "$tmp/mem.err")"
+    [ -z "$msg" ] || grep -q -- "$msg" "$tmp/mem.err" || fail "$what: $(cat "$tmp/mem.err")"
+    echo "$what (ulimit -v $kib): exit $status $(cat "$tmp/mem.err")"
+}
+limited 100000 "no room for OpenBLAS to load" 1 \
+    "cnn: out of memory: OpenBLAS needs 136 MiB of address space to start" "$cnn" --help
+limited 250000 "room for OpenBLAS, --help" 0 "" "$cnn" --help
+limited 250000 "no room for a training thread" 1 \
+    "cnn train: out of memory: OpenBLAS and the run need" "$cnn" train $small --out "$tmp/mem.model"
+limited 700000 "8 threads asked" 1 \
+    "cnn train: out of memory: 8 threads need .* would fit (--threads " \
+    "$cnn" train $small --threads 8 --out "$tmp/mem.model"
+"$cnn" train $small --threads 1 --out "$tmp/one.model" || fail "1 thread"
+limited 500000 "room for 1 or 2 threads, the default" 0 "" \
+    "$cnn" train $small --out "$tmp/mem.model"
+cmp "$tmp/mem.model" "$tmp/one.model" || fail "under a limit: a different model"
+limited 250000 "eval without room" 1 "cnn eval: out of memory" \
+    "$cnn" eval --model "$tmp/one.model" --images "$tmp/i300" --labels "$tmp/l300"
+limited 250000 "show --maps without room" 1 "cnn show: out of memory" \
+    "$cnn" show --model "$tmp/one.model" --maps "$tmp/maps.pgm" --data "$data"

@@ -136,6 +136,30 @@ int main(void)
     write_file("flipped.gz", z, zn, 0);
     expect_error("flipped.gz", "l.raw", "flipped.gz", "");
 
+    /* gzip members may be concatenated; anything else after the gzip data is
+     * refused (gzread would skip it) */
+    size_t half = ni / 2;
+    write_file("part1.gz", img, half, 1);
+    write_file("part2.gz", img + half, ni - half, 1);
+    static unsigned char joined[2 * sizeof z];
+    size_t jn = 0;
+    for (int p = 1; p <= 2; p++) {
+        f = fopen(path_of(p == 1 ? "part1.gz" : "part2.gz"), "rb");
+        jn += fread(joined + jn, 1, sizeof joined - jn, f);
+        fclose(f);
+    }
+    write_file("members.gz", joined, jn, 0);
+    expect_ok("members.gz", "l.raw", 300);
+    f = fopen(path_of("i.gz"), "rb");
+    zn = fread(z, 1, sizeof z - 8, f);
+    fclose(f);
+    memcpy(z + zn, "garbage!", 8);
+    write_file("garbage.gz", z, zn + 8, 0);
+    expect_error("garbage.gz", "l.raw", "garbage.gz", "trailing bytes after the gzip data");
+    memset(z + zn, 0, 8);
+    write_file("zeros.gz", z, zn + 8, 0);
+    expect_error("zeros.gz", "l.raw", "zeros.gz", "trailing bytes after the gzip data");
+
     /* labels */
     write_file("l299", lab299, make_labels(lab299, 299), 0);
     expect_error("i.raw", "l299", "l299", "299 labels for the 300 images");
@@ -146,8 +170,8 @@ int main(void)
     CHECK(mkdir((char *)bad, 0755) == 0);
     expect_error("folder", "l.raw", "folder", "is a folder");
 
-    printf("IDX: raw, gzip and mixed files read exactly; 17 kinds of bad file refused "
-           "by name\n");
+    printf("IDX: raw, gzip (one member or two) and mixed files read exactly; 19 kinds of "
+           "bad file refused by name\n");
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     return system(cmd) == 0 ? 0 : 1;

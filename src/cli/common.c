@@ -1,5 +1,7 @@
 /* common.c: helpers shared by the cnn commands. */
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -33,34 +35,82 @@ int option_error(const char *cmd, const char *arg)
     return cli_error(EXIT_USAGE, cmd, "unknown option '%s' (see 'cnn %s --help')", arg, cmd);
 }
 
+/* The one number syntax of every option: an optional '-', then digits only
+ * (no spaces, no '+', nothing after). 0, -1 not a number, -2 beyond *v. */
+static int whole_number(const char *s, int *negative, unsigned long long *v)
+{
+    *negative = *s == '-';
+    s += *negative;
+    if (!isdigit((unsigned char)*s)) return -1;
+    int overflow = 0;
+    for (*v = 0; isdigit((unsigned char)*s); s++) {
+        unsigned d = (unsigned)(*s - '0');
+        if (*v > (ULLONG_MAX - d) / 10) overflow = 1;
+        *v = *v * 10 + d;
+    }
+    if (*s) return -1;
+    return overflow ? -2 : 0;
+}
+
+/* Decimal notation only: -0.5, 5e-4, .1 (no hex, inf, nan, spaces, '+'). */
+static int decimal_syntax(const char *s)
+{
+    s += *s == '-';
+    size_t digits = strspn(s, "0123456789");
+    s += digits;
+    if (*s == '.') {
+        size_t frac = strspn(s + 1, "0123456789");
+        digits += frac;
+        s += 1 + frac;
+    }
+    if (!digits) return -1;
+    if (*s == 'e' || *s == 'E') {
+        s += 1 + (s[1] == '-' || s[1] == '+');
+        if (!isdigit((unsigned char)*s)) return -1;
+        s += strspn(s, "0123456789");
+    }
+    return *s ? -1 : 0;
+}
+
+static int number_error(const char *cmd, const char *name, const char *value, const char *what)
+{
+    cli_error(EXIT_USAGE, cmd, "--%s %s: %s", name, value, what);
+    return -1;
+}
+
 int opt_int(const char *cmd, const char *name, const char *value, long lo, long hi, int *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(value, &end, 10);
-    if (!*value || *end || errno) {
-        cli_error(EXIT_USAGE, cmd, "--%s %s: not a whole number", name, value);
-        return -1;
+    int negative;
+    unsigned long long v;
+    int rc = whole_number(value, &negative, &v);
+    if (rc == -1) return number_error(cmd, name, value, "not a whole number");
+    if (rc == 0 && v <= (unsigned long long)LLONG_MAX) {
+        long long x = negative ? -(long long)v : (long long)v;
+        if (x >= lo && x <= hi) {
+            *out = (int)x;
+            return 0;
+        }
     }
-    if (v < lo || v > hi) {
-        cli_error(EXIT_USAGE, cmd, "--%s %s: out of range (%ld to %ld)", name, value, lo, hi);
-        return -1;
-    }
-    *out = (int)v;
+    cli_error(EXIT_USAGE, cmd, "--%s %s: out of range (%ld to %ld)", name, value, lo, hi);
+    return -1;
+}
+
+int opt_seed(const char *cmd, const char *name, const char *value, unsigned long long *out)
+{
+    int negative;
+    int rc = whole_number(value, &negative, out);
+    if (rc == -1) return number_error(cmd, name, value, "not a whole number");
+    if (rc || negative)
+        return number_error(cmd, name, value, "out of range (0 to 18446744073709551615)");
     return 0;
 }
 
 int opt_float(const char *cmd, const char *name, const char *value, double lo, double hi,
               float *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(value, &end);
-    if (!*value || *end || errno || !isfinite(v)) {
-        cli_error(EXIT_USAGE, cmd, "--%s %s: not a number", name, value);
-        return -1;
-    }
-    if (v < lo || v > hi) {
+    if (decimal_syntax(value)) return number_error(cmd, name, value, "not a number");
+    double v = strtod(value, NULL);
+    if (!(v >= lo && v <= hi)) {
         cli_error(EXIT_USAGE, cmd, "--%s %s: out of range (%g to %g)", name, value, lo, hi);
         return -1;
     }
@@ -68,29 +118,43 @@ int opt_float(const char *cmd, const char *name, const char *value, double lo, d
     return 0;
 }
 
-/* dir/part-images-idx3-ubyte.gz, or the same without .gz */
-static void find_file(char *path, size_t len, const char *dir, const char *part,
-                      const char *kind)
+/* dir/part-kind or dir/part-kind.gz. When both are there they may differ
+ * (a stale copy beside a fresh download) and neither choice is safe, so the
+ * user picks; comparing them would mean reading both on every run. */
+static int find_file(char *path, size_t len, const char *dir, const char *part,
+                     const char *kind, char *err)
 {
+    char plain[4096], gz[4096];
     struct stat st;
-    snprintf(path, len, "%s/%s-%s.gz", dir, part, kind);
-    if (stat(path, &st) == 0) return;
-    snprintf(path, len, "%s/%s-%s", dir, part, kind);
-    if (stat(path, &st) == 0) return;
-    snprintf(path, len, "%s/%s-%s.gz", dir, part, kind);   /* name the usual one */
+    snprintf(plain, sizeof plain, "%s/%s-%s", dir, part, kind);
+    snprintf(gz, sizeof gz, "%s/%s-%s.gz", dir, part, kind);
+    int has_plain = stat(plain, &st) == 0, has_gz = stat(gz, &st) == 0;
+    if (has_plain && has_gz) {
+        snprintf(err, CNN_ERR_LEN, "%s: both %s-%s and %s-%s.gz are there and may differ; "
+                 "remove one", dir, part, kind, part, kind);
+        return -1;
+    }
+    snprintf(path, len, "%s", has_plain ? plain : gz);   /* neither: the usual name */
+    return 0;
 }
 
-int load_part(cnn_dataset *d, const char *dir, const char *part, char *err)
+int data_files(const char *dir, const char *part, char *images, char *labels, size_t len,
+               char *err)
 {
-    char images[4096], labels[4096];
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         snprintf(err, CNN_ERR_LEN, "%s: %s", dir,
                  stat(dir, &st) ? strerror(errno) : "not a folder");
         return -1;
     }
-    find_file(images, sizeof images, dir, part, "images-idx3-ubyte");
-    find_file(labels, sizeof labels, dir, part, "labels-idx1-ubyte");
+    return find_file(images, len, dir, part, "images-idx3-ubyte", err) ||
+           find_file(labels, len, dir, part, "labels-idx1-ubyte", err) ? -1 : 0;
+}
+
+int load_part(cnn_dataset *d, const char *dir, const char *part, char *err)
+{
+    char images[4096], labels[4096];
+    if (data_files(dir, part, images, labels, sizeof images, err)) return -1;
     return cnn_dataset_load(d, images, labels, err);
 }
 
@@ -121,24 +185,29 @@ int check_data_fits(const cnn_dataset *d, const cnn_net *net, char *err)
 int parse_classes(const char *s, int *keep, int *n_keep, char *err)
 {
     *n_keep = 0;
-    while (*s) {
-        char *end;
-        long v = strtol(s, &end, 10);
-        if (end == s || v < 0 || v > 255 || (*end && *end != ',') || *n_keep == 256) {
-            snprintf(err, CNN_ERR_LEN, "--classes: expected labels 0-255 separated by "
-                     "commas, as in 0,1");
+    for (const char *item = s;; item++) {
+        char one[8];
+        size_t len = strcspn(item, ",");
+        int negative;
+        unsigned long long v;
+        snprintf(one, sizeof one, "%.*s", (int)(len < 7 ? len : 7), item);
+        if (len > 3 || whole_number(one, &negative, &v) || negative || v > 255 ||
+            *n_keep == 256) {
+            snprintf(err, CNN_ERR_LEN, "--classes %s: expected labels 0-255 separated by "
+                     "commas, as in 0,1", s);
             return -1;
         }
         for (int k = 0; k < *n_keep; k++)
-            if (keep[k] == v) {
-                snprintf(err, CNN_ERR_LEN, "--classes: %ld is listed twice", v);
+            if (keep[k] == (int)v) {
+                snprintf(err, CNN_ERR_LEN, "--classes %s: %llu is listed twice", s, v);
                 return -1;
             }
         keep[(*n_keep)++] = (int)v;
-        s = *end ? end + 1 : end;
+        item += len;
+        if (!*item) break;
     }
     if (*n_keep < 2) {
-        snprintf(err, CNN_ERR_LEN, "--classes: list at least two labels");
+        snprintf(err, CNN_ERR_LEN, "--classes %s: list at least two labels", s);
         return -1;
     }
     return 0;

@@ -11,19 +11,26 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 int cli_error(int status, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* --name VALUE as a number in [lo, hi]; on error print it and return -1. */
+/* --name VALUE as a number in [lo, hi]; on error print it and return -1.
+ * One strict syntax: an optional '-', digits (and for opt_float a decimal
+ * point and exponent), nothing else: no spaces, '+', hex, inf or nan. */
 int opt_int(const char *cmd, const char *name, const char *value, long lo, long hi, int *out);
+int opt_seed(const char *cmd, const char *name, const char *value, unsigned long long *out);
 int opt_float(const char *cmd, const char *name, const char *value, double lo, double hi,
               float *out);
 
-/* The images and labels of one part ("train" or "t10k") of a data folder in
- * the standard MNIST file names, gzip-compressed or not. */
+/* The images and labels files of one part ("train" or "t10k") of a data
+ * folder in the standard MNIST names, gzip-compressed or not (refused when
+ * both are there), into buffers of len bytes. */
+int data_files(const char *dir, const char *part, char *images, char *labels, size_t len,
+               char *err);
+/* ... and the data in them. */
 int load_part(cnn_dataset *d, const char *dir, const char *part, char *err);
 /* Refuse images of another size than the network's, naming the file. */
 int check_images_fit(const cnn_dataset *d, const cnn_net *net, char *err);
 /* The same, and labels beyond the network's classes. */
 int check_data_fits(const cnn_dataset *d, const cnn_net *net, char *err);
-/* --classes 0,1: the list, at most 256 distinct labels. */
+/* --classes 0,1: the list, at least 2 and at most 256 distinct labels. */
 int parse_classes(const char *s, int *keep, int *n_keep, char *err);
 /* --classes for a network (`what` names it) that is to be trained on them:
  * one label per output, which become the names of its classes. */

@@ -19,7 +19,8 @@ int cmd_eval(int argc, char **argv)
         { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
     const char *model = NULL, *data = NULL, *images = NULL, *labels = NULL, *classes = NULL;
-    int threads = 0, c;
+    int threads = 0, keep[256], n_keep = 0, c;
+    char err[CNN_ERR_LEN] = "out of memory";
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -28,7 +29,11 @@ int cmd_eval(int argc, char **argv)
         case 'd': data = optarg; break;
         case 'i': images = optarg; break;
         case 'l': labels = optarg; break;
-        case 'c': classes = optarg; break;
+        case 'c':
+            classes = optarg;
+            if (parse_classes(classes, keep, &n_keep, err))
+                return cli_error(EXIT_USAGE, "eval", "%s", err);
+            break;
         case 't':
             if (opt_int("eval", "threads", optarg, 1, 1024, &threads)) return EXIT_USAGE;
             break;
@@ -46,7 +51,6 @@ int cmd_eval(int argc, char **argv)
     if (!model || (!data && !(images && labels)) || optind < argc)
         return usage_error("eval", USAGE);
 
-    char err[CNN_ERR_LEN] = "out of memory";
     cnn_dataset d = { 0 };
     cnn_trainer *t = NULL;
     int *confusion = NULL, status = EXIT_FAIL;
@@ -54,7 +58,7 @@ int cmd_eval(int argc, char **argv)
     if (!net) goto fail;
     if ((data ? load_part(&d, data, "t10k", err) : cnn_dataset_load(&d, images, labels, err)))
         goto fail;
-    int keep[256], n_keep;
+    /* --classes was checked as a list above; here against the model's own */
     if (model_classes(net, model, classes, keep, &n_keep, err)) goto fail;
     if (n_keep) cnn_dataset_filter(&d, keep, n_keep);
     if (check_data_fits(&d, net, err)) goto fail;

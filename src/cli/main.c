@@ -1,8 +1,10 @@
 /* main.c: the cnn command: train, evaluate, apply and describe networks. */
-#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "commands.h"
+#include "outputs.h"
 
 static int usage(FILE *to)
 {
@@ -16,7 +18,7 @@ static int usage(FILE *to)
         "  show      write a model's first-layer kernels or a digit's feature maps as PGM\n"
         "  export    write a model as ONNX, or as one C file with no dependencies\n"
         "\n"
-        "Shipped networks: seed000 (default), seed002, seed003, seed004, lenet.\n"
+        "Shipped networks: seed000 (default), seed002, seed003, seed004, lenet, vgg.\n"
         "'cnn COMMAND --help' describes each command; 'cnn --version' says whether\n"
         "MPI is built in (mpirun -np N cnn train ... trains on N processes).\n");
     return to == stdout ? EXIT_OK : EXIT_USAGE;
@@ -30,15 +32,22 @@ static int version(void)
     return EXIT_OK;
 }
 
-/* Results that never reached their reader (a full disk, /dev/full, a closed
- * stdout) are a failure, not a success with the output lost. */
-static int output_written(int status, const char *cmd)
+/* A closed standard stream would hand its number to the next file opened,
+ * and output meant for the terminal would land in a model. Open /dev/null
+ * read-only in its place: writes to it fail, and are reported. */
+static void keep_standard_streams_apart(void)
 {
-    errno = 0;
-    if (fflush(stdout) == 0 && !ferror(stdout)) return status;
-    fprintf(stderr, "cnn %s: writing the output failed: %s\n", cmd,
-            errno ? strerror(errno) : "write error");
-    return status == EXIT_OK ? EXIT_FAIL : status;
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDONLY) != fd) _exit(EXIT_FAIL);
+}
+
+/* Output that did not arrive is a failure, reported like any other (a
+ * command that failed has said why already). */
+static int finish_output(const char *cmd, int status)
+{
+    char err[CNN_ERR_LEN];
+    if (check_written(stdout, "standard output", err) == 0 || status != EXIT_OK) return status;
+    return cli_error(EXIT_FAIL, cmd, "%s", err);
 }
 
 int main(int argc, char **argv)
@@ -48,13 +57,14 @@ int main(int argc, char **argv)
         { "info", cmd_info }, { "show", cmd_show }, { "export", cmd_export },
     };
     cnn_runtime_setup(argv);
+    keep_standard_streams_apart();
     if (argc < 2) return usage(stderr);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
-        return output_written(usage(stdout), "help");
-    if (!strcmp(argv[1], "--version")) return output_written(version(), "--version");
+        return finish_output("--help", usage(stdout));
+    if (!strcmp(argv[1], "--version")) return finish_output("--version", version());
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
-            return output_written(commands[i].run(argc - 1, argv + 1), argv[1]);
+            return finish_output(argv[1], commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "cnn: unknown command '%s' (train, eval, predict, info, show, export; "
                     "see 'cnn --help')\n", argv[1]);
     return EXIT_USAGE;

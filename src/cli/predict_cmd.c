@@ -1,5 +1,6 @@
 /* predict_cmd.c: cnn predict. The class and its probabilities for each image,
  * given as PGM files or IDX image files (every image in them). */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,31 +14,35 @@ static const char *USAGE =
 /* How much of the outputs a line shows. */
 typedef enum { SHOW_BEST, SHOW_ALL, SHOW_EXACT } detail;
 
-static int is_pgm(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    int c = f ? fgetc(f) : EOF;
-    if (f) fclose(f);
-    return c == 'P';
-}
-
-/* The images of one file as a data set (a PGM is a set of one, *pgm set). */
+/* The images of one file as a data set (a PGM is a set of one, *pgm set).
+ * The file is read once, front to back, so a pipe or /dev/stdin works: its
+ * kind comes from a first byte read and put back. */
 static int read_images(const char *path, const cnn_net *net, cnn_dataset *d, int *pgm,
                        char *err)
 {
     memset(d, 0, sizeof *d);
-    *pgm = is_pgm(path);
-    if (!*pgm) {
-        if (cnn_idx_read_images(d, path, err)) return -1;
-        return check_data_fits(d, net, err);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, CNN_ERR_LEN, "%s: %s", path, strerror(errno));
+        return -1;
     }
-    int w, h;
-    float *px;
-    if (pgm_read(path, &px, &w, &h, err)) return -1;
-    *d = (cnn_dataset){ .count = 1, .channels = 1, .height = h, .width = w,
-                        .image_size = (size_t)w * h, .images = px };
-    snprintf(d->images_path, sizeof d->images_path, "%s", path);
-    return check_data_fits(d, net, err);
+    int first = fgetc(f), rc;
+    *pgm = first == 'P';
+    if (first != EOF) ungetc(first, f);
+    if (!*pgm) {
+        rc = cnn_idx_read_images_from(d, f, path, err);
+    } else {
+        int w, h;
+        float *px;
+        rc = pgm_read(f, path, &px, &w, &h, err);
+        if (rc == 0) {
+            *d = (cnn_dataset){ .count = 1, .channels = 1, .height = h, .width = w,
+                                .image_size = (size_t)w * h, .images = px };
+            snprintf(d->images_path, sizeof d->images_path, "%s", path);
+        }
+    }
+    fclose(f);
+    return rc ? -1 : check_data_fits(d, net, err);
 }
 
 /* FILE[index]: CLASS (p=...), the class by its name ("7", or "cat"). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
+#include "outputs.h"
 #include "pgm.h"
 
 static const char *USAGE =
@@ -125,13 +126,22 @@ int cmd_show(int argc, char **argv)
     }
     if (!model || !!kernels == !!maps || (maps && !data) || optind < argc)
         return usage_error("show", USAGE);
+    const char *image = kernels ? kernels : maps;
+    if (!*image)
+        return cli_error(EXIT_USAGE, "show", "%s: an empty name", kernels ? "--kernels" : "--maps");
 
-    char err[CNN_ERR_LEN] = "out of memory";
+    char err[CNN_ERR_LEN] = "out of memory", images[4096], labels[4096];
     cnn_dataset d = { 0 };
     canvas cv = { 0 };
+    cnn_net *net = NULL;
     int status = EXIT_FAIL;
-    cnn_net *net = cnn_model_load(model, NULL, err);
-    if (!net) goto fail;
+    /* the picture replaces neither the model nor the data it is drawn from */
+    named_file out = { kernels ? "--kernels" : "--maps", image };
+    named_file inputs[] = { { "--model", model }, { "--data", images }, { "--data", labels } };
+    if ((maps && data_files(data, "t10k", images, labels, sizeof images, err)) ||
+        check_output(&out, 1, inputs, maps ? 3 : 1, err))
+        goto fail;
+    if (!(net = cnn_model_load(model, NULL, err))) goto fail;
     if (net->layers[0].kind != CNN_CONV) {
         snprintf(err, sizeof err, "%s: the first layer is not a convolution", model);
         goto fail;
@@ -141,7 +151,7 @@ int cmd_show(int argc, char **argv)
     } else {
         /* --index counts the test images of the model's classes */
         int keep[256], n_keep;
-        if (load_part(&d, data, "t10k", err) || check_images_fit(&d, net, err) ||
+        if (cnn_dataset_load(&d, images, labels, err) || check_images_fit(&d, net, err) ||
             model_classes(net, model, NULL, keep, &n_keep, err))
             goto fail;
         if (n_keep) cnn_dataset_filter(&d, keep, n_keep);
@@ -152,8 +162,8 @@ int cmd_show(int argc, char **argv)
         }
         if (draw_maps(&cv, net, d.images + (size_t)index * d.image_size, err)) goto fail;
     }
-    if (pgm_write(kernels ? kernels : maps, cv.px, cv.w, cv.h, err)) goto fail;
-    printf("wrote %s (%dx%d)\n", kernels ? kernels : maps, cv.w, cv.h);
+    if (pgm_write(image, cv.px, cv.w, cv.h, err)) goto fail;
+    printf("wrote %s (%dx%d)\n", image, cv.w, cv.h);
     status = EXIT_OK;
     goto done;
 fail:

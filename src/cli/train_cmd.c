@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "commands.h"
+#include "outputs.h"
 
 static const char *USAGE =
     "cnn train --net NAME|FILE --data DIR [options]\n"
@@ -20,7 +20,8 @@ static const char *HELP =
     "epoch and write the model after every epoch (atomically: a crash leaves the\n"
     "previous model or the new one, never a partial file).\n"
     "\n"
-    "  --net NAME|FILE      seed000 (default), seed002, seed003, seed004, lenet, or a file\n"
+    "  --net NAME|FILE      seed000 (default), seed002, seed003, seed004, lenet, vgg,\n"
+    "                       or a file\n"
     "  --data DIR           folder with train-images-idx3-ubyte[.gz], train-labels-...,\n"
     "                       t10k-images-idx3-ubyte[.gz] and t10k-labels-...\n"
     "  --train-images F, --train-labels F, --test-images F, --test-labels F\n"
@@ -76,8 +77,22 @@ typedef struct {
     int set_recipe;           /* a recipe option was given (refused with --resume) */
 } train_opts;
 
+/* Ctrl-C or SIGTERM: the first ends the epoch's step and the run, keeping
+ * the last finished epoch's model; a second ends the process at once,
+ * whatever it is doing (saves are atomic: the model on disk stays whole, and
+ * the next run removes a half-written temporary file). */
 static volatile sig_atomic_t interrupted;
-static void on_signal(int sig) { (void)sig; interrupted = 1; }
+static void on_signal(int sig)
+{
+    static const char msg[] = "\ncnn train: stopped at once by a second signal; the model "
+                              "on disk is the last one saved\n";
+    if (!interrupted) {
+        interrupted = 1;
+        return;
+    }
+    (void)!write(STDERR_FILENO, msg, sizeof msg - 1);   /* nothing to do if it fails */
+    _exit(128 + sig);
+}
 
 /* ---- progress ---- */
 
@@ -161,6 +176,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "help", no_argument, 0, O_HELP }, { 0, 0, 0, 0 },
     };
     *o = (train_opts){ .seed = 1, .r = { -1, -1, { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }, -1, -1 } };
+    char err[CNN_ERR_LEN];
     int c, bad = 0;
     opterr = 0;
     optind = 1;
@@ -171,7 +187,14 @@ static int parse_options(int argc, char **argv, train_opts *o)
         case 'o': o->out = optarg; break;
         case O_RESUME: o->resume = optarg; break;
         case O_LOG: o->log = optarg; break;
-        case O_CLASSES: o->classes = optarg; break;
+        case O_CLASSES:
+        {   /* the list's syntax here; against the network in choose_data */
+            int keep[256], n_keep;
+            o->classes = optarg;
+            if (parse_classes(optarg, keep, &n_keep, err))
+                bad |= cli_error(-1, "train", "%s", err);
+            break;
+        }
         case O_QUIET: o->quiet = 1; break;
         case O_TRAIN_IMAGES: case O_TRAIN_LABELS: case O_TEST_IMAGES: case O_TEST_LABELS:
             o->files[c - O_TRAIN_IMAGES] = optarg;
@@ -209,13 +232,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
             o->set_recipe = 1;
             break;
         }
-        case 's': {
-            char *end;
-            o->seed = strtoull(optarg, &end, 10);
-            if (!*optarg || *end || *optarg == '-')
-                bad |= cli_error(-1, "train", "--seed %s: not a whole number >= 0", optarg);
-            break;
-        }
+        case 's': bad |= opt_seed("train", "seed", optarg, &o->seed); break;
         case O_SCHEDULE:
             o->r.schedule = (cnn_schedule)cnn_schedule_parse(optarg);
             if ((int)o->r.schedule < 0)
@@ -238,6 +255,14 @@ static int parse_options(int argc, char **argv, train_opts *o)
     if (!o->data && explicit_files != 4)
         return cli_error(-1, "train", "give --data DIR, or all four of --train-images, "
                          "--train-labels, --test-images, --test-labels");
+    const char *named[] = { o->out, o->log, o->resume, o->net, o->data, o->files[0],
+                            o->files[1], o->files[2], o->files[3] };
+    static const char *const names[] = { "--out", "--log", "--resume", "--net", "--data",
+                                         "--train-images", "--train-labels", "--test-images",
+                                         "--test-labels" };
+    for (int i = 0; i < 9; i++)
+        if (named[i] && !*named[i])
+            return cli_error(-1, "train", "%s: an empty name", names[i]);
     if (o->resume && o->set_recipe)
         return cli_error(-1, "train", "--resume continues the recipe stored in the model: "
                          "drop --lr, --momentum, --weight-decay, --batch, --schedule, --shift, "
@@ -286,20 +311,31 @@ static int choose_data(train_opts *o, cnn_net *net, cnn_train_state *st, int *ke
     return 0;
 }
 
-static int load_data(const train_opts *o, const cnn_net *net, const int *keep, int n_keep,
-                     cnn_dataset *train, cnn_dataset *test, char *err)
+/* The four data files: those named, the rest from --data. */
+typedef struct {
+    char path[4][4096];
+} data_paths;
+
+static int find_data(const train_opts *o, data_paths *p, char *err)
 {
-    int rc;
-    if (o->files[0] && o->files[1])
-        rc = cnn_dataset_load(train, o->files[0], o->files[1], err);
-    else
-        rc = load_part(train, o->data, "train", err);
-    if (rc) return -1;
-    if (o->files[2] && o->files[3])
-        rc = cnn_dataset_load(test, o->files[2], o->files[3], err);
-    else
-        rc = load_part(test, o->data, "t10k", err);
-    if (rc) return -1;
+    for (int part = 0; part < 2; part++) {
+        if (!o->files[2 * part] || !o->files[2 * part + 1])
+            if (data_files(o->data, part ? "t10k" : "train", p->path[2 * part],
+                           p->path[2 * part + 1], sizeof p->path[0], err))
+                return -1;
+        for (int i = 2 * part; i < 2 * part + 2; i++)
+            if (o->files[i]) snprintf(p->path[i], sizeof p->path[i], "%s", o->files[i]);
+    }
+    return 0;
+}
+
+static int load_data(const train_opts *o, const data_paths *p, const cnn_net *net,
+                     const int *keep, int n_keep, cnn_dataset *train, cnn_dataset *test,
+                     char *err)
+{
+    if (cnn_dataset_load(train, p->path[0], p->path[1], err) ||
+        cnn_dataset_load(test, p->path[2], p->path[3], err))
+        return -1;
     if (n_keep) {
         cnn_dataset_filter(train, keep, n_keep);
         cnn_dataset_filter(test, keep, n_keep);
@@ -374,72 +410,27 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
     return net;
 }
 
-/* Fail now, not after the first epoch, when the model cannot be written:
- * it must be a regular file or absent (never a device, a FIFO or a folder),
- * and a temporary file beside it must be possible. */
-static int check_writable(const char *path, char *err)
+/* Before any work: --out and --log are files to write, neither one of the
+ * inputs nor each other (a resumed model is written back, so --out may be
+ * --resume), --out is not being written by another run (locked until the
+ * end), and temporary files a killed run left beside it go. */
+static int claim_outputs(const train_opts *o, const char *out, const data_paths *data,
+                         int *lock, char *err)
 {
-    struct stat st;
-    if (!*path) {
-        snprintf(err, CNN_ERR_LEN, "--out names no file");
+    int builtin = 0;
+    for (const cnn_builtin_net *b = cnn_builtin_nets; o->net && b->name; b++)
+        builtin |= !strcmp(b->name, o->net);
+    named_file others[] = {
+        { "--train-images", data->path[0] }, { "--train-labels", data->path[1] },
+        { "--test-images", data->path[2] }, { "--test-labels", data->path[3] },
+        { "--net", builtin ? NULL : o->net }, { "--resume", o->resume }, { "--out", out },
+    };
+    named_file model = { "--out", out }, log = { "--log", o->log };
+    if (check_output(&model, 1, others, 5, err) ||
+        (o->log && check_output(&log, 0, others, 7, err)) || check_writable(out, err) ||
+        lock_model(out, lock, err))
         return -1;
-    }
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        snprintf(err, CNN_ERR_LEN, "%s: is %s; --out names a model file", path,
-                 S_ISDIR(st.st_mode) ? "a folder" : "not a regular file");
-        return -1;
-    }
-    size_t len = strlen(path) + 16;
-    char *probe = malloc(len);
-    if (!probe) return -1;
-    snprintf(probe, len, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(probe);
-    if (fd < 0) {
-        snprintf(err, CNN_ERR_LEN, "%s: cannot write there: %s", path, strerror(errno));
-        free(probe);
-        return -1;
-    }
-    close(fd);
-    unlink(probe);
-    free(probe);
-    return 0;
-}
-
-/* Whether two paths name the same file (the same string, or the same
- * existing file by device and inode). */
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    if (!strcmp(a, b)) return 1;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
-/* The run's outputs (the model, the log) must not be one of its data files or
- * each other: refused before anything is written. */
-static int check_outputs(const char *out, const char *log, const cnn_dataset *train,
-                         const cnn_dataset *test, char *err)
-{
-    const char *inputs[] = { train->images_path, train->labels_path, test->images_path,
-                             test->labels_path };
-    const char *outputs[] = { out, log };
-    for (int o = 0; o < 2; o++) {
-        if (!outputs[o]) continue;
-        if (o == 1 && !*log) {
-            snprintf(err, CNN_ERR_LEN, "--log names no file");
-            return -1;
-        }
-        for (int i = 0; i < 4; i++)
-            if (*inputs[i] && same_file(outputs[o], inputs[i])) {
-                snprintf(err, CNN_ERR_LEN, "%s %s is the data file %s: it would be overwritten",
-                         o ? "--log" : "--out", outputs[o], inputs[i]);
-                return -1;
-            }
-    }
-    if (log && same_file(out, log)) {
-        snprintf(err, CNN_ERR_LEN, "--log %s is the model file: the log would overwrite it", log);
-        return -1;
-    }
+    remove_stale_temporaries(out, o->quiet);
     return 0;
 }
 
@@ -460,9 +451,13 @@ static FILE *open_log(const char *path, int append, char *err)
         snprintf(err, CNN_ERR_LEN, "%s: cannot write the log: %s", path, strerror(errno));
         return NULL;
     }
-    if (!append || ftell(f) == 0)
+    if (!append || ftell(f) <= 0)
         fprintf(f, "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,"
                    "images_per_sec,lr,val_loss,val_accuracy\n");
+    if (check_written(f, path, err)) {
+        fclose(f);
+        return NULL;
+    }
     return f;
 }
 
@@ -486,7 +481,8 @@ int cmd_train(int argc, char **argv)
     cnn_trainer *t = NULL;
     FILE *log = NULL;
     char *out = NULL;
-    int status = EXIT_FAIL;
+    data_paths data;
+    int status = EXIT_FAIL, lock = -1;
     cnn_net *net = start(&o, &st, err);
     if (!net) goto fail;
     if (st.epochs <= st.epoch) {
@@ -495,11 +491,14 @@ int cmd_train(int argc, char **argv)
         goto fail;
     }
     out = o.out ? strdup(o.out) : o.resume ? strdup(o.resume) : default_out(o.net);
+    if (!out) {
+        snprintf(err, CNN_ERR_LEN, "out of memory");
+        goto fail;
+    }
     int keep[256], n_keep;
-    if (!out || (rank0 && check_writable(out, err)) ||
+    if (find_data(&o, &data, err) || (rank0 && claim_outputs(&o, out, &data, &lock, err)) ||
         choose_data(&o, net, &st, keep, &n_keep, err) ||
-        load_data(&o, net, keep, n_keep, &train, &test, err) ||
-        check_outputs(out, o.log, &train, &test, err))
+        load_data(&o, &data, net, keep, n_keep, &train, &test, err))
         goto fail;
     if (st.val.count && cnn_dataset_split(&train, &val, st.val.count, st.val.seed, err)) {
         status = cli_error(EXIT_USAGE, "train", "%s", err);
@@ -602,21 +601,20 @@ int cmd_train(int argc, char **argv)
                 printf("  val loss %.4f acc %.4f%s", ve.loss, ve.accuracy, better ? " *" : "");
             printf("  %.1fs  %.0f img/s\n", secs, train.count / secs);
         }
-        if (fflush(stdout) || ferror(stdout)) {
-            snprintf(err, CNN_ERR_LEN, "writing the progress failed: %s (the model of epoch "
-                     "%d is written)", strerror(errno), e + 1);
-            goto fail;
-        }
         if (log) {
             fprintf(log, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f,%.6g,", e + 1, tr.loss, tr.accuracy,
                     te.loss, te.accuracy, secs, train.count / secs, sgd.lr);
             if (st.val.count) fprintf(log, "%.6f,%.6f", ve.loss, ve.accuracy);
             fprintf(log, "\n");
-            if (fflush(log) || ferror(log)) {
-                snprintf(err, CNN_ERR_LEN, "%s: writing the log failed: %s (the model of "
-                         "epoch %d is written)", o.log, strerror(errno), e + 1);
-                goto fail;
-            }
+        }
+        /* lost output stops the run: nobody would see how it went */
+        if (check_written(stdout, "standard output", err) ||
+            (log && check_written(log, o.log, err))) {
+            char lost[CNN_ERR_LEN];
+            snprintf(lost, sizeof lost, "%s", err);
+            snprintf(err, CNN_ERR_LEN, "epoch %d: %.400s; %s holds epoch %d", e + 1, lost, out,
+                     e + 1);
+            goto fail;
         }
         if (cnn_dist_agree(dist, 0) >= 0) goto done;
         if (st.val.patience && e + 1 - st.val.best_epoch >= st.val.patience) {
@@ -635,10 +633,9 @@ fail:
     if (cnn_dist_agree(dist, 1) == cnn_dist_rank(dist))
         cli_error(EXIT_FAIL, "train", "%s%s", cnn_dist_name(dist), err);
 done:
-    if (log && fclose(log) && status == EXIT_OK) {
-        cli_error(EXIT_FAIL, "train", "%s: closing the log failed: %s", o.log, strerror(errno));
-        status = EXIT_FAIL;
-    }
+    if (log && fclose(log) && status == EXIT_OK)
+        status = cli_error(EXIT_FAIL, "train", "%s: write failed: %s", o.log, strerror(errno));
+    unlock_model(out, lock);
     if (!t) {
         free(st.velocity);
         free(st.moment2);

@@ -1,0 +1,131 @@
+#!/bin/sh
+# What the commands write: an output that is a device, a FIFO, one of the
+# run's inputs or another of its outputs is refused before any work; output
+# lost to a full device or a closed stdout fails the command; a second run on
+# the same model is refused naming the first; stale temporary files go; and
+# models keep the replaced file's mode, else follow the umask.
+# usage: test_outputs.sh CNN SOURCE_ROOT
+. "$(dirname "$0")/setup.sh"
+small="--limit 200 --epochs 1 --quiet"
+images=$data/t10k-images-idx3-ubyte.gz
+"$cnn" train --data "$data" $small --out "$tmp/m.model" || fail "train"
+cp "$tmp/m.model" "$tmp/m.copy"
+
+# expect STATUS WHAT MESSAGE CMD...: the exit status and the one-line reason
+expect() {
+    want=$1 what=$2 msg=$3
+    shift 3
+    "$@" > "$tmp/out" 2> "$tmp/err"
+    status=$?
+    [ $status -eq "$want" ] || fail "$what: exit status $status, not $want: $(cat "$tmp/err")"
+    grep -q -- "$msg" "$tmp/err" || fail "$what: '$(cat "$tmp/err")' does not say '$msg'"
+    [ "$(wc -l < "$tmp/err")" -eq 1 ] || fail "$what: more than one line: $(cat "$tmp/err")"
+    echo "$what: $(cat "$tmp/err")"
+}
+
+# --- outputs that are not files to replace, or are the run's own files ---
+mkfifo "$tmp/fifo"
+expect 1 "--out FIFO" "fifo: is a FIFO; --out must name a regular file or a new one" \
+    "$cnn" train --data "$data" $small --out "$tmp/fifo"
+[ -p "$tmp/fifo" ] || fail "--out FIFO: the FIFO was replaced"
+if mknod "$tmp/null" c 1 3 2>/dev/null; then   # a /dev/null of our own (root only)
+    expect 1 "--out device" "null: is a character device" \
+        "$cnn" train --data "$data" $small --out "$tmp/null"
+    expect 1 "show --kernels device" "null: is a character device" \
+        "$cnn" show --model "$tmp/m.model" --kernels "$tmp/null"
+    [ -c "$tmp/null" ] || fail "a device was replaced"
+fi
+expect 2 "--out ''" "--out: an empty name" "$cnn" train --data "$data" --out ''
+expect 2 "--log ''" "--log: an empty name" "$cnn" train --data "$data" --log ''
+expect 2 "show --kernels ''" "--kernels: an empty name" \
+    "$cnn" show --model "$tmp/m.model" --kernels ''
+expect 1 "--log = --out" "is the same file as --out" \
+    "$cnn" train --data "$data" $small --out "$tmp/m.model" --log "$tmp/m.model"
+expect 1 "--log = --resume" "is the same file as --resume" \
+    "$cnn" train --data "$data" --resume "$tmp/m.model" --epochs 2 --log "$tmp/m.model"
+cmp "$tmp/m.model" "$tmp/m.copy" || fail "a refused run changed the model"
+zcat "$images" > "$tmp/images"   # a data file of our own, to keep
+cp "$tmp/images" "$tmp/images.copy"
+expect 1 "--out = a data file" "images: is the same file as --train-images" \
+    "$cnn" train --train-images "$tmp/images" --train-labels "$data/t10k-labels-idx1-ubyte.gz" \
+    --test-images "$images" --test-labels "$data/t10k-labels-idx1-ubyte.gz" $small \
+    --out "$tmp/images"
+expect 1 "--log = a data file" "is the same file as --test-images" \
+    "$cnn" train --data "$data" $small --test-images "$tmp/images" \
+    --test-labels "$data/t10k-labels-idx1-ubyte.gz" --log "$tmp/images"
+ln -s "$tmp/images" "$tmp/images.link"
+expect 1 "--log = a data file through a link" "is the same file as --test-images" \
+    "$cnn" train --data "$data" $small --test-images "$tmp/images" \
+    --test-labels "$data/t10k-labels-idx1-ubyte.gz" --log "$tmp/images.link"
+expect 1 "show --kernels = the model" "is the same file as --model" \
+    "$cnn" show --model "$tmp/m.model" --kernels "$tmp/m.model"
+cmp "$tmp/images" "$tmp/images.copy" && cmp "$tmp/m.model" "$tmp/m.copy" ||
+    fail "a refused run changed its input"
+"$cnn" train --data "$data" $small --resume "$tmp/m.copy" --epochs 2 --out "$tmp/m.copy" ||
+    fail "--resume M --out M: the model is written back"
+
+# --- lost output ---
+for cmd in "info --model $tmp/m.model" "eval --model $tmp/m.model --data $data" \
+           "predict --model $tmp/m.model $images" "--help"; do
+    expect 1 "cnn $cmd > /dev/full" "standard output: write failed: No space left on device" \
+        sh -c "\"\$0\" $cmd > /dev/full" "$cnn"
+    expect 1 "cnn $cmd >&-" "standard output: write failed: Bad file descriptor" \
+        sh -c "\"\$0\" $cmd >&-" "$cnn"
+done
+expect 1 "train > /dev/full" "epoch 1: standard output: write failed: No space left" \
+    sh -c "\"\$0\" train --data \"\$1\" --limit 200 --epochs 2 --out \"\$2\" > /dev/full" \
+    "$cnn" "$data" "$tmp/full.model"
+"$cnn" info --model "$tmp/full.model" | grep -q "^model: 1 of 2 epochs" ||
+    fail "train > /dev/full: the model of epoch 1 is not on disk"
+expect 1 "train >&-" "epoch 1: standard output: write failed: Bad file descriptor" \
+    sh -c "\"\$0\" train --data \"\$1\" --limit 200 --epochs 1 --out \"\$2\" >&-" \
+    "$cnn" "$data" "$tmp/closed.model"
+"$cnn" info --model "$tmp/closed.model" > /dev/null || fail "train >&-: the model is damaged"
+expect 1 "--log /dev/full" "/dev/full: write failed: No space left on device" \
+    "$cnn" train --data "$data" $small --out "$tmp/l.model" --log /dev/full
+# a log on a really full file system (a 64 KiB tmpfs, filled): root only
+mkdir "$tmp/disk"
+if mount -t tmpfs -o size=64k tmpfs "$tmp/disk" 2>/dev/null; then
+    dd if=/dev/zero of="$tmp/disk/fill" bs=4k 2>/dev/null
+    "$cnn" train --data "$data" $small --out "$tmp/l.model" --log "$tmp/disk/log.csv" \
+        2> "$tmp/err"
+    status=$?
+    umount "$tmp/disk"
+    [ $status -eq 1 ] && grep -q "log.csv: write failed: No space left on device" "$tmp/err" ||
+        fail "--log on a full disk: status $status, $(cat "$tmp/err")"
+    echo "--log on a full tmpfs: $(cat "$tmp/err")"
+fi
+
+# --- two runs, one model: the second is refused, naming the first ---
+"$cnn" train --data "$data" --limit 3000 --epochs 4 --quiet --out "$tmp/lock.model" &
+pid=$!
+while [ ! -f "$tmp/lock.model.lock" ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
+expect 1 "a second run on the same --out" "another run (cnn, process $pid) is writing this model" \
+    "$cnn" train --data "$data" $small --out "$tmp/lock.model"
+wait $pid || fail "the first run failed"
+[ -e "$tmp/lock.model.lock" ] && fail "the lock file was left behind"
+# a run killed holding the lock, and while saving: the next run takes over
+"$cnn" train --data "$data" --limit 3000 --epochs 4 --quiet --out "$tmp/lock.model" &
+pid=$!
+while [ ! -f "$tmp/lock.model.lock" ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
+kill -9 $pid
+wait $pid 2>/dev/null
+echo partial > "$tmp/lock.model.tmp.Ab12Cd"   # as a save cut short by SIGKILL leaves it
+echo mine > "$tmp/lock.model.tmp.notes"
+"$cnn" train --data "$data" $small --out "$tmp/lock.model" 2> "$tmp/err" ||
+    fail "after a killed run: $(cat "$tmp/err")"
+[ -e "$tmp/lock.model.tmp.Ab12Cd" ] && fail "a stale temporary file was left"
+[ -e "$tmp/lock.model.tmp.notes" ] || fail "a file that is no temporary was removed"
+[ -e "$tmp/lock.model.lock" ] && fail "the lock file was left behind"
+echo "after SIGKILL: the next run takes the model over and removes its stale temporary file"
+
+# --- file modes: the replaced file's, else what the umask allows ---
+rm -f "$tmp/mode.model"
+(umask 027 && "$cnn" train --data "$data" $small --out "$tmp/mode.model") || fail "umask run"
+[ "$(stat -c %a "$tmp/mode.model")" = 640 ] ||
+    fail "umask 027: mode $(stat -c %a "$tmp/mode.model"), not 640"
+chmod 604 "$tmp/mode.model"
+"$cnn" train --data "$data" $small --resume "$tmp/mode.model" --epochs 2 || fail "resume"
+[ "$(stat -c %a "$tmp/mode.model")" = 604 ] ||
+    fail "replaced 604 file: mode $(stat -c %a "$tmp/mode.model")"
+echo "modes: a new model 640 under umask 027, a replaced 604 model stays 604"
