@@ -73,7 +73,11 @@ int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, int shift,
     uint8_t *y = malloc(most);
     int rc = 0;
     memset(stats, 0, sizeof *stats);
-    if (!order || !x || !y) {
+    /* under MPI every process stops here if one is short of memory */
+    int short_of_memory = !order || !x || !y;
+    cnn_dist *dist = trainer_dist(t);
+    if (dist) short_of_memory = cnn_dist_agree(dist, short_of_memory) >= 0;
+    if (short_of_memory) {
         snprintf(err, CNN_ERR_LEN, "training: out of memory");
         rc = -1;
         goto done;

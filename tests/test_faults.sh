@@ -112,8 +112,8 @@ if grep -q __asan_init "$cnn"; then
     echo "memory limits: skipped under AddressSanitizer"
     exit 0
 fi
-zcat "$data/t10k-images-idx3-ubyte.gz" | head -c $((16 + 300 * 784)) | tail -c +17 > "$tmp/px"
-zcat "$data/t10k-labels-idx1-ubyte.gz" | head -c $((8 + 300)) | tail -c +9 > "$tmp/lb"
+zcat -f "$(mnist_file t10k-images-idx3-ubyte)" | head -c $((16 + 300 * 784)) | tail -c +17 > "$tmp/px"
+zcat -f "$(mnist_file t10k-labels-idx1-ubyte)" | head -c $((8 + 300)) | tail -c +9 > "$tmp/lb"
 { printf '\000\000\010\003\000\000\001\054\000\000\000\034\000\000\000\034'; cat "$tmp/px"; } \
     > "$tmp/i300"
 { printf '\000\000\010\001\000\000\001\054'; cat "$tmp/lb"; } > "$tmp/l300"

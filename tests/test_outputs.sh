@@ -7,7 +7,7 @@
 # usage: test_outputs.sh CNN SOURCE_ROOT
 . "$(dirname "$0")/setup.sh"
 small="--limit 200 --epochs 1 --quiet"
-images=$data/t10k-images-idx3-ubyte.gz
+images=$(mnist_file t10k-images-idx3-ubyte) labels=$(mnist_file t10k-labels-idx1-ubyte)
 "$cnn" train --data "$data" $small --out "$tmp/m.model" || fail "train"
 cp "$tmp/m.model" "$tmp/m.copy"
 
@@ -44,21 +44,35 @@ expect 1 "--log = --out" "is the same file as --out" \
 expect 1 "--log = --resume" "is the same file as --resume" \
     "$cnn" train --data "$data" --resume "$tmp/m.model" --epochs 2 --log "$tmp/m.model"
 cmp "$tmp/m.model" "$tmp/m.copy" || fail "a refused run changed the model"
-zcat "$images" > "$tmp/images"   # a data file of our own, to keep
+zcat -f "$images" > "$tmp/images"   # a data file of our own, to keep
 cp "$tmp/images" "$tmp/images.copy"
 expect 1 "--out = a data file" "images: is the same file as --train-images" \
-    "$cnn" train --train-images "$tmp/images" --train-labels "$data/t10k-labels-idx1-ubyte.gz" \
-    --test-images "$images" --test-labels "$data/t10k-labels-idx1-ubyte.gz" $small \
+    "$cnn" train --train-images "$tmp/images" --train-labels "$labels" \
+    --test-images "$images" --test-labels "$labels" $small \
     --out "$tmp/images"
 expect 1 "--log = a data file" "is the same file as --test-images" \
     "$cnn" train --data "$data" $small --test-images "$tmp/images" \
-    --test-labels "$data/t10k-labels-idx1-ubyte.gz" --log "$tmp/images"
+    --test-labels "$labels" --log "$tmp/images"
 ln -s "$tmp/images" "$tmp/images.link"
 expect 1 "--log = a data file through a link" "is the same file as --test-images" \
     "$cnn" train --data "$data" $small --test-images "$tmp/images" \
-    --test-labels "$data/t10k-labels-idx1-ubyte.gz" --log "$tmp/images.link"
+    --test-labels "$labels" --log "$tmp/images.link"
 expect 1 "show --kernels = the model" "is the same file as --model" \
     "$cnn" show --model "$tmp/m.model" --kernels "$tmp/m.model"
+expect 1 "export --onnx = the model" "is the same file as --model" \
+    "$cnn" export --model "$tmp/m.model" --onnx "$tmp/m.model"
+expect 1 "export --c FIFO" "fifo: is a FIFO; --c must name a regular file or a new one" \
+    "$cnn" export --model "$tmp/m.model" --c "$tmp/fifo"
+expect 2 "export --c ''" "--c: an empty name" "$cnn" export --model "$tmp/m.model" --c ''
+expect 1 "--log = OUT.best" "is the same file as --keep-best" \
+    "$cnn" train --data "$data" $small --val 50 --keep-best --out "$tmp/k.model" \
+    --log "$tmp/k.model.best"
+cp "$tmp/images" "$tmp/d.best"
+expect 1 "OUT.best = a data file" "d.best: is the same file as --train-images" \
+    "$cnn" train --train-images "$tmp/d.best" --train-labels "$labels" \
+    --test-images "$images" --test-labels "$labels" $small --val 50 --keep-best \
+    --out "$tmp/d"
+cmp "$tmp/d.best" "$tmp/images" || fail "OUT.best = a data file: the data file changed"
 cmp "$tmp/images" "$tmp/images.copy" && cmp "$tmp/m.model" "$tmp/m.copy" ||
     fail "a refused run changed its input"
 "$cnn" train --data "$data" $small --resume "$tmp/m.copy" --epochs 2 --out "$tmp/m.copy" ||
@@ -111,10 +125,12 @@ while [ ! -f "$tmp/lock.model.lock" ] && kill -0 $pid 2>/dev/null; do sleep 0.01
 kill -9 $pid
 wait $pid 2>/dev/null
 echo partial > "$tmp/lock.model.tmp.Ab12Cd"   # as a save cut short by SIGKILL leaves it
+echo partial > "$tmp/lock.model.best.tmp.Ef34Gh"   # the same of --keep-best's model
 echo mine > "$tmp/lock.model.tmp.notes"
-"$cnn" train --data "$data" $small --out "$tmp/lock.model" 2> "$tmp/err" ||
+"$cnn" train --data "$data" $small --val 50 --keep-best --out "$tmp/lock.model" 2> "$tmp/err" ||
     fail "after a killed run: $(cat "$tmp/err")"
 [ -e "$tmp/lock.model.tmp.Ab12Cd" ] && fail "a stale temporary file was left"
+[ -e "$tmp/lock.model.best.tmp.Ef34Gh" ] && fail "a stale temporary file of OUT.best was left"
 [ -e "$tmp/lock.model.tmp.notes" ] || fail "a file that is no temporary was removed"
 [ -e "$tmp/lock.model.lock" ] && fail "the lock file was left behind"
 echo "after SIGKILL: the next run takes the model over and removes its stale temporary file"

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
+#include "outputs.h"
 
 static const char *USAGE =
     "cnn export --model MODEL (--onnx OUT.onnx | --c OUT.c [--name NAME])";
@@ -65,6 +66,11 @@ int cmd_export(int argc, char **argv)
     if (csrc && !name) name_from_path(cname, sizeof cname, csrc);
 
     char err[CNN_ERR_LEN];
+    /* the export replaces neither the model nor anything but a regular file */
+    named_file target = { onnx ? "--onnx" : "--c", onnx ? onnx : csrc },
+               input = { "--model", model };
+    if (!*target.path) return cli_error(EXIT_USAGE, "export", "%s: an empty name", target.option);
+    if (check_output(&target, 1, &input, 1, err)) return cli_error(EXIT_FAIL, "export", "%s", err);
     cnn_net *net = cnn_model_load(model, NULL, err);
     if (!net) return cli_error(EXIT_FAIL, "export", "%s", err);
     cnn_export_info about = { .model = model, .name = name ? name : cname };

@@ -35,7 +35,7 @@ typedef struct {
 
 static int identify(const char *path, identity *id)
 {
-    struct stat st;
+    struct stat st = { 0 };
     if (stat(path, &st) == 0) {
         *id = (identity){ st.st_dev, st.st_ino, NULL };
         return 0;

@@ -410,12 +410,13 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
     return net;
 }
 
-/* Before any work: --out and --log are files to write, neither one of the
- * inputs nor each other (a resumed model is written back, so --out may be
- * --resume), --out is not being written by another run (locked until the
- * end), and temporary files a killed run left beside it go. */
-static int claim_outputs(const train_opts *o, const char *out, const data_paths *data,
-                         int *lock, char *err)
+/* Before any work: --out, --log and (with --keep-best) OUT.best are files to
+ * write, none of them one of the inputs or another output (a resumed model
+ * is written back, so --out may be --resume), --out is not being written by
+ * another run (locked until the end), and temporary files a killed run left
+ * beside the models go. best is NULL without --keep-best. */
+static int claim_outputs(const train_opts *o, const char *out, const char *best,
+                         const data_paths *data, int *lock, char *err)
 {
     int builtin = 0;
     for (const cnn_builtin_net *b = cnn_builtin_nets; o->net && b->name; b++)
@@ -424,13 +425,17 @@ static int claim_outputs(const train_opts *o, const char *out, const data_paths 
         { "--train-images", data->path[0] }, { "--train-labels", data->path[1] },
         { "--test-images", data->path[2] }, { "--test-labels", data->path[3] },
         { "--net", builtin ? NULL : o->net }, { "--resume", o->resume }, { "--out", out },
+        { "--keep-best", best },
     };
-    named_file model = { "--out", out }, log = { "--log", o->log };
+    named_file model = { "--out", out }, best_model = { "--keep-best", best },
+               log = { "--log", o->log };
     if (check_output(&model, 1, others, 5, err) ||
-        (o->log && check_output(&log, 0, others, 7, err)) || check_writable(out, err) ||
+        (best && check_output(&best_model, 1, others, 7, err)) ||
+        (o->log && check_output(&log, 0, others, 8, err)) || check_writable(out, err) ||
         lock_model(out, lock, err))
         return -1;
     remove_stale_temporaries(out, o->quiet);
+    if (best) remove_stale_temporaries(best, o->quiet);
     return 0;
 }
 
@@ -491,22 +496,22 @@ int cmd_train(int argc, char **argv)
         goto fail;
     }
     out = o.out ? strdup(o.out) : o.resume ? strdup(o.resume) : default_out(o.net);
-    if (!out) {
+    size_t best_len = out ? strlen(out) + 6 : 0;
+    if (!out || !(best = malloc(best_len))) {
         snprintf(err, CNN_ERR_LEN, "out of memory");
         goto fail;
     }
+    snprintf(best, best_len, "%s.best", out);
     int keep[256], n_keep;
-    if (find_data(&o, &data, err) || (rank0 && claim_outputs(&o, out, &data, &lock, err)) ||
+    if (find_data(&o, &data, err) ||
+        (rank0 && claim_outputs(&o, out, st.val.keep_best ? best : NULL, &data, &lock, err)) ||
         choose_data(&o, net, &st, keep, &n_keep, err) ||
         load_data(&o, &data, net, keep, n_keep, &train, &test, err))
         goto fail;
     if (st.val.count && cnn_dataset_split(&train, &val, st.val.count, st.val.seed, err)) {
-        status = cli_error(EXIT_USAGE, "train", "%s", err);
-        goto done;
+        status = EXIT_USAGE;   /* --val as large as the data; said once, below */
+        goto fail;
     }
-    size_t best_len = strlen(out) + 6;
-    if (!(best = malloc(best_len))) goto fail;
-    snprintf(best, best_len, "%s.best", out);
     if (!(t = cnn_trainer_new_dist(net, st.batch, o.threads, dist, err))) goto fail;
     if (st.velocity) {
         memcpy(cnn_trainer_velocity(t), st.velocity, sizeof(float) * net->n_params);
