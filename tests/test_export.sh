@@ -82,7 +82,7 @@ EOF
     [ "$(cat "$tmp/kept")" = "previous file" ] || fail "a refused export replaced a file"
     # where nothing can be written
     refused 1 "cannot create a file there" --model "$good" --onnx "$tmp/no/such/dir/m.onnx"
-    refused 1 "cannot replace" --model "$good" --c "$tmp"
+    refused 1 "is a folder; --c must name a regular file" --model "$good" --c "$tmp"
     refused 1 "cannot create a file there" --model "$good" --c "$root/README.md/m.c"
     # formats and names
     refused 2 "unknown format or option '--tflite'" --model "$good" --tflite "$tmp/m"
