@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cnn.h"
+#include "machine.h"
 #include "list.h"
 #include "dist.h"
 
@@ -196,6 +197,7 @@ int main(int argc, char **argv)
     }
     if (cnn_dist_rank(d) == 0) {
         const char *mpi = cnn_dist_library();
+        machine_print_header();
         printf("# %s, %d process%s\n", mpi ? mpi : "built without MPI", cnn_dist_size(d),
                cnn_dist_size(d) > 1 ? "es" : "");
         printf("%-7s %5s %5s %7s %11s %9s %9s %9s %9s %12s %12s\n", "net", "batch", "procs",

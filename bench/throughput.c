@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cnn.h"
+#include "machine.h"
 #include "list.h"
 #include "reference.h"
 
@@ -350,6 +351,7 @@ static void print_layers(const result *r, int batch, int threads)
 static void print_header(const options *o)
 {
     if (o->json) return;
+    machine_print_header();
     printf("%-9s %5s %3s  %-28s  %-28s %8s %8s %6s %8s\n", "net", "batch", "thr",
            "train img/s median (min-max)", "infer img/s median (min-max)", "MFLOP/im",
            "GFLOP/s", "peak%", "RSS MiB");
@@ -361,8 +363,15 @@ static void print_result(const options *o, const char *name, int batch, int thre
     double flop = 2 * r->macs_train, gflops = r->train[0] * flop / 1e9;
     double frac = r->peak_gflops > 0 ? gflops / r->peak_gflops : 0;
     if (o->json) {
-        printf("%s\n  {\"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"ok\": %s",
-               *first_json ? "" : ",", name, batch, threads, r->ok ? "true" : "false");
+        char cpu[192], env[48] = "null";
+        cnn_blas_info b = cnn_blas_get_info();
+        machine_cpu(cpu, sizeof cpu);
+        if (b.coretype_env) snprintf(env, sizeof env, "\"%.40s\"", b.coretype_env);
+        printf("%s\n  {\"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"cpu\": \"%s\", "
+               "\"blas\": {\"version\": \"%s\", \"kernel\": \"%s\", \"threading\": \"%s\", "
+               "\"coretype_env\": %s}, \"ok\": %s", *first_json ? "" : ",", name, batch,
+               threads, cpu, b.version, b.kernel, b.threading,
+               env, r->ok ? "true" : "false");
         *first_json = 0;
         if (!r->ok) {
             printf(", \"error\": \"%s\"}", r->why);

@@ -148,6 +148,18 @@ typedef struct cnn_net {
  * OpenBLAS would run slow generic kernels on this CPU, sets OPENBLAS_CORETYPE
  * and re-executes once more. User settings are kept. */
 void cnn_runtime_setup(char **argv);
+/* The BLAS library running the products: its version ("0.3.21"), kernel
+ * family (openblas_get_corename(): "Haswell", "Cooperlake", ...), threading
+ * model ("OpenMP", "pthreads", "sequential") and OPENBLAS_CORETYPE (NULL:
+ * unset, so OpenBLAS picked the kernel). Speeds differ by kernel; say which. */
+typedef struct {
+    char version[32], kernel[32];
+    const char *threading, *coretype_env;
+} cnn_blas_info;
+cnn_blas_info cnn_blas_get_info(void);
+/* The same as one line: "OpenBLAS 0.3.21, Haswell kernels (OPENBLAS_CORETYPE
+ * =Haswell), OpenMP threading". */
+void cnn_blas_describe(char *buf, size_t len);
 /* Seconds on the monotonic clock, for timing. */
 double cnn_clock(void);
 

@@ -19,15 +19,18 @@ static int usage(FILE *to)
         "  export    write a model as ONNX, or as one C file with no dependencies\n"
         "\n"
         "Shipped networks: seed000 (default), seed002, seed003, seed004, lenet, vgg.\n"
-        "'cnn COMMAND --help' describes each command; 'cnn --version' says whether\n"
-        "MPI is built in (mpirun -np N cnn train ... trains on N processes).\n");
+        "'cnn COMMAND --help' describes each command; 'cnn --version' names the BLAS\n"
+        "kernel and says whether MPI is built in (mpirun -np N cnn train ... trains\n"
+        "on N processes).\n");
     return to == stdout ? EXIT_OK : EXIT_USAGE;
 }
 
 static int version(void)
 {
     const char *mpi = cnn_dist_library();
-    printf("cnn %s\nMPI: %s\n", CNN_VERSION,
+    char blas[160];
+    cnn_blas_describe(blas, sizeof blas);
+    printf("cnn %s\nBLAS: %s\nMPI: %s\n", CNN_VERSION, blas,
            mpi ? mpi : "not built in (configure with meson setup -Dmpi=enabled)");
     return EXIT_OK;
 }

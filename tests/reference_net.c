@@ -1,0 +1,264 @@
+/* reference_net.c: a whole network's mean loss in double by direct loops, on
+ * the branches an engine forward pass chose. See reference.h. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "layers.h"
+#include "reference.h"
+
+/* Whether layer l's branches come from pooling choices or dropout masks. */
+static int picks(const cnn_layer *L)
+{
+    return L->kind == CNN_MAXPOOL || L->kind == CNN_MINPOOL || L->kind == CNN_DROPOUT;
+}
+
+int ref_net_init(ref_net *r, const cnn_net *net, const workspace *ws, const float *x,
+                 const uint8_t *labels, int n)
+{
+    memset(r, 0, sizeof *r);
+    r->net = net;
+    r->n = n;
+    r->labels = labels;
+    r->dropout = ws->dropout;
+    size_t in_len = (size_t)n * cnn_shape_size(net->input);
+    r->params = malloc(sizeof(double) * net->n_params);
+    r->x = malloc(sizeof(double) * in_len);
+    int ok = r->params && r->x;
+    for (size_t i = 0; ok && i < net->n_params; i++) r->params[i] = net->params[i];
+    for (size_t i = 0; ok && i < in_len; i++) r->x[i] = x[i];
+    for (int l = 0; ok && l < net->n_layers; l++) {
+        const cnn_layer *L = &net->layers[l];
+        size_t len = (size_t)n * cnn_shape_size(L->out);
+        ok = (r->act[l] = malloc(sizeof(double) * len)) != NULL;
+        if (ok && L->act == CNN_ACT_RELU) {
+            ok = (r->relu_on[l] = malloc(len)) && (r->pre[l] = malloc(sizeof(double) * len));
+            for (size_t k = 0; ok && k < len; k++) r->relu_on[l][k] = ws->act[l][k] > 0.0f;
+        }
+        if (ok && picks(L)) {
+            ok = (r->pick[l] = malloc(sizeof(int32_t) * len)) != NULL;
+            if (ok) memcpy(r->pick[l], ws->mask[l], sizeof(int32_t) * len);
+        }
+    }
+    if (!ok) {
+        ref_net_free(r);
+        return -1;
+    }
+    ref_net_loss(r, 0);
+    return 0;
+}
+
+void ref_net_free(ref_net *r)
+{
+    for (int l = 0; r->net && l < r->net->n_layers; l++) {
+        free(r->act[l]);
+        free(r->relu_on[l]);
+        free(r->pre[l]);
+        free(r->pick[l]);
+    }
+    free(r->params);
+    free(r->x);
+    memset(r, 0, sizeof *r);
+}
+
+/* The first and last output o whose input o * s + offset lies in [0, size). */
+static int first_inside(int offset, int s) { return offset >= 0 ? 0 : (-offset + s - 1) / s; }
+static int last_inside(int offset, int s, int size, int outputs)
+{
+    int last = size - 1 - offset < 0 ? -1 : (size - 1 - offset) / s;
+    return last < outputs - 1 ? last : outputs - 1;
+}
+
+/* out (F, Ho, Wo) = the correlation of one image x (C, H, W) with w (F, C, kh, kw), + b */
+static void conv_image(double *out, const double *x, const double *w, const double *b,
+                       const cnn_layer *L)
+{
+    int C = L->in.c, H = L->in.h, W = L->in.w, F = L->out.c, Ho = L->out.h, Wo = L->out.w;
+    int kh = L->kh, kw = L->kw, s = L->stride, pad = L->pad;
+    for (int f = 0; f < F; f++) {
+        double *o = out + (size_t)f * Ho * Wo;
+        for (int k = 0; k < Ho * Wo; k++) o[k] = b[f];
+        for (int c = 0; c < C; c++)
+            for (int u = 0; u < kh; u++)
+                for (int v = 0; v < kw; v++) {
+                    double wk = w[(((size_t)f * C + c) * kh + u) * kw + v];
+                    const double *plane = x + (size_t)c * H * W;
+                    /* the outputs whose tap (u, v) falls inside the image */
+                    int ox0 = first_inside(v - pad, s), ox1 = last_inside(v - pad, s, W, Wo);
+                    int oy0 = first_inside(u - pad, s), oy1 = last_inside(u - pad, s, H, Ho);
+                    for (int oy = oy0; oy <= oy1; oy++) {
+                        const double *row = plane + (size_t)(oy * s + u - pad) * W + v - pad;
+                        for (int ox = ox0; ox <= ox1; ox++) o[oy * Wo + ox] += wk * row[ox * s];
+                    }
+                }
+    }
+}
+
+/* One image's pooling (C, Ho, Wo) from x (C, H, W): averages, or the inputs
+ * at the engine's choices `pick` (indices within the image). */
+static void pool_image(double *out, const double *x, const int32_t *pick, const cnn_layer *L)
+{
+    int H = L->in.h, W = L->in.w, Ho = L->out.h, Wo = L->out.w, s = L->stride;
+    size_t P = (size_t)Ho * Wo;
+    for (int c = 0; c < L->out.c; c++)
+        for (int oy = 0; oy < Ho; oy++)
+            for (int ox = 0; ox < Wo; ox++) {
+                size_t o = c * P + (size_t)oy * Wo + ox;
+                if (pick) {
+                    out[o] = x[pick[o]];
+                    continue;
+                }
+                double sum = 0.0;
+                for (int y = 0; y < L->kh; y++)
+                    for (int xx = 0; xx < L->kw; xx++)
+                        sum += x[((size_t)c * H + oy * s + y) * W + ox * s + xx];
+                out[o] = sum / (L->kh * L->kw);
+            }
+}
+
+static void activate(double *z, const uint8_t *relu_on, size_t len, cnn_act a)
+{
+    for (size_t k = 0; k < len; k++) switch (a) {
+        case CNN_ACT_NONE:    break;
+        case CNN_ACT_RELU:    z[k] = relu_on[k] ? z[k] : 0.0; break;
+        case CNN_ACT_SIGMOID: z[k] = 1.0 / (1.0 + exp(-z[k])); break;
+        case CNN_ACT_TANH:    z[k] = tanh(z[k]); break;
+        }
+}
+
+static double image_loss(const double *y, int label, int m, cnn_loss_kind kind)
+{
+    double loss = 0.0, ymax = y[0];
+    switch (kind) {
+    case CNN_LOSS_SOFTMAX_CE:
+        for (int k = 1; k < m; k++) ymax = fmax(ymax, y[k]);
+        for (int k = 0; k < m; k++) loss += exp(y[k] - ymax);
+        return log(loss) + ymax - y[label];
+    case CNN_LOSS_BCE:
+        for (int k = 0; k < m; k++) loss -= k == label ? log(y[k]) : log(1.0 - y[k]);
+        return loss / m;
+    case CNN_LOSS_MSE:
+        for (int k = 0; k < m; k++) loss += 0.5 * (y[k] - (k == label)) * (y[k] - (k == label));
+        return loss;
+    }
+    return NAN;
+}
+
+double ref_net_loss(ref_net *r, int from)
+{
+    const cnn_net *net = r->net;
+    for (int l = from; l < net->n_layers; l++) {
+        const cnn_layer *L = &net->layers[l];
+        size_t in = cnn_shape_size(L->in), out = cnn_shape_size(L->out);
+        const double *w = r->params + L->w_off, *b = r->params + L->b_off;
+        for (int i = 0; i < r->n; i++) {
+            const double *x = (l ? r->act[l - 1] : r->x) + i * in;
+            double *y = r->act[l] + i * out;
+            const int32_t *pick = r->pick[l] ? r->pick[l] + i * out : NULL;
+            switch (L->kind) {
+            case CNN_CONV:
+                conv_image(y, x, w, b, L);
+                break;
+            case CNN_DENSE:
+                for (size_t o = 0; o < out; o++) {
+                    double sum = b[o];
+                    for (size_t k = 0; k < in; k++) sum += w[o * in + k] * x[k];
+                    y[o] = sum;
+                }
+                break;
+            case CNN_MAXPOOL:
+            case CNN_MINPOOL:
+            case CNN_AVGPOOL:
+                pool_image(y, x, pick, L);
+                break;
+            case CNN_DROPOUT:
+                for (size_t k = 0; k < out; k++)
+                    y[k] = !r->dropout.on ? x[k] : pick[k] ? x[k] / (1.0 - L->rate) : 0.0;
+                break;
+            }
+            if (r->pre[l]) memcpy(r->pre[l] + i * out, y, sizeof(double) * out);
+            activate(y, r->relu_on[l] ? r->relu_on[l] + i * out : NULL, out, L->act);
+        }
+    }
+    const double *y = r->act[net->n_layers - 1];
+    double total = 0.0;
+    for (int i = 0; i < r->n; i++)
+        total += image_loss(y + (size_t)i * net->classes, r->labels[i], net->classes, net->loss);
+    return total / r->n;
+}
+
+/* Layer l's input in the reference, image i: (C, H, W) */
+static const double *layer_input(const ref_net *r, int l, int i)
+{
+    size_t in = cnn_shape_size(r->net->layers[l].in);
+    return (l ? r->act[l - 1] : r->x) + i * in;
+}
+
+/* Whether the engine's choice for output o of a max/min pool lies in o's
+ * window and holds its extreme to within tol; 0 or -1 with why. */
+static int check_pick(const cnn_layer *L, const double *x, size_t o, int32_t pick, double tol,
+                      char *why)
+{
+    int H = L->in.h, W = L->in.w, Wo = L->out.w, s = L->stride;
+    size_t P = (size_t)L->out.h * Wo, c = o / P;
+    int oy = (int)(o % P) / Wo, ox = (int)(o % P) % Wo, in_window = 0;
+    double best = x[(c * H + oy * s) * W + ox * s];
+    for (int y = 0; y < L->kh; y++)
+        for (int xx = 0; xx < L->kw; xx++) {
+            size_t k = (c * H + oy * s + y) * W + ox * s + xx;
+            best = L->kind == CNN_MAXPOOL ? fmax(best, x[k]) : fmin(best, x[k]);
+            in_window |= (size_t)pick == k;
+        }
+    if (in_window && fabs(x[pick] - best) <= tol) return 0;
+    snprintf(why, CNN_ERR_LEN, "output %zu took input %d (%.9g), %s; the window's %s is %.9g",
+             o, pick, in_window ? x[pick] : NAN, in_window ? "in its window" : "outside its window",
+             L->kind == CNN_MAXPOOL ? "max" : "min", best);
+    return -1;
+}
+
+int ref_net_check_branches(ref_net *r, char *why)
+{
+    const cnn_net *net = r->net;
+    char detail[CNN_ERR_LEN / 2];
+    ref_net_loss(r, 0);
+    for (int l = 0; l < net->n_layers; l++) {
+        const cnn_layer *L = &net->layers[l];
+        size_t out = cnn_shape_size(L->out), len = r->n * out;
+        if (L->act == CNN_ACT_RELU) {
+            /* Where the engine's ReLU passed its input, the reference's input
+             * must be >= 0, and where it stopped it <= 0, to within float
+             * rounding: a tie may go either way. */
+            const double *z = r->pre[l];
+            double tol = 0.0;
+            for (size_t k = 0; k < len; k++) tol = fmax(tol, 1e-4 * fabs(z[k]));
+            for (size_t k = 0; k < len; k++)
+                if (r->relu_on[l][k] ? z[k] < -tol : z[k] > tol) {
+                    snprintf(why, CNN_ERR_LEN, "layer %d relu, element %zu: the engine %s "
+                             "its input %.9g", l, k, r->relu_on[l][k] ? "passed" : "stopped",
+                             z[k]);
+                    return -1;
+                }
+        }
+        for (int i = 0; i < r->n && picks(L) && (L->kind != CNN_DROPOUT || r->dropout.on); i++) {
+            const int32_t *pick = r->pick[l] + i * out;
+            const double *x = layer_input(r, l, i);
+            double top = 0.0;
+            for (size_t k = 0; k < cnn_shape_size(L->in); k++) top = fmax(top, fabs(x[k]));
+            for (size_t o = 0; o < out; o++) {
+                int bad = L->kind == CNN_DROPOUT
+                              ? pick[o] != dropout_keeps(r->dropout.key, r->dropout.first + i,
+                                                         o, L->rate)
+                              : check_pick(L, x, o, pick[o], 1e-4 * top, detail);
+                if (bad && L->kind == CNN_DROPOUT)
+                    snprintf(detail, sizeof detail, "element %zu: mask %d, the draw says %d", o,
+                             pick[o], !pick[o]);
+                if (bad) {
+                    snprintf(why, CNN_ERR_LEN, "layer %d %s, image %d: %s", l,
+                             cnn_layer_name(L->kind), i, detail);
+                    return -1;
+                }
+            }
+        }
+    }
+    return 0;
+}
