@@ -11,8 +11,12 @@ onnx: onnx.checker accepts the model (with shape inference), its input is
       it on the first COUNT images of IMAGES.u8 (raw bytes, scaled / 255 as
       cnn does), compared with the first COUNT lines of cnn predict.
 
-Every image must get the same class and every output be within 1e-5 of the
-engine's. Prints the count and the largest difference; exit 1 on failure.
+Every output must be within 1e-5 of the engine's, and every image get the
+same class, except where the engine's two largest outputs are closer than
+twice that: there float rounding (which differs between BLAS kernels) may
+pick either, and the export's class must be one of those within 2e-5 of the
+top. Prints the count, the near ties and the largest difference; exit 1 on
+failure.
 """
 import sys
 
@@ -33,19 +37,22 @@ def compare(label, want, got):
     if len(got) != len(want) or not got:
         print(f"FAIL: {label}: {len(got)} outputs for {len(want)} images")
         return 1
-    worst = 0.0
+    worst, ties = 0.0, 0
     for i, ((want_class, want_p), (got_class, got_p)) in enumerate(zip(want, got)):
         if len(got_p) != len(want_p):
             print(f"FAIL: {label}: image {i}: {len(got_p)} outputs, not {len(want_p)}")
             return 1
         diff = max(abs(a - b) for a, b in zip(want_p, got_p))
         worst = max(worst, diff)
-        if got_class != want_class or diff > TOLERANCE:
+        tied = got_class != want_class and \
+            want_p[got_class] >= max(want_p) - 2 * TOLERANCE
+        ties += tied
+        if (got_class != want_class and not tied) or diff > TOLERANCE:
             print(f"FAIL: {label}: image {i}: class {got_class}, outputs {got_p}; "
                   f"cnn predict: class {want_class}, outputs {want_p}")
             return 1
-    print(f"{label}: {len(want)} images, the same class for each, "
-          f"largest difference {worst:.3g}")
+    print(f"{label}: {len(want)} images, the same class for each but {ties} near "
+          f"ties, largest difference {worst:.3g}")
     return 0
 
 

@@ -28,7 +28,14 @@ for n in $(echo "$nets" | tr , ' '); do ours="$ours --net $n"; done
 /usr/bin/python3 "$root/tools/torch_throughput.py" --net "$nets" "$@" > "$tmp/torch.jsonl"
 /usr/bin/python3 - "$tmp/ours.json" "$tmp/torch.jsonl" <<'PY'
 import json, sys
-ours = {(r["net"], r["batch"], r["threads"]): r for r in json.load(open(sys.argv[1]))}
+import torch
+rows = json.load(open(sys.argv[1]))
+ours = {(r["net"], r["batch"], r["threads"]): r for r in rows}
+if rows:   # what the speeds were measured on: no ratio means anything without it
+    b = rows[0]["blas"]
+    env = "OPENBLAS_CORETYPE=" + b["coretype_env"] if b["coretype_env"] else "OPENBLAS_CORETYPE unset"
+    print("# %s; ours: OpenBLAS %s, %s kernels (%s), %s threading; PyTorch %s" % (
+        rows[0]["cpu"], b["version"], b["kernel"], env, b["threading"], torch.__version__))
 print("%-8s %5s %3s | %10s %10s %6s | %10s %10s %6s | %6s" % (
     "net", "batch", "thr", "train", "torch", "ratio", "infer", "torch", "ratio", "peak%"))
 for line in open(sys.argv[2]):
