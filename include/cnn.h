@@ -280,6 +280,8 @@ typedef struct {
     float *images;        /* count * image_size, pixels scaled to [0, 1] */
     uint8_t *labels;      /* count */
     char images_path[256], labels_path[256];   /* where they came from, for messages */
+    char **class_names;   /* image folders, CIFAR-10: label k's name; IDX: NULL */
+    int n_classes;        /* how many class_names */
 } cnn_dataset;
 
 /* Read an IDX image file and its label file, plain or gzip-compressed. */
@@ -291,6 +293,28 @@ int cnn_idx_read_images(cnn_dataset *d, const char *path, char *err);
  * front to back; `name` names it in messages. */
 int cnn_idx_read_images_from(cnn_dataset *d, FILE *f, const char *name, char *err);
 void cnn_dataset_free(cnn_dataset *d);
+
+/* Images in class folders, DIR/<class>/... as PyTorch's ImageFolder reads
+ * them: PNG, JPEG, PGM or PPM files at any depth below a class folder; the
+ * classes are the folder names in sorted (byte) order, the images of each in
+ * sorted order of their paths. Every image becomes `shape` (the network's
+ * input): grey, grey+alpha, RGB, RGBA or palette, converted to its channels
+ * (RGB to grey by BT.601 luma, grey to RGB by copying, alpha dropped against
+ * black); one of another size is an error naming it. Decoding runs on all
+ * OpenMP threads, with the same bytes whatever their count. Notes (what was
+ * converted, files that are not images, progress when it takes over a
+ * second) go to `notes` when not NULL, one line each. */
+int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_shape *shape,
+                             FILE *notes, char *err);
+/* CIFAR-10's binary files (records of a label byte and 3x32x32 bytes), one
+ * after the other; meta (batches.meta.txt, or NULL) names the classes,
+ * else "0" to "9". A 1-channel shape gets BT.601 luma. */
+int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files,
+                           const char *meta, const cnn_shape *shape, char *err);
+/* One PNG, JPEG, PGM or PPM file as `shape`, converted as above, pixels
+ * scaled to [0, 1] into out; what was converted is or-ed into *conversions. */
+int cnn_image_file_read(float *out, const cnn_shape *shape, const char *path,
+                        unsigned *conversions, char *err);
 /* Keep only the listed classes, relabelled 0..n_keep-1 in the listed order. */
 void cnn_dataset_filter(cnn_dataset *d, const int *keep, int n_keep);
 /* Move n images (1 <= n < train->count), stratified by class and chosen by

@@ -307,6 +307,8 @@ void cnn_dataset_free(cnn_dataset *d)
 {
     free(d->images);
     free(d->labels);
+    for (int k = 0; d->class_names && k < d->n_classes; k++) free(d->class_names[k]);
+    free(d->class_names);
     memset(d, 0, sizeof *d);
 }
 

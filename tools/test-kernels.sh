@@ -7,7 +7,7 @@
 #   tools/test-kernels.sh [BUILD [SUITE [KERNEL...]]]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-build} suite=${2:-numerics}
+build=${1:-build} suite=${2-numerics}
 [ $# -gt 2 ] && shift 2 && kernels=$* || kernels="unset Haswell SkylakeX Zen Prescott"
 cd "$root"
 for k in $kernels; do

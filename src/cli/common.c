@@ -158,6 +158,88 @@ int load_part(cnn_dataset *d, const char *dir, const char *part, char *err)
     return cnn_dataset_load(d, images, labels, err);
 }
 
+static int is_folder(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+data_layout data_layout_of(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/train", dir);
+    if (is_folder(path)) return LAYOUT_FOLDERS;
+    snprintf(path, sizeof path, "%s/data_batch_1.bin", dir);
+    int batch = exists(path);
+    snprintf(path, sizeof path, "%s/test_batch.bin", dir);
+    return batch || exists(path) ? LAYOUT_CIFAR : LAYOUT_IDX;
+}
+
+/* CIFAR-10's training files data_batch_1.bin, _2, ... (as many as follow
+ * one another) or its test_batch.bin. */
+static int load_cifar_part(cnn_dataset *d, const char *dir, int test, const cnn_shape *shape,
+                           char *err)
+{
+    char names[16][4096], meta[4096];
+    const char *files[16];
+    int n = 0;
+    if (test) snprintf(names[n++], sizeof names[0], "%s/test_batch.bin", dir);
+    for (; !test && n < 16; n++) {
+        snprintf(names[n], sizeof names[0], "%s/data_batch_%d.bin", dir, n + 1);
+        if (!exists(names[n])) break;
+    }
+    if (!test && n == 0) n = 1;   /* the missing first file is the error */
+    for (int i = 0; i < n; i++) files[i] = names[i];
+    snprintf(meta, sizeof meta, "%s/batches.meta.txt", dir);
+    return cnn_dataset_load_cifar(d, files, n, meta, shape, err);
+}
+
+int load_any_part(cnn_dataset *d, const char *dir, int test, const cnn_shape *shape,
+                  FILE *notes, char *err)
+{
+    char path[4096];
+    switch (data_layout_of(dir)) {
+    case LAYOUT_FOLDERS:
+        snprintf(path, sizeof path, "%s/%s", dir, test ? "test" : "train");
+        return cnn_dataset_load_folders(d, path, shape, notes, err);
+    case LAYOUT_CIFAR:
+        return load_cifar_part(d, dir, test, shape, err);
+    case LAYOUT_IDX:
+        return load_part(d, dir, test ? "t10k" : "train", err);
+    }
+    return -1;
+}
+
+int labels_by_name(cnn_dataset *d, const cnn_net *net, char *err)
+{
+    int to[256];
+    for (int k = 0; d->class_names && k < d->n_classes; k++) {
+        to[k] = -1;
+        for (int j = 0; j < net->classes; j++)
+            if (!strcmp(d->class_names[k], net->class_names[j])) to[k] = j;
+        if (to[k] < 0) {
+            char list[128];
+            format_classes(list, sizeof list, net);
+            snprintf(err, CNN_ERR_LEN, "%s: class '%s' is not one of the network's (%s)",
+                     d->labels_path, d->class_names[k], list);
+            return -1;
+        }
+    }
+    for (int i = 0; d->class_names && i < d->count; i++) d->labels[i] = (uint8_t)to[d->labels[i]];
+    /* the labels are the network's now; the data's own order of names goes */
+    for (int k = 0; d->class_names && k < d->n_classes; k++) free(d->class_names[k]);
+    free(d->class_names);
+    d->class_names = NULL;
+    d->n_classes = 0;
+    return 0;
+}
+
 int check_images_fit(const cnn_dataset *d, const cnn_net *net, char *err)
 {
     if (d->channels != net->input.c || d->height != net->input.h || d->width != net->input.w) {

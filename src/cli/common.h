@@ -26,6 +26,21 @@ int data_files(const char *dir, const char *part, char *images, char *labels, si
                char *err);
 /* ... and the data in them. */
 int load_part(cnn_dataset *d, const char *dir, const char *part, char *err);
+/* How a data folder (--data DIR) holds its images, told apart by what it
+ * holds: DIR/train/ a folder (class folders: DIR/train/<class>/...,
+ * DIR/test/<class>/...), DIR/data_batch_1.bin or test_batch.bin (CIFAR-10's
+ * binary files), else the MNIST names of IDX files. */
+typedef enum { LAYOUT_IDX, LAYOUT_FOLDERS, LAYOUT_CIFAR } data_layout;
+data_layout data_layout_of(const char *dir);
+/* The training part (test 0) or test part (test 1) of DIR, in its layout,
+ * as images of `shape` (image folders and CIFAR-10 are converted to it);
+ * notes as cnn_dataset_load_folders writes them. */
+int load_any_part(cnn_dataset *d, const char *dir, int test, const cnn_shape *shape,
+                  FILE *notes, char *err);
+/* Image folders and CIFAR-10 name their classes: relabel d's images to the
+ * network's classes of the same names (d's names then go); a class the
+ * network lacks is an error. IDX data (no names) is left as it is. */
+int labels_by_name(cnn_dataset *d, const cnn_net *net, char *err);
 /* Refuse images of another size than the network's, naming the file. */
 int check_images_fit(const cnn_dataset *d, const cnn_net *net, char *err);
 /* The same, and labels beyond the network's classes. */

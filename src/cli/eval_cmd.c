@@ -1,5 +1,6 @@
 /* eval_cmd.c: cnn eval. Loss, accuracy, per-class accuracy and the confusion
- * matrix of a model on labelled IDX data; the last line is "accuracy: 0.xxxx". */
+ * matrix of a model on labelled data (IDX, image folders or CIFAR-10); the
+ * last line is "accuracy: 0.xxxx". */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +39,9 @@ int cmd_eval(int argc, char **argv)
             if (opt_int("eval", "threads", optarg, 1, 1024, &threads)) return EXIT_USAGE;
             break;
         case 'h':
-            printf("usage: %s\n\nThe test part of DIR (t10k-images-idx3-ubyte[.gz], "
-                   "t10k-labels-...) or the two files given,\nthe images of the model's "
+            printf("usage: %s\n\nThe test part of DIR (t10k-images-idx3-ubyte[.gz] and "
+                   "t10k-labels-...; DIR/test/<class>/...\nimage folders, or CIFAR-10's "
+                   "test_batch.bin) or the two IDX files given,\nthe images of the model's "
                    "classes (a model trained with --classes 7,8 is tested\non the 7s and "
                    "8s). --classes is only needed for models of cnn 0.1, which did\nnot "
                    "record their classes; for others it must name the same.\n", USAGE);
@@ -56,11 +58,19 @@ int cmd_eval(int argc, char **argv)
     int *confusion = NULL, status = EXIT_FAIL;
     cnn_net *net = cnn_model_load(model, NULL, err);
     if (!net) goto fail;
-    if ((data ? load_part(&d, data, "t10k", err) : cnn_dataset_load(&d, images, labels, err)))
+    if ((data ? load_any_part(&d, data, 1, &net->input, stderr, err)
+              : cnn_dataset_load(&d, images, labels, err)))
         goto fail;
-    /* --classes was checked as a list above; here against the model's own */
-    if (model_classes(net, model, classes, keep, &n_keep, err)) goto fail;
-    if (n_keep) cnn_dataset_filter(&d, keep, n_keep);
+    if (d.class_names) {   /* image folders, CIFAR-10: classes by name */
+        if (classes) {
+            snprintf(err, sizeof err, "--classes picks IDX labels; %s names its classes", data);
+            goto fail;
+        }
+        if (labels_by_name(&d, net, err)) goto fail;
+    } else {   /* --classes was checked as a list above; here against the model's own */
+        if (model_classes(net, model, classes, keep, &n_keep, err)) goto fail;
+        if (n_keep) cnn_dataset_filter(&d, keep, n_keep);
+    }
     if (check_data_fits(&d, net, err)) goto fail;
     if (d.count == 0) {
         char list[128];

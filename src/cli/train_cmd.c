@@ -311,13 +311,29 @@ static int choose_data(train_opts *o, cnn_net *net, cnn_train_state *st, int *ke
     return 0;
 }
 
-/* The four data files: those named, the rest from --data. */
+/* The four data files: those named, the rest from --data; for image folders
+ * and CIFAR-10 the folder (twice). */
 typedef struct {
     char path[4][4096];
+    data_layout layout;
 } data_paths;
 
 static int find_data(const train_opts *o, data_paths *p, char *err)
 {
+    p->layout = data_layout_of(o->data);
+    if (p->layout != LAYOUT_IDX) {
+        for (int i = 0; i < 4; i++)
+            if (o->files[i]) {
+                snprintf(err, CNN_ERR_LEN, "--train-images, --train-labels, --test-images and "
+                         "--test-labels name IDX files; %s holds %s", o->data,
+                         p->layout == LAYOUT_FOLDERS ? "image folders" : "CIFAR-10 files");
+                return -1;
+            }
+        for (int i = 0; i < 4; i++)
+            snprintf(p->path[i], sizeof p->path[i], "%s%s", o->data,
+                     p->layout == LAYOUT_CIFAR ? "" : i < 2 ? "/train" : "/test");
+        return 0;
+    }
     for (int part = 0; part < 2; part++) {
         if (!o->files[2 * part] || !o->files[2 * part + 1])
             if (data_files(o->data, part ? "t10k" : "train", p->path[2 * part],
@@ -329,13 +345,54 @@ static int find_data(const train_opts *o, data_paths *p, char *err)
     return 0;
 }
 
-static int load_data(const train_opts *o, const data_paths *p, const cnn_net *net,
-                     const int *keep, int n_keep, cnn_dataset *train, cnn_dataset *test,
-                     char *err)
+/* Image folders and CIFAR-10 name their classes: a new run names the
+ * network's after them, a resumed one must have the same; the test set's
+ * must be the training set's. Then both are labelled by the network's. */
+static int name_classes(const train_opts *o, cnn_net *net, cnn_dataset *train,
+                        cnn_dataset *test, char *err)
 {
-    if (cnn_dataset_load(train, p->path[0], p->path[1], err) ||
-        cnn_dataset_load(test, p->path[2], p->path[3], err))
+    if (train->n_classes != net->classes) {
+        snprintf(err, CNN_ERR_LEN, "%s: %d classes, but the network has %d outputs (its last "
+                 "layer's units)", train->labels_path, train->n_classes, net->classes);
         return -1;
+    }
+    /* both lists are sorted: at the first difference, the smaller name is
+     * the one the other set lacks */
+    for (int k = 0; k < test->n_classes || k < train->n_classes; k++) {
+        const char *in_train = k < train->n_classes ? train->class_names[k] : NULL;
+        const char *in_test = k < test->n_classes ? test->class_names[k] : NULL;
+        if (in_train && in_test && !strcmp(in_train, in_test)) continue;
+        int train_only = !in_test || (in_train && strcmp(in_train, in_test) < 0);
+        snprintf(err, CNN_ERR_LEN, "%.200s and %.200s must have the same class folders: '%s' "
+                 "is only in %s", train->labels_path, test->labels_path,
+                 train_only ? in_train : in_test, train_only ? "the first" : "the second");
+        return -1;
+    }
+    if (!o->resume &&
+        cnn_net_set_class_names(net, (const char *const *)train->class_names,
+                                train->n_classes, train->labels_path, err))
+        return -1;
+    return labels_by_name(train, net, err) || labels_by_name(test, net, err) ? -1 : 0;
+}
+
+static int load_data(const train_opts *o, const data_paths *p, cnn_net *net, const int *keep,
+                     int n_keep, cnn_dataset *train, cnn_dataset *test, char *err)
+{
+    if (p->layout != LAYOUT_IDX) {
+        FILE *notes = o->quiet ? NULL : stderr;
+        if (o->classes) {
+            snprintf(err, CNN_ERR_LEN, "--classes picks IDX labels; %s names its classes by "
+                     "folder (train on a folder that holds only the classes wanted)", o->data);
+            return -1;
+        }
+        if (load_any_part(train, o->data, 0, &net->input, notes, err) ||
+            load_any_part(test, o->data, 1, &net->input, notes, err) ||
+            name_classes(o, net, train, test, err))
+            return -1;
+    } else if (cnn_dataset_load(train, p->path[0], p->path[1], err) ||
+               cnn_dataset_load(test, p->path[2], p->path[3], err)) {
+        return -1;
+    }
     if (n_keep) {
         cnn_dataset_filter(train, keep, n_keep);
         cnn_dataset_filter(test, keep, n_keep);
