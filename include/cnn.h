@@ -315,6 +315,12 @@ int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files
  * scaled to [0, 1] into out; what was converted is or-ed into *conversions. */
 int cnn_image_file_read(float *out, const cnn_shape *shape, const char *path,
                         unsigned *conversions, char *err);
+/* The same from the file's bytes in memory, `name` naming it in messages. */
+int cnn_image_decode(float *out, const cnn_shape *shape, const uint8_t *data, size_t len,
+                     const char *name, unsigned *conversions, char *err);
+/* Every image file below dir (any depth), in sorted order of the paths,
+ * into *paths (n of them, each and the array malloc'ed). */
+int cnn_image_paths(const char *dir, char ***paths, size_t *n, char *err);
 /* Keep only the listed classes, relabelled 0..n_keep-1 in the listed order. */
 void cnn_dataset_filter(cnn_dataset *d, const int *keep, int n_keep);
 /* Move n images (1 <= n < train->count), stratified by class and chosen by

@@ -148,21 +148,44 @@ static uint8_t *read_file(const char *path, size_t *len, char *err)
     return data;
 }
 
+int cnn_image_decode(float *out, const cnn_shape *shape, const uint8_t *data, size_t len,
+                     const char *name, unsigned *conversions, char *err)
+{
+    size_t size = cnn_shape_size(*shape);
+    uint8_t *px = malloc(size);
+    if (!px) {
+        snprintf(err, CNN_ERR_LEN, "%s: out of memory", name);
+        return -1;
+    }
+    int rc = image_decode(px, shape, data, len, name, conversions, err);
+    for (size_t k = 0; rc == 0 && k < size; k++) out[k] = (float)px[k] / 255.0f;
+    free(px);
+    return rc;
+}
+
 int cnn_image_file_read(float *out, const cnn_shape *shape, const char *path,
                         unsigned *conversions, char *err)
 {
-    size_t len = 0, size = cnn_shape_size(*shape);
-    uint8_t *data = read_file(path, &len, err), *px = malloc(size);
-    int rc = -1;
-    if (data && px && image_decode(px, shape, data, len, path, conversions, err) == 0) {
-        for (size_t k = 0; k < size; k++) out[k] = (float)px[k] / 255.0f;
-        rc = 0;
-    } else if (data && !px) {
-        snprintf(err, CNN_ERR_LEN, "%s: out of memory", path);
-    }
+    size_t len = 0;
+    uint8_t *data = read_file(path, &len, err);
+    int rc = data ? cnn_image_decode(out, shape, data, len, path, conversions, err) : -1;
     free(data);
-    free(px);
     return rc;
+}
+
+int cnn_image_paths(const char *dir, char ***paths, size_t *n, char *err)
+{
+    list files = { 0 }, skipped = { 0 };
+    trail t = { .depth = 0 };
+    int rc = walk(&files, &skipped, dir, &t, err);
+    list_free(&skipped);
+    if (rc) {
+        list_free(&files);
+        return -1;
+    }
+    *paths = files.items;
+    *n = files.n;
+    return 0;
 }
 
 /* The first of the failures the threads met, by image: the same one whatever

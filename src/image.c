@@ -69,10 +69,18 @@ static int decode_png(decoded *d, const cnn_shape *shape, const uint8_t *data, s
         goto done;
     }
     if (check_size((int)ih.width, (int)ih.height, shape, name, err)) goto done;
-    int has_trns = spng_get_trns(ctx, &trns) == 0;
+    /* reading the chunks before the image data finds a truncated or corrupt
+     * file already */
+    e = spng_get_trns(ctx, &trns);
+    int has_trns = e == 0;
+    if (e && e != SPNG_ECHUNKAVAIL) {
+        snprintf(err, CNN_ERR_LEN, "%s: corrupt or truncated PNG: %s", name, spng_strerror(e));
+        goto done;
+    }
     switch (ih.color_type) {
     case SPNG_COLOR_TYPE_GRAYSCALE:       fmt = SPNG_FMT_G8; d->channels = 1; break;
-    case SPNG_COLOR_TYPE_GRAYSCALE_ALPHA: fmt = SPNG_FMT_GA8; d->channels = 2; break;
+    case SPNG_COLOR_TYPE_GRAYSCALE_ALPHA:   /* libspng 0.7 gives no GA8: RGBA8, then packed */
+        fmt = SPNG_FMT_RGBA8; d->channels = 2; break;
     case SPNG_COLOR_TYPE_TRUECOLOR:
     case SPNG_COLOR_TYPE_INDEXED:
     case SPNG_COLOR_TYPE_TRUECOLOR_ALPHA:
@@ -89,13 +97,19 @@ static int decode_png(decoded *d, const cnn_shape *shape, const uint8_t *data, s
     d->w = (int)ih.width;
     d->h = (int)ih.height;
     if ((e = spng_decoded_image_size(ctx, fmt, &size)) || !(d->px = malloc(size))) {
-        snprintf(err, CNN_ERR_LEN, "%s: %s", name, e ? spng_strerror(e) : "out of memory");
+        snprintf(err, CNN_ERR_LEN, "%s: %s%s", name, e ? "corrupt or truncated PNG: " : "",
+                 e ? spng_strerror(e) : "out of memory");
         goto done;
     }
     if ((e = spng_decode_image(ctx, d->px, size, fmt, SPNG_DECODE_TRNS))) {
         snprintf(err, CNN_ERR_LEN, "%s: corrupt or truncated PNG: %s", name, spng_strerror(e));
         goto done;
     }
+    if (d->channels == 2)
+        for (size_t p = 0; p < (size_t)d->w * d->h; p++) {
+            d->px[2 * p] = d->px[4 * p];
+            d->px[2 * p + 1] = d->px[4 * p + 3];
+        }
     rc = 0;
 done:
     spng_ctx_free(ctx);
@@ -114,7 +128,7 @@ static int decode_jpeg(decoded *d, const cnn_shape *shape, const uint8_t *data, 
         return -1;
     }
     if (tjDecompressHeader3(tj, data, (unsigned long)len, &w, &h, &subsamp, &space)) {
-        snprintf(err, CNN_ERR_LEN, "%s: not a JPEG libjpeg-turbo can read: %s", name,
+        snprintf(err, CNN_ERR_LEN, "%s: corrupt or truncated JPEG: %s", name,
                  tjGetErrorStr2(tj));
         goto done;
     }

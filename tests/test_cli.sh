@@ -72,7 +72,7 @@ count=$(gzip -dcf "$images" | head -c 8 | od -An -tu1 |
 n=$("$cnn" predict --model "$tmp/e.model" "$images" | wc -l)
 [ "$count" -gt 0 ] && [ "$n" -eq "$count" ] || fail "predict on IDX: $n lines for $count images"
 "$cnn" predict --model "$tmp/e.model" "$tmp/k.pgm" > /dev/null 2> "$tmp/err"
-[ $? -eq 1 ] && grep -q "images are .* but the network takes 28x28x1" "$tmp/err" ||
+[ $? -eq 1 ] && grep -q "k.pgm: [0-9]*x[0-9]* pixels (height x width), but the network takes 28x28" "$tmp/err" ||
     fail "predict on a wrong-size PGM: $(cat "$tmp/err")"
 echo "predict and show: PGM and IDX inputs, wrong sizes refused"
 
@@ -174,7 +174,7 @@ echo "predict /dev/stdin: IDX and PGM"
 # a P2 pixel that is not a number is named as such, not as truncation
 sed '10s/0/x/' "$tmp/blank.pgm" > "$tmp/bad.pgm"
 "$cnn" predict --model "$tmp/e.model" "$tmp/bad.pgm" 2> "$tmp/err"
-[ $? -eq 1 ] && grep -q "bad.pgm: pixel 7 is not a number from 0 to 255" "$tmp/err" ||
+[ $? -eq 1 ] && grep -q "bad.pgm: sample 7 is not a number from 0 to 255" "$tmp/err" ||
     fail "P2 pixel: $(cat "$tmp/err")"
 echo "P2 pixel: $(cat "$tmp/err")"
 

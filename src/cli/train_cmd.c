@@ -351,11 +351,6 @@ static int find_data(const train_opts *o, data_paths *p, char *err)
 static int name_classes(const train_opts *o, cnn_net *net, cnn_dataset *train,
                         cnn_dataset *test, char *err)
 {
-    if (train->n_classes != net->classes) {
-        snprintf(err, CNN_ERR_LEN, "%s: %d classes, but the network has %d outputs (its last "
-                 "layer's units)", train->labels_path, train->n_classes, net->classes);
-        return -1;
-    }
     /* both lists are sorted: at the first difference, the smaller name is
      * the one the other set lacks */
     for (int k = 0; k < test->n_classes || k < train->n_classes; k++) {
@@ -366,6 +361,11 @@ static int name_classes(const train_opts *o, cnn_net *net, cnn_dataset *train,
         snprintf(err, CNN_ERR_LEN, "%.200s and %.200s must have the same class folders: '%s' "
                  "is only in %s", train->labels_path, test->labels_path,
                  train_only ? in_train : in_test, train_only ? "the first" : "the second");
+        return -1;
+    }
+    if (train->n_classes != net->classes) {
+        snprintf(err, CNN_ERR_LEN, "%s: %d classes, but the network has %d outputs (its last "
+                 "layer's units)", train->labels_path, train->n_classes, net->classes);
         return -1;
     }
     if (!o->resume &&

@@ -1,0 +1,103 @@
+#!/bin/sh
+# Image folders and CIFAR-10 as data (tests/images.py makes the files):
+# - real digits as PNG and PGM class folders train models byte-identical to
+#   the IDX model of the same digits in the same order; as JPEG, identical to
+#   the IDX model of what OpenCV decodes of them;
+# - PNGs of every colour type, and JPEGs and PGM/PPM files: OpenCV's pixels;
+# - a colour set as PNG and as CIFAR-10 files: byte-identical models far
+#   above chance; eval and predict name the classes;
+# - hostile files: one line, exit 1, no model written.
+# usage: test_images.sh CNN SOURCE_ROOT IMAGE_DUMP
+. "$(dirname "$0")/setup.sh"
+dump=$3
+py=/usr/bin/python3
+images="$py $root/tests/images.py"
+$py -c "import cv2, numpy" 2> /dev/null || fail "needs python3-opencv (tools/install-deps.sh)"
+
+# --- real digits: PNG, PGM and JPEG folders against IDX ---
+$images digits "$data" "$tmp/d" 1000 300 || fail "images.py digits"
+run="--epochs 2 --quiet --seed 3"
+for kind in idx png pgm jpeg idx-jpeg; do
+    "$cnn" train --data "$tmp/d/$kind" $run --out "$tmp/$kind.model" || fail "train on $kind"
+done
+cmp -s "$tmp/idx.model" "$tmp/png.model" || fail "PNG folders: a model unlike the IDX one"
+cmp -s "$tmp/idx.model" "$tmp/pgm.model" || fail "PGM folders: a model unlike the IDX one"
+cmp -s "$tmp/idx-jpeg.model" "$tmp/jpeg.model" ||
+    fail "JPEG folders: a model unlike the IDX one of OpenCV's decoding"
+cmp -s "$tmp/idx.model" "$tmp/jpeg.model" && fail "JPEG at quality 100 should still be lossy"
+echo "digits: PNG and PGM folders give the IDX model byte for byte; JPEG folders the model of OpenCV's decoding"
+"$cnn" eval --model "$tmp/png.model" --data "$tmp/d/png" > "$tmp/eval" || fail "eval on PNG folders"
+"$cnn" eval --model "$tmp/idx.model" --data "$tmp/d/idx" > "$tmp/eval-idx" || fail "eval on IDX"
+cmp -s "$tmp/eval" "$tmp/eval-idx" || fail "eval: PNG folders and IDX differ"
+
+# --- every colour type against OpenCV ---
+$images kinds "$tmp/k" || fail "images.py kinds"
+$images compare "$dump" "$tmp"/k/* || fail "decoding differs from OpenCV's"
+
+# --- a colour set: PNG folders and CIFAR-10 files ---
+$images colour "$data" "$tmp/c" 1000 300 || fail "images.py colour"
+cat > "$tmp/colour.net" <<'EOF'
+input channels=3 height=32 width=32
+conv filters=8 size=3 pad=1 act=relu
+maxpool size=2
+conv filters=16 size=3 pad=1 act=relu
+maxpool size=2
+dense units=10
+loss softmax-cross-entropy
+train epochs=3 batch=32 lr=0.05
+EOF
+for kind in png cifar jpeg; do
+    "$cnn" train --net "$tmp/colour.net" --data "$tmp/c/$kind" --quiet --out "$tmp/c-$kind.model" ||
+        fail "train on colour $kind"
+done
+cmp -s "$tmp/c-png.model" "$tmp/c-cifar.model" || fail "colour: PNG and CIFAR-10 models differ"
+"$cnn" eval --model "$tmp/c-cifar.model" --data "$tmp/c/cifar" > "$tmp/eval" || fail "eval CIFAR"
+acc=$(sed -n 's/^accuracy: //p' "$tmp/eval")
+"$cnn" eval --model "$tmp/c-jpeg.model" --data "$tmp/c/jpeg" > "$tmp/eval-jpeg" || fail "eval JPEG"
+acc_jpeg=$(sed -n 's/^accuracy: //p' "$tmp/eval-jpeg")
+awk -v a="$acc" -v b="$acc_jpeg" 'BEGIN { exit !(a > 0.9 && b > 0.9) }' ||
+    fail "colour: accuracy $acc (PNG, CIFAR-10), $acc_jpeg (JPEG); chance is 0.1"
+grep -q "^ *3-blue " "$tmp/eval" || fail "eval does not name the classes: $(head "$tmp/eval")"
+first=$(ls "$tmp/c/png/test/3-blue" | head -n 1)
+"$cnn" predict --model "$tmp/c-png.model" --top 2 "$tmp/c/png/test/3-blue/$first" |
+    grep -Eq "^.*: 3-blue \(p=0\.[0-9]+\), [0-9]-[a-z]+ \(p=" || fail "predict names"
+n=$("$cnn" predict --model "$tmp/c-png.model" "$tmp/c/png/test" | grep -c ': ')
+[ "$n" -eq 300 ] || fail "predict on a folder: $n lines for 300 images"
+echo "colour: PNG folders and CIFAR-10 files give the same model; accuracy $acc (JPEG $acc_jpeg), classes named"
+
+# --- a grey network on colour files: converted, said once per part ---
+printf '%s\n' 'input channels=1 height=32 width=32' 'conv filters=4 size=5 act=relu' \
+    'maxpool size=2' 'dense units=10' 'loss softmax-cross-entropy' > "$tmp/grey32.net"
+"$cnn" train --data "$tmp/c/png" --net "$tmp/grey32.net" --epochs 1 --out "$tmp/g.model" \
+    > /dev/null 2> "$tmp/err" || fail "grey network on colour PNGs: $(cat "$tmp/err")"
+[ "$(grep -c "colour converted to grey" "$tmp/err")" -eq 2 ] ||
+    fail "conversion not said once per part: $(cat "$tmp/err")"
+echo "conversion: $(head -n 1 "$tmp/err")"
+
+# --- hostile data: one line, exit 1, nothing written ---
+$images bad "$tmp/bad" || fail "images.py bad"
+printf '%s\n' 'input channels=1 height=28 width=28' 'dense units=2' \
+    'loss softmax-cross-entropy' > "$tmp/two.net"
+expect_refused() {   # CASE NET MESSAGE
+    "$cnn" train --data "$tmp/bad/$1" --net "$2" --epochs 1 --quiet --out "$tmp/bad.model" \
+        2> "$tmp/err"
+    status=$?
+    [ $status -eq 1 ] || fail "$1: exit status $status: $(cat "$tmp/err")"
+    grep -q -- "$3" "$tmp/err" || fail "$1: '$(cat "$tmp/err")' does not say '$3'"
+    [ "$(wc -l < "$tmp/err")" -eq 1 ] || fail "$1: more than one line: $(cat "$tmp/err")"
+    [ -e "$tmp/bad.model" ] && fail "$1: a model was written"
+    echo "$1: $(cat "$tmp/err")"
+}
+expect_refused truncated-png "$tmp/two.net" "a.png: corrupt or truncated PNG"
+expect_refused corrupt-png "$tmp/two.net" "a.png: corrupt or truncated PNG"
+expect_refused truncated-jpeg "$tmp/two.net" "a.jpg: corrupt or truncated JPEG"
+expect_refused 16-bit-png "$tmp/two.net" "a.png: a 16-bit PNG"
+expect_refused 1x1-png "$tmp/two.net" "a.png: 1x1 pixels (height x width), but the network takes 28x28"
+expect_refused 100000x100000-png "$tmp/two.net" "a.png: not a PNG libspng can read"
+expect_refused wrong-size "$tmp/two.net" "a.png: 30x30 pixels"
+expect_refused missing-test-class "$tmp/two.net" "'2' is only in the first"
+expect_refused no-images "$tmp/two.net" "train/0: no images in this class folder"
+expect_refused not-an-image "$tmp/two.net" "a.png: not a PNG, JPEG, PGM or PPM image"
+expect_refused symlink-cycle "$tmp/two.net" "a symlink cycle"
+expect_refused cifar-length "$tmp/grey32.net" "data_batch_1.bin: 6151 bytes, not a whole number of CIFAR-10 records"
+echo "hostile image data: refused, one line each"
