@@ -21,7 +21,7 @@ typedef enum { GRAD_WRITE, GRAD_ADD } grad_mode;
  * 15% faster training). Every element is computed alone, with no reduction
  * and no contracted multiply-add (ISO C mode), so the bits do not depend on
  * the choice. */
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)   /* clang 14 emits no clones */
 #define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define VECTOR_CLONES
