@@ -81,6 +81,7 @@ typedef struct {
     cnn_sgd sgd;
     cnn_schedule schedule;
     int shift;            /* augmentation: random shifts of up to this many pixels */
+    int flip;             /* augmentation: 1, mirror half the images left to right */
 } cnn_recipe;
 
 /* The range of every recipe setting: one table for the description's `train`
@@ -90,7 +91,7 @@ typedef enum {
     CNN_RECIPE_EPOCHS, CNN_RECIPE_BATCH, CNN_RECIPE_LR, CNN_RECIPE_MOMENTUM,
     CNN_RECIPE_WEIGHT_DECAY, CNN_RECIPE_SHIFT, CNN_RECIPE_BETA1, CNN_RECIPE_BETA2,
     CNN_RECIPE_EPS, CNN_RECIPE_WARMUP, CNN_RECIPE_STEP_EVERY, CNN_RECIPE_GAMMA,
-    CNN_RECIPE_FIELDS
+    CNN_RECIPE_FLIP, CNN_RECIPE_FIELDS
 } cnn_recipe_field;
 typedef struct {
     const char *name;
@@ -339,14 +340,26 @@ typedef struct {
  * stops the epoch (e.g. on Ctrl-C). */
 typedef int (*cnn_progress_fn)(void *ctx, int step, int steps, const cnn_epoch_stats *so_far);
 
+/* How training images are varied, each by its own draws from the run's RNG,
+ * in this order: a shift by (dx, dy), each uniform in [-shift, shift], zeros
+ * filling in (the same as zero-padding by `shift` and a random crop back to
+ * size: CIFAR's recipe); then, with flip, a mirror left to right when the
+ * next draw is odd. Nothing is drawn for what is off. */
+typedef struct {
+    int shift;
+    int flip;
+} cnn_augment;
+/* dst = src (channels x height x width) varied by aug's rule, drawn from rng. */
+void cnn_augment_image(float *dst, const float *src, cnn_shape shape, const cnn_augment *aug,
+                       cnn_rng *rng);
+
 /* One pass over d in an order shuffled by rng, in batches of `batch` (the
- * last one smaller), each image shifted by a random offset of up to `shift`
- * pixels in x and y (zeros fill in; 0 = no augmentation). Stops at the first non-finite loss or parameter, saying
- * at which step and in which layer. Returns 0 when done, 1 when progress
- * asked to stop, -1 with err set on failure. */
-int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, int shift,
-                    const cnn_sgd *sgd,
-                    cnn_rng *rng, cnn_progress_fn progress, void *ctx,
+ * last one smaller), each image varied by aug (NULL: as it is). Stops at
+ * the first non-finite loss or parameter, saying at which step and in which
+ * layer. Returns 0 when done, 1 when progress asked to stop, -1 with err set
+ * on failure. */
+int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, const cnn_augment *aug,
+                    const cnn_sgd *sgd, cnn_rng *rng, cnn_progress_fn progress, void *ctx,
                     cnn_epoch_stats *stats, char *err);
 
 /* Loss and accuracy over all of d; confusion (classes x classes, row = true
@@ -370,7 +383,7 @@ typedef struct {
     int epoch;            /* epochs completed */
     int epochs;           /* epochs planned */
     cnn_schedule schedule;
-    int shift;            /* augmentation */
+    int shift, flip;      /* augmentation (cnn_recipe's) */
     cnn_rng rng;          /* RNG state after that epoch */
     cnn_sgd sgd;          /* optimiser settings (lr: the schedule's base rate) */
     int batch;

@@ -46,10 +46,10 @@ float cnn_schedule_lr(cnn_schedule s, const cnn_sgd *o, int e, int epochs)
 }
 
 /* dst = src moved by (dx, dy) pixels, zeros where nothing moves in. */
-static void shifted(float *dst, const float *src, const cnn_dataset *d, int dx, int dy)
+static void shifted(float *dst, const float *src, cnn_shape shape, int dx, int dy)
 {
-    int H = d->height, W = d->width;
-    for (int c = 0; c < d->channels; c++)
+    int H = shape.h, W = shape.w;
+    for (int c = 0; c < shape.c; c++)
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++) {
                 int sy = y - dy, sx = x - dx;
@@ -59,11 +59,35 @@ static void shifted(float *dst, const float *src, const cnn_dataset *d, int dx, 
             }
 }
 
-int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, int shift,
-                    const cnn_sgd *sgd,
-                    cnn_rng *rng, cnn_progress_fn progress, void *ctx,
+void cnn_augment_image(float *dst, const float *src, cnn_shape shape, const cnn_augment *aug,
+                       cnn_rng *rng)
+{
+    if (aug->shift) {
+        int span = 2 * aug->shift + 1;
+        int dx = (int)(cnn_rng_next(rng) % span) - aug->shift;
+        int dy = (int)(cnn_rng_next(rng) % span) - aug->shift;
+        shifted(dst, src, shape, dx, dy);
+    } else {
+        memcpy(dst, src, sizeof(float) * cnn_shape_size(shape));
+    }
+    if (aug->flip && cnn_rng_next(rng) & 1)
+        for (int r = 0; r < shape.c * shape.h; r++) {
+            float *row = dst + (size_t)r * shape.w;
+            for (int x = 0; x < shape.w / 2; x++) {
+                float keep = row[x];
+                row[x] = row[shape.w - 1 - x];
+                row[shape.w - 1 - x] = keep;
+            }
+        }
+}
+
+int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, const cnn_augment *aug,
+                    const cnn_sgd *sgd, cnn_rng *rng, cnn_progress_fn progress, void *ctx,
                     cnn_epoch_stats *stats, char *err)
 {
+    static const cnn_augment none = { 0, 0 };
+    const cnn_shape shape = { d->channels, d->height, d->width };
+    if (!aug) aug = &none;
     const cnn_net *net = cnn_trainer_net(t);
     size_t isz = d->image_size;
     /* a batch larger than the data set holds all of it, no more */
@@ -95,14 +119,7 @@ int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, int shift,
         int first = s * batch, n = d->count - first < batch ? d->count - first : batch;
         for (int i = 0; i < n; i++) {
             const float *src = d->images + (size_t)order[first + i] * isz;
-            if (shift) {
-                int span = 2 * shift + 1;
-                int dx = (int)(cnn_rng_next(rng) % span) - shift;
-                int dy = (int)(cnn_rng_next(rng) % span) - shift;
-                shifted(x + (size_t)i * isz, src, d, dx, dy);
-            } else {
-                memcpy(x + (size_t)i * isz, src, sizeof(float) * isz);
-            }
+            cnn_augment_image(x + (size_t)i * isz, src, shape, aug, rng);
             y[i] = d->labels[order[first + i]];
         }
         int right = 0;

@@ -1,8 +1,8 @@
 /* model.c: model files, self-describing and written atomically.
  *
- * Format version 3, all little-endian and fixed-width:
+ * Format version 4, all little-endian and fixed-width:
  *   "CNNMODEL"          8 bytes magic
- *   u32 version         3
+ *   u32 version         4
  *   sections, each a 4-letter tag, a u64 length and that many bytes, in
  *   this order:
  *     DESC  the network description (text)
@@ -15,6 +15,7 @@
  *     OPTM  u32 optimizer (0 sgd, 1 nesterov, 2 adam, 3 adamw), f32 beta1,
  *           f32 beta2, f32 eps, u64 steps taken, i32 warmup, i32 step-every,
  *           f32 gamma
+ *     AUGM  u32 flip (1: half the training images mirrored)
  *     DATA  i32 limit (0: all images), u32 select (1: only the images of the
  *           classes below, as train --classes chose them)
  *     VALD  (only with validation) i32 images held out, u64 their seed,
@@ -25,8 +26,8 @@
  * A reader refuses a section it does not know: a new section comes with a
  * new version. Version 1 (the same fields up to STAT without tags, a u32
  * text length, a u64 parameter count and a u32 velocity flag in front of
- * theirs, and no DATA or CLAS) and version 2 (no MOM2, OPTM or VALD: SGD) are
- * still read.
+ * theirs, and no DATA or CLAS), version 2 (no MOM2, OPTM or VALD: SGD) and
+ * version 3 (no AUGM: no flip) are still read.
  * Every length is checked against the file's before anything is allocated
  * for it, and every number against its range (the recipe against
  * cnn_recipe_limits, parameters and velocities for NaN and infinity).
@@ -44,7 +45,7 @@
 #include "outbuf.h"
 
 #define MODEL_MAGIC "CNNMODEL"
-#define MODEL_VERSION 3u
+#define MODEL_VERSION 4u
 #define MODEL_MAX_BYTES ((size_t)1 << 31)
 
 /* ---- reading it back, with bounds on every field ---- */
@@ -123,10 +124,10 @@ int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *
 {
     /* without a training state: the network's recipe, nothing trained yet */
     cnn_train_state none = { .epochs = net->recipe.epochs, .schedule = net->recipe.schedule,
-                             .shift = net->recipe.shift, .sgd = net->recipe.sgd,
-                             .batch = net->recipe.batch };
+                             .shift = net->recipe.shift, .flip = net->recipe.flip,
+                             .sgd = net->recipe.sgd, .batch = net->recipe.batch };
     if (!st) st = &none;
-    cnn_recipe r = { st->epochs, st->batch, st->sgd, st->schedule, st->shift };
+    cnn_recipe r = { st->epochs, st->batch, st->sgd, st->schedule, st->shift, st->flip };
     if (cnn_recipe_check(&r, path, err)) return -1;   /* it could not be read back */
     outbuf b = { 0 };
     outbuf_put(&b, MODEL_MAGIC, 8);
@@ -167,6 +168,9 @@ int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *
     outbuf_u32(&b, (uint32_t)st->sgd.warmup);
     outbuf_u32(&b, (uint32_t)st->sgd.step_every);
     outbuf_floats(&b, &st->sgd.gamma, 1);
+    end_section(&b, at);
+    at = begin_section(&b, "AUGM");
+    outbuf_u32(&b, (uint32_t)st->flip);
     end_section(&b, at);
     at = begin_section(&b, "DATA");
     outbuf_u32(&b, (uint32_t)(st->limit > 0 ? st->limit : 0));
@@ -330,7 +334,7 @@ static int read_state(model *m, cursor *s)
         return refuse(m, "the training state is %zu bytes, not 40", s->len);
     /* as signed numbers, the way they are used */
     cnn_recipe r = { (int32_t)epochs, (int32_t)batch, sgd, (cnn_schedule)(int32_t)schedule,
-                     (int32_t)shift };
+                     (int32_t)shift, 0 };
     if (cnn_recipe_check(&r, m->path, m->err)) return -1;
     if (epoch > epochs) return refuse(m, "%u of %u epochs done: more than planned", epoch, epochs);
     m->st = (cnn_train_state){ .epoch = (int)epoch, .epochs = r.epochs, .schedule = r.schedule,
@@ -350,10 +354,20 @@ static int read_optimizer(model *m, cursor *s)
     o->kind = (cnn_optimizer)kind;
     o->warmup = (int32_t)warmup;
     o->step_every = (int32_t)step_every;
-    cnn_recipe r = { m->st.epochs, m->st.batch, *o, m->st.schedule, m->st.shift };
+    cnn_recipe r = { m->st.epochs, m->st.batch, *o, m->st.schedule, m->st.shift, m->st.flip };
     if (kind > CNN_OPT_ADAMW)
         return refuse(m, "optimizer %u is not sgd, nesterov, adam or adamw", kind);
     return cnn_recipe_check(&r, m->path, m->err);
+}
+
+static int read_augmentation(model *m, cursor *s)
+{
+    uint32_t flip;
+    if (s->len != 4 || get_u32(s, &flip))
+        return refuse(m, "the augmentation section is %zu bytes, not 4", s->len);
+    if (flip > 1) return refuse(m, "flip=%u is out of range (0 to 1)", flip);
+    m->st.flip = (int)flip;
+    return 0;
 }
 
 static int read_validation(model *m, cursor *s)
@@ -417,7 +431,8 @@ static int read_classes(model *m, cursor *s)
     return rc;
 }
 
-/* Version 3's sections in their order (version 2: without MOM2 and OPTM); each appears once at most. */
+/* Version 4's sections in their order (version 3: without AUGM; version 2:
+ * without MOM2, OPTM and AUGM); each appears once at most. */
 static const struct {
     char tag[5];
     int optional;
@@ -425,7 +440,8 @@ static const struct {
 } kinds[] = {
     { "DESC", 0, read_description }, { "PARM", 0, read_parameters },
     { "VELO", 1, read_velocity }, { "MOM2", 1, read_moment2 }, { "STAT", 0, read_state },
-    { "OPTM", 1, read_optimizer }, { "DATA", 0, read_data }, { "VALD", 1, read_validation },
+    { "OPTM", 1, read_optimizer }, { "AUGM", 1, read_augmentation }, { "DATA", 0, read_data },
+    { "VALD", 1, read_validation },
     { "CLAS", 0, read_classes },
 };
 enum { N_KINDS = sizeof kinds / sizeof kinds[0] };

@@ -9,7 +9,7 @@
  *   loss    softmax-cross-entropy | binary-cross-entropy | mean-squared-error
  *   train   [epochs=20] [batch=32] [lr=0.05] [momentum=0.9] [weight-decay=5e-4]
  *           [schedule=cosine|constant|step] [warmup=0] [step-every=30] [gamma=0.1]
- *           [shift=0] [optimizer=sgd|nesterov|adam|adamw]
+ *           [shift=0 | crop=0] [flip=0|1] [optimizer=sgd|nesterov|adam|adamw]
  *           [beta1=0.9] [beta2=0.999] [eps=1e-8]   (optional: the default recipe)
  *
  * size may be one number or HxW. Every shape is checked as the network is
@@ -244,12 +244,17 @@ static int parse_recipe_value(parser *p, cnn_recipe *r, cnn_recipe_field f, cons
 
 static int set_recipe(parser *p, cnn_recipe *r, char **tok, int ntok)
 {
-    option o[CNN_RECIPE_FIELDS + 2];
+    option o[CNN_RECIPE_FIELDS + 3];
     for (int f = 0; f < CNN_RECIPE_FIELDS; f++) o[f] = (option){ cnn_recipe_limits[f].name, 0 };
     option *schedule = &o[CNN_RECIPE_FIELDS], *optimizer = &o[CNN_RECIPE_FIELDS + 1];
+    option *crop = &o[CNN_RECIPE_FIELDS + 2];   /* shift by its CIFAR name */
     *schedule = (option){ "schedule", 0 };
     *optimizer = (option){ "optimizer", 0 };
-    if (read_options(p, "train", tok, ntok, o, CNN_RECIPE_FIELDS + 2)) return -1;
+    *crop = (option){ "crop", 0 };
+    if (read_options(p, "train", tok, ntok, o, CNN_RECIPE_FIELDS + 3)) return -1;
+    if (crop->value && o[CNN_RECIPE_SHIFT].value)
+        return fail(p, "crop= and shift= are one setting; give it once");
+    if (crop->value) o[CNN_RECIPE_SHIFT].value = crop->value;
     for (int f = 0; f < CNN_RECIPE_FIELDS; f++)
         if (o[f].value && parse_recipe_value(p, r, (cnn_recipe_field)f, o[f].value)) return -1;
     if (schedule->value) {
@@ -366,7 +371,7 @@ cnn_net *net_parse_layout(const char *text, const char *source, char *err)
         return NULL;
     }
     int have_input = 0, have_loss = 0, have_recipe = 0;
-    net->recipe = (cnn_recipe){ 20, 32, { 0.05f, 0.9f, 5e-4f, 0.9f, 0.999f, 1e-8f, CNN_OPT_SGD, 0, 30, 0.1f }, CNN_SCHEDULE_COSINE, 0 };
+    net->recipe = (cnn_recipe){ 20, 32, { 0.05f, 0.9f, 5e-4f, 0.9f, 0.999f, 1e-8f, CNN_OPT_SGD, 0, 30, 0.1f }, CNN_SCHEDULE_COSINE, 0, 0 };
     const char *s = text;
     char line[MAX_LINE + 1];
     while (*s) {

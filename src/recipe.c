@@ -1,5 +1,6 @@
 /* recipe.c: the ranges of the training recipe's settings, in one table that
  * the description parser, the command line and the model loader all use. */
+#include <math.h>
 #include <stdio.h>
 #include "layers.h"
 
@@ -21,6 +22,7 @@ const cnn_recipe_limit cnn_recipe_limits[CNN_RECIPE_FIELDS] = {
     [CNN_RECIPE_WARMUP] = { "warmup", 0, 100000, 1 },
     [CNN_RECIPE_STEP_EVERY] = { "step-every", 1, 100000, 1 },
     [CNN_RECIPE_GAMMA] = { "gamma", 1e-6, 1, 0 },
+    [CNN_RECIPE_FLIP] = { "flip", 0, 1, 1 },
 };
 
 double cnn_recipe_get(const cnn_recipe *r, cnn_recipe_field f)
@@ -37,8 +39,11 @@ double cnn_recipe_get(const cnn_recipe *r, cnn_recipe_field f)
     case CNN_RECIPE_WARMUP: return r->sgd.warmup;
     case CNN_RECIPE_STEP_EVERY: return r->sgd.step_every;
     case CNN_RECIPE_GAMMA: return r->sgd.gamma;
-    default: return r->shift;
+    case CNN_RECIPE_SHIFT: return r->shift;
+    case CNN_RECIPE_FLIP: return r->flip;
+    case CNN_RECIPE_FIELDS: break;   /* the count, not a field */
     }
+    return NAN;
 }
 
 void cnn_recipe_set(cnn_recipe *r, cnn_recipe_field f, double v)
@@ -55,7 +60,9 @@ void cnn_recipe_set(cnn_recipe *r, cnn_recipe_field f, double v)
     case CNN_RECIPE_WARMUP: r->sgd.warmup = (int)v; break;
     case CNN_RECIPE_STEP_EVERY: r->sgd.step_every = (int)v; break;
     case CNN_RECIPE_GAMMA: r->sgd.gamma = (float)v; break;
-    default: r->shift = (int)v; break;
+    case CNN_RECIPE_SHIFT: r->shift = (int)v; break;
+    case CNN_RECIPE_FLIP: r->flip = (int)v; break;
+    case CNN_RECIPE_FIELDS: break;   /* the count, not a field */
     }
 }
 

@@ -183,13 +183,13 @@ static void test_damaged(const char *dir)
     }
     unsigned char keep[4];
     memcpy(keep, data + 8, 4);
-    data[8] = 4;   /* version 4 */
+    data[8] = 5;   /* version 5 */
     write_all(bad, data, len);
-    expect_refused(bad, "model format version 4 is newer than this program's (3)");
-    /* a big-endian writer puts version 3 as 00 00 00 03: read as 50331648 */
-    data[8] = 0, data[9] = 0, data[10] = 0, data[11] = 3;
+    expect_refused(bad, "model format version 5 is newer than this program's (4)");
+    /* a big-endian writer puts version 4 as 00 00 00 04: read as 67108864 */
+    data[8] = 0, data[9] = 0, data[10] = 0, data[11] = 4;
     write_all(bad, data, len);
-    expect_refused(bad, "version 50331648 is newer");
+    expect_refused(bad, "version 67108864 is newer");
     memcpy(data + 8, keep, 4);
     memcpy(data, "CNNMODEX", 8);
     write_all(bad, data, len);
@@ -234,21 +234,23 @@ static void test_stored_recipe(const char *dir, const char *good)
     start_patching(&p, good, dir, "recipe.model");
     unsigned char *stat = p.data + payload(p.data, p.len, "STAT"), keep[40];
     unsigned char *optm = p.data + payload(p.data, p.len, "OPTM"), keep_optm[36];
+    unsigned char *augm = p.data + payload(p.data, p.len, "AUGM");
     memcpy(keep, stat, 40);
     memcpy(keep_optm, optm, 36);
     /* STAT: epoch 0, epochs 4, schedule 8, shift 12, rng 16, lr 24, momentum
      * 28, weight decay 32, batch 36; OPTM: optimizer 0, beta1 4, beta2 8,
-     * eps 12, steps 16, warmup 24, step-every 28, gamma 32 */
+     * eps 12, steps 16, warmup 24, step-every 28, gamma 32; AUGM: flip 0 */
     const long offset[CNN_RECIPE_FIELDS] = {
         [CNN_RECIPE_EPOCHS] = 4, [CNN_RECIPE_BATCH] = 36, [CNN_RECIPE_LR] = 24,
         [CNN_RECIPE_MOMENTUM] = 28, [CNN_RECIPE_WEIGHT_DECAY] = 32, [CNN_RECIPE_SHIFT] = 12,
         [CNN_RECIPE_BETA1] = 4, [CNN_RECIPE_BETA2] = 8, [CNN_RECIPE_EPS] = 12,
         [CNN_RECIPE_WARMUP] = 24, [CNN_RECIPE_STEP_EVERY] = 28, [CNN_RECIPE_GAMMA] = 32,
+        [CNN_RECIPE_FLIP] = 0,
     };
     for (int f = 0; f < CNN_RECIPE_FIELDS; f++) {
         const cnn_recipe_limit *L = &cnn_recipe_limits[f];
-        int in_optm = f >= CNN_RECIPE_BETA1;
-        unsigned char *at = (in_optm ? optm : stat) + offset[f];
+        int in_optm = f >= CNN_RECIPE_BETA1 && f <= CNN_RECIPE_GAMMA;
+        unsigned char *at = (f == CNN_RECIPE_FLIP ? augm : in_optm ? optm : stat) + offset[f];
         double outside[2] = { L->whole ? L->lo - 1 : -1e-3, L->whole ? L->hi + 1 : L->hi * 1.01 };
         for (int i = 0; i < 2; i++) {
             if (L->whole) put_le(at, (uint32_t)(int32_t)outside[i], 4);
@@ -257,6 +259,7 @@ static void test_stored_recipe(const char *dir, const char *good)
             expect_patch_refused(&p, why);
             memcpy(stat, keep, 40);
             memcpy(optm, keep_optm, 36);
+            put_le(augm, 0, 4);
         }
     }
     struct { long at; double value; const char *why; } optm_cases[] = {
@@ -359,6 +362,19 @@ static void test_sections(const char *dir, const char *good)
     if (!net) FAIL("%s", err);
     CHECK(st.velocity == NULL);
     cnn_net_free(net);
+    /* version 3 had no AUGM section: it loads, without flip; a flip of 2 is refused */
+    p.data[8] = 3;
+    rebuild(p.data, p.len, "DESC PARM VELO STAT OPTM DATA CLAS", p.path);
+    p.data[8] = 4;
+    if (!(net = cnn_model_load(p.path, &st, err))) FAIL("a version-3 file: %s", err);
+    CHECK_INT(st.flip, 0);
+    free(st.velocity);
+    free(st.moment2);
+    cnn_net_free(net);
+    long augm = payload(p.data, p.len, "AUGM");
+    p.data[augm] = 2;
+    expect_patch_refused(&p, "flip=2 is out of range (0 to 1)");
+    p.data[augm] = 0;
     /* a tag this version does not know, and a length past the end */
     static image im;
     im.len = 0;

@@ -40,7 +40,7 @@ int main(void)
     cnn_sgd sgd = { .lr = 0.1f };
     for (int e = 1; e <= epochs; e++) {
         cnn_epoch_stats st;
-        CHECK_OK(cnn_train_epoch(t, &train, 32, 0, &sgd, &rng, NULL, NULL, &st, err), err);
+        CHECK_OK(cnn_train_epoch(t, &train, 32, NULL, &sgd, &rng, NULL, NULL, &st, err), err);
         after = cnn_evaluate(t, &test, NULL);
         printf("epoch %d: train loss %.4f, test loss %.4f, accuracy %.4f\n", e, st.loss,
                after.loss, after.accuracy);

@@ -25,6 +25,26 @@ cmp "$tmp/full.model" "$tmp/part.model" || fail "adam: resumed run differs from 
 cmp "$tmp/full.model.best" "$tmp/part.model.best" || fail "adam: resumed run's best differs"
 echo "adam + dropout: 1 + 2 resumed epochs give the byte-identical model of 3 epochs"
 
+# augmentation (--flip, --crop) is drawn from the run's seed: the same for any
+# thread count and after a resume; the model records it; and it changes the run
+aug="--net seed000 --flip --crop 2"
+train $aug --epochs 2 --threads 1 --out "$tmp/aug-1.model"
+train $aug --epochs 2 --threads 2 --out "$tmp/aug-2.model"
+cmp "$tmp/aug-1.model" "$tmp/aug-2.model" || fail "--flip --crop: 1 and 2 threads differ"
+train $aug --epochs 1 --out "$tmp/aug-part.model"
+train --resume "$tmp/aug-part.model" --epochs 2
+cmp "$tmp/aug-1.model" "$tmp/aug-part.model" || fail "--flip --crop: resumed run differs"
+"$cnn" info --model "$tmp/aug-1.model" | grep -q "^model: .*shift 2, flip$" ||
+    fail "the model does not record the augmentation: $("$cnn" info --model "$tmp/aug-1.model")"
+train --net seed000 --crop 2 --epochs 2 --out "$tmp/crop.model"
+cmp -s "$tmp/crop.model" "$tmp/aug-1.model" && fail "--flip changed nothing"
+printf '%s\n' "$(grep -v '^train' "$root/src/nets/seed000.net")" 'train flip=1 crop=2 epochs=2' \
+    > "$tmp/aug.net"
+train --net "$tmp/aug.net" --out "$tmp/aug-line.model"
+"$cnn" info --model "$tmp/aug-line.model" | grep -q "^model: .*shift 2, flip$" ||
+    fail "the train line's flip=1 crop=2 are not used"
+echo "--flip --crop 2: 1 and 2 threads, and 1 + 1 resumed epochs, give byte-identical models; the train line sets them"
+
 # every optimiser learns: test accuracy after one epoch on 1,000 digits
 for opt in "sgd --lr 0.05" "nesterov --lr 0.05" "adam --lr 0.002" "adamw --lr 0.002"; do
     "$cnn" train --data "$data" --limit 1000 --net lenet --epochs 1 --optimizer $opt \

@@ -39,11 +39,14 @@ static const char *HELP =
     "  --warmup N           first N epochs: the rate rises linearly to --lr\n"
     "  --shift N            augment: move each training image by a random offset of\n"
     "                       up to N pixels in x and y (0 = off)\n"
+    "  --crop N             the same, by its CIFAR name: zero-pad by N, then a random\n"
+    "                       crop back to the input's size\n"
+    "  --flip               augment: mirror half the training images left to right\n"
     "                       Unset, these come from the network's `train` line (see\n"
     "                       cnn info), else 20 epochs, batch 32, sgd, lr 0.05,\n"
     "                       momentum 0.9, weight decay 5e-4, beta1 0.9, beta2 0.999,\n"
     "                       eps 1e-8, cosine, no warm-up, step-every 30, gamma\n"
-    "                       0.1, no shift.\n"
+    "                       0.1, no shift, no flip.\n"
     "  --classes A,B,...    train on these labels only, one per output of the network\n"
     "                       (seed002: 0,1); the model records them for eval and predict\n"
     "  --limit N            use only the first N training images\n"
@@ -150,14 +153,15 @@ static int parse_options(int argc, char **argv, train_opts *o)
     enum { O_TRAIN_IMAGES = 256, O_TRAIN_LABELS, O_TEST_IMAGES, O_TEST_LABELS, O_WD,
            O_SCHEDULE, O_SHIFT, O_CLASSES, O_LIMIT, O_RESUME, O_LOG, O_QUIET, O_HELP,
            O_OPTIMIZER, O_BETA1, O_BETA2, O_EPS, O_WARMUP, O_STEP_EVERY, O_GAMMA, O_VAL,
-           O_KEEP_BEST, O_PATIENCE };
+           O_KEEP_BEST, O_PATIENCE, O_CROP, O_FLIP };
     static const struct option longs[] = {
         { "net", required_argument, 0, 'n' }, { "data", required_argument, 0, 'd' },
         { "epochs", required_argument, 0, 'e' }, { "batch", required_argument, 0, 'b' },
         { "lr", required_argument, 0, 'l' }, { "momentum", required_argument, 0, 'm' },
         { "weight-decay", required_argument, 0, O_WD },
         { "schedule", required_argument, 0, O_SCHEDULE },
-        { "shift", required_argument, 0, O_SHIFT },
+        { "shift", required_argument, 0, O_SHIFT }, { "crop", required_argument, 0, O_CROP },
+        { "flip", no_argument, 0, O_FLIP },
         { "optimizer", required_argument, 0, O_OPTIMIZER },
         { "beta1", required_argument, 0, O_BETA1 }, { "beta2", required_argument, 0, O_BETA2 },
         { "eps", required_argument, 0, O_EPS }, { "warmup", required_argument, 0, O_WARMUP },
@@ -175,7 +179,9 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "test-labels", required_argument, 0, O_TEST_LABELS },
         { "help", no_argument, 0, O_HELP }, { 0, 0, 0, 0 },
     };
-    *o = (train_opts){ .seed = 1, .r = { -1, -1, { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }, -1, -1 } };
+    *o = (train_opts){ .seed = 1,
+                       .r = { -1, -1, { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }, -1, -1, -1 } };
+    const char *shift_option = NULL;   /* --shift or --crop: one setting, given once */
     char err[CNN_ERR_LEN];
     int c, bad = 0;
     opterr = 0;
@@ -215,8 +221,15 @@ static int parse_options(int argc, char **argv, train_opts *o)
                   o->set_recipe = 1; break;
         case O_WD: bad |= recipe_option(CNN_RECIPE_WEIGHT_DECAY, optarg, &o->r);
                    o->set_recipe = 1; break;
-        case O_SHIFT: bad |= recipe_option(CNN_RECIPE_SHIFT, optarg, &o->r);
-                      o->set_recipe = 1; break;
+        case O_SHIFT: case O_CROP:
+            if (shift_option)
+                bad |= cli_error(-1, "train", "--crop and --shift are one setting; give it "
+                                 "once");
+            shift_option = optarg;
+            bad |= recipe_option(CNN_RECIPE_SHIFT, optarg, &o->r);
+            o->set_recipe = 1;
+            break;
+        case O_FLIP: o->r.flip = 1; o->set_recipe = 1; break;
         case O_BETA1: case O_BETA2: case O_EPS: case O_WARMUP: case O_STEP_EVERY: case O_GAMMA:
             /* in the order of the recipe table */
             bad |= recipe_option((cnn_recipe_field)(CNN_RECIPE_BETA1 + (c - O_BETA1)), optarg,
@@ -460,6 +473,7 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
     st->sgd.gamma = o->r.sgd.gamma >= 0 ? o->r.sgd.gamma : d->sgd.gamma;
     st->schedule = (int)o->r.schedule >= 0 ? o->r.schedule : d->schedule;
     st->shift = o->r.shift >= 0 ? o->r.shift : d->shift;
+    st->flip = o->r.flip >= 0 ? o->r.flip : d->flip;
     st->val.count = o->val;
     st->val.seed = o->seed;
     st->val.keep_best = o->keep_best;
@@ -598,12 +612,13 @@ int cmd_train(int argc, char **argv)
                         .total_images = train.count, .dist = dist };
     if (!o.quiet)
         printf("training %s (%zu parameters) on %d images, testing on %d; batch %d, "
-               "%s, lr %g %s, %s %g, weight decay %g, shift %d, threads %d%s\n",
+               "%s, lr %g %s, %s %g, weight decay %g, shift %d%s, threads %d%s\n",
                o.net ? o.net : o.resume, net->n_params, train.count, test.count, st.batch,
                cnn_optimizer_name(st.sgd.kind), st.sgd.lr,
                cnn_schedule_name(st.schedule),
                adam ? "beta1" : "momentum", adam ? st.sgd.beta1 : st.sgd.momentum,
-               st.sgd.weight_decay, st.shift, cnn_trainer_threads(t), processes(dist));
+               st.sgd.weight_decay, st.shift, st.flip ? ", flip" : "", cnn_trainer_threads(t),
+               processes(dist));
     double run_start = cnn_clock();
     for (int e = st.epoch; e < st.epochs; e++) {
         cnn_sgd sgd = st.sgd;
@@ -612,7 +627,8 @@ int cmd_train(int argc, char **argv)
         cnn_epoch_stats tr;
         pc.epoch = e;
         pc.start = cnn_clock();
-        int r = cnn_train_epoch(t, &train, st.batch, st.shift, &sgd, &st.rng, on_step, &pc,
+        cnn_augment aug = { st.shift, st.flip };
+        int r = cnn_train_epoch(t, &train, st.batch, &aug, &sgd, &st.rng, on_step, &pc,
                                 &tr, err);
         if (pc.live) fprintf(stderr, "\r\033[K");
         if (r != 0 && !rank0) {   /* every process stops here; rank 0 says why */
