@@ -234,8 +234,7 @@ static void measure(const options *o, const char *name, int batch, int threads, 
     uint8_t *y = malloc(batch);
     for (int i = 0; i < batch; i++) {
         if (data && data->image_size == isz) {
-            memcpy(x + i * isz, data->images + (size_t)(i % data->count) * isz,
-                   sizeof(float) * isz);
+            cnn_dataset_images(data, i % data->count, 1, x + i * isz);
             y[i] = data->labels[i % data->count] % net->classes;
         } else {
             for (size_t k = 0; k < isz; k++) x[i * isz + k] = cnn_rng_uniform(&rng);

@@ -278,12 +278,17 @@ void cnn_trainer_profile_read(const cnn_trainer *t, cnn_profile *out);
 typedef struct {
     int count, channels, height, width;
     size_t image_size;    /* channels * height * width */
-    float *images;        /* count * image_size, pixels scaled to [0, 1] */
+    uint8_t *pixels;      /* count * image_size bytes as the files hold them (0-255);
+                             the network sees each divided by 255 */
     uint8_t *labels;      /* count */
     char images_path[256], labels_path[256];   /* where they came from, for messages */
     char **class_names;   /* image folders, CIFAR-10: label k's name; IDX: NULL */
     int n_classes;        /* how many class_names */
 } cnn_dataset;
+
+/* Images first .. first+n-1 of d as the network sees them, into out
+ * (n * image_size floats): each byte / 255. */
+void cnn_dataset_images(const cnn_dataset *d, int first, int n, float *out);
 
 /* Read an IDX image file and its label file, plain or gzip-compressed. */
 int cnn_dataset_load(cnn_dataset *d, const char *images_path,
@@ -312,12 +317,13 @@ int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_shape *s
  * else "0" to "9". A 1-channel shape gets BT.601 luma. */
 int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files,
                            const char *meta, const cnn_shape *shape, char *err);
-/* One PNG, JPEG, PGM or PPM file as `shape`, converted as above, pixels
- * scaled to [0, 1] into out; what was converted is or-ed into *conversions. */
-int cnn_image_file_read(float *out, const cnn_shape *shape, const char *path,
+/* One PNG, JPEG, PGM or PPM file as `shape`, converted as above, into out
+ * (shape's size in bytes, planar); what was converted is or-ed into
+ * *conversions. */
+int cnn_image_file_read(uint8_t *out, const cnn_shape *shape, const char *path,
                         unsigned *conversions, char *err);
 /* The same from the file's bytes in memory, `name` naming it in messages. */
-int cnn_image_decode(float *out, const cnn_shape *shape, const uint8_t *data, size_t len,
+int cnn_image_decode(uint8_t *out, const cnn_shape *shape, const uint8_t *data, size_t len,
                      const char *name, unsigned *conversions, char *err);
 /* Every image file below dir (any depth), in sorted order of the paths,
  * into *paths (n of them, each and the array malloc'ed). */
@@ -349,9 +355,10 @@ typedef struct {
     int shift;
     int flip;
 } cnn_augment;
-/* dst = src (channels x height x width) varied by aug's rule, drawn from rng. */
-void cnn_augment_image(float *dst, const float *src, cnn_shape shape, const cnn_augment *aug,
-                       cnn_rng *rng);
+/* dst = src (channels x height x width bytes) as the network sees it (each
+ * / 255), varied by aug's rule, drawn from rng. */
+void cnn_augment_image(float *dst, const uint8_t *src, cnn_shape shape,
+                       const cnn_augment *aug, cnn_rng *rng);
 
 /* One pass over d in an order shuffled by rng, in batches of `batch` (the
  * last one smaller), each image varied by aug (NULL: as it is). Stops at

@@ -71,18 +71,11 @@ static int read_records(cnn_dataset *d, const char *path, long records, const cn
             return -1;
         }
         d->labels[d->count] = rec[0];
-        float *img = d->images + (size_t)d->count * d->image_size;
+        uint8_t *img = d->pixels + (size_t)d->count * d->image_size;
         const uint8_t *red = rec + 1, *green = red + PLANE, *blue = green + PLANE;
-        for (int p = 0; p < PLANE; p++) {
-            if (shape->c == 3) {
-                img[p] = (float)red[p] / 255.0f;
-                img[PLANE + p] = (float)green[p] / 255.0f;
-                img[2 * PLANE + p] = (float)blue[p] / 255.0f;
-            } else {   /* BT.601 luma, as image.c converts colour files */
-                unsigned y = (red[p] * 4899u + green[p] * 9617u + blue[p] * 1868u + 8192) >> 14;
-                img[p] = (float)y / 255.0f;
-            }
-        }
+        if (shape->c == 3) memcpy(img, rec + 1, 3 * PLANE);
+        for (int p = 0; shape->c == 1 && p < PLANE; p++)   /* BT.601 luma, as image.c's */
+            img[p] = (uint8_t)((red[p] * 4899u + green[p] * 9617u + blue[p] * 1868u + 8192) >> 14);
     }
     fclose(f);
     return 0;
@@ -121,7 +114,7 @@ int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files
     d->channels = shape->c;
     d->height = d->width = SIDE;
     d->image_size = cnn_shape_size(*shape);
-    size_t bytes = (size_t)total * d->image_size * sizeof(float);
+    size_t bytes = (size_t)total * d->image_size;
     if (total > (1L << 30) || address_space_room(bytes + (size_t)total)) {
         char limits[128];
         describe_memory_limits(limits, sizeof limits);
@@ -129,9 +122,9 @@ int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files
                  "leaves free", files[0], total, (bytes >> 20) + 1, limits);
         return -1;
     }
-    d->images = aligned_calloc((size_t)total * d->image_size, sizeof(float));
+    d->pixels = malloc(bytes);
     d->labels = malloc((size_t)total);
-    if (!d->images || !d->labels) {
+    if (!d->pixels || !d->labels) {
         snprintf(err, CNN_ERR_LEN, "%s: out of memory", files[0]);
         cnn_dataset_free(d);
         return -1;

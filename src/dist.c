@@ -43,7 +43,7 @@ static uint32_t crc(uint32_t c, const void *p, size_t len)
 static uint32_t data_digest(const cnn_dataset *d)
 {
     uint32_t c = crc(0, &d->count, sizeof d->count);
-    c = crc(c, d->images, (size_t)d->count * d->image_size * sizeof(float));
+    c = crc(c, d->pixels, (size_t)d->count * d->image_size);
     return d->labels ? crc(c, d->labels, (size_t)d->count) : c;
 }
 

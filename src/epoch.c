@@ -45,8 +45,8 @@ float cnn_schedule_lr(cnn_schedule s, const cnn_sgd *o, int e, int epochs)
     return (float)lr;
 }
 
-/* dst = src moved by (dx, dy) pixels, zeros where nothing moves in. */
-static void shifted(float *dst, const float *src, cnn_shape shape, int dx, int dy)
+/* dst = src / 255 moved by (dx, dy) pixels, zeros where nothing moves in. */
+static void shifted(float *dst, const uint8_t *src, cnn_shape shape, int dx, int dy)
 {
     int H = shape.h, W = shape.w;
     for (int c = 0; c < shape.c; c++)
@@ -55,12 +55,12 @@ static void shifted(float *dst, const float *src, cnn_shape shape, int dx, int d
                 int sy = y - dy, sx = x - dx;
                 dst[((size_t)c * H + y) * W + x] =
                     sy >= 0 && sy < H && sx >= 0 && sx < W
-                        ? src[((size_t)c * H + sy) * W + sx] : 0.0f;
+                        ? (float)src[((size_t)c * H + sy) * W + sx] / 255.0f : 0.0f;
             }
 }
 
-void cnn_augment_image(float *dst, const float *src, cnn_shape shape, const cnn_augment *aug,
-                       cnn_rng *rng)
+void cnn_augment_image(float *dst, const uint8_t *src, cnn_shape shape,
+                       const cnn_augment *aug, cnn_rng *rng)
 {
     if (aug->shift) {
         int span = 2 * aug->shift + 1;
@@ -68,7 +68,7 @@ void cnn_augment_image(float *dst, const float *src, cnn_shape shape, const cnn_
         int dy = (int)(cnn_rng_next(rng) % span) - aug->shift;
         shifted(dst, src, shape, dx, dy);
     } else {
-        memcpy(dst, src, sizeof(float) * cnn_shape_size(shape));
+        for (size_t k = 0; k < cnn_shape_size(shape); k++) dst[k] = (float)src[k] / 255.0f;
     }
     if (aug->flip && cnn_rng_next(rng) & 1)
         for (int r = 0; r < shape.c * shape.h; r++) {
@@ -118,7 +118,7 @@ int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, const cnn_a
     for (int s = 0; s < steps; s++) {
         int first = s * batch, n = d->count - first < batch ? d->count - first : batch;
         for (int i = 0; i < n; i++) {
-            const float *src = d->images + (size_t)order[first + i] * isz;
+            const uint8_t *src = d->pixels + (size_t)order[first + i] * isz;
             cnn_augment_image(x + (size_t)i * isz, src, shape, aug, rng);
             y[i] = d->labels[order[first + i]];
         }
@@ -172,14 +172,15 @@ cnn_epoch_stats cnn_evaluate(cnn_trainer *t, const cnn_dataset *d, int *confusio
     int batches = (d->count + batch - 1) / batch, lo, hi;
     dist_range(dist, batches, &lo, &hi);
     float *out = malloc(sizeof(float) * (size_t)batch * classes);
+    float *x = aligned_calloc((size_t)batch * d->image_size, sizeof(float));
     double *per_batch = calloc(2 * (size_t)(batches ? batches : 1), sizeof(double));
     cnn_epoch_stats st = { 0, 0, d->count };
     if (confusion) memset(confusion, 0, sizeof(int) * classes * classes);
-    for (int b = lo; out && per_batch && b < hi; b++) {
+    for (int b = lo; out && x && per_batch && b < hi; b++) {
         int first = b * batch, n = d->count - first < batch ? d->count - first : batch;
         int right = 0;
-        per_batch[2 * b] = cnn_infer(t, d->images + (size_t)first * d->image_size,
-                                     d->labels + first, n, out, &right);
+        cnn_dataset_images(d, first, n, x);
+        per_batch[2 * b] = cnn_infer(t, x, d->labels + first, n, out, &right);
         per_batch[2 * b + 1] = right;
         for (int i = 0; confusion && i < n; i++)
             confusion[d->labels[first + i] * classes + argmax(out + (size_t)i * classes, classes)]++;
@@ -195,6 +196,7 @@ cnn_epoch_stats cnn_evaluate(cnn_trainer *t, const cnn_dataset *d, int *confusio
         correct += (long)per_batch[2 * b + 1];
     }
     free(out);
+    free(x);
     free(per_batch);
     if (d->count) {
         st.loss = loss / d->count;

@@ -148,22 +148,7 @@ static uint8_t *read_file(const char *path, size_t *len, char *err)
     return data;
 }
 
-int cnn_image_decode(float *out, const cnn_shape *shape, const uint8_t *data, size_t len,
-                     const char *name, unsigned *conversions, char *err)
-{
-    size_t size = cnn_shape_size(*shape);
-    uint8_t *px = malloc(size);
-    if (!px) {
-        snprintf(err, CNN_ERR_LEN, "%s: out of memory", name);
-        return -1;
-    }
-    int rc = image_decode(px, shape, data, len, name, conversions, err);
-    for (size_t k = 0; rc == 0 && k < size; k++) out[k] = (float)px[k] / 255.0f;
-    free(px);
-    return rc;
-}
-
-int cnn_image_file_read(float *out, const cnn_shape *shape, const char *path,
+int cnn_image_file_read(uint8_t *out, const cnn_shape *shape, const char *path,
                         unsigned *conversions, char *err)
 {
     size_t len = 0;
@@ -208,7 +193,7 @@ static int decode_all(cnn_dataset *d, const list *files, const cnn_shape *shape,
         char why[CNN_ERR_LEN];
 #pragma omp for schedule(dynamic, 16)
         for (long i = 0; i < (long)files->n; i++) {
-            int bad = cnn_image_file_read(d->images + (size_t)i * d->image_size, shape,
+            int bad = cnn_image_file_read(d->pixels + (size_t)i * d->image_size, shape,
                                           files->items[i], &all, why);
 #pragma omp critical(first_failure)
             if (bad && (fail.index < 0 || i < fail.index)) {
@@ -315,7 +300,7 @@ int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_shape *s
     d->height = shape->h;
     d->width = shape->w;
     d->image_size = cnn_shape_size(*shape);
-    size_t bytes = files.n * d->image_size * sizeof(float);
+    size_t bytes = files.n * d->image_size;
     if (address_space_room(bytes + files.n)) {
         char limits[128];
         describe_memory_limits(limits, sizeof limits);
@@ -324,10 +309,10 @@ int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_shape *s
                  (bytes >> 20) + 1, limits);
         goto done;
     }
-    d->images = aligned_calloc(files.n * d->image_size, sizeof(float));
+    d->pixels = malloc(bytes);
     d->labels = malloc(files.n);
     d->class_names = calloc(classes.n, sizeof *d->class_names);
-    if (!d->images || !d->labels || !d->class_names) {
+    if (!d->pixels || !d->labels || !d->class_names) {
         snprintf(err, CNN_ERR_LEN, "%s: out of memory for %zu images", dir, files.n);
         goto done;
     }

@@ -241,15 +241,7 @@ static int read_images(cnn_dataset *d, reader *r, char *err)
     d->height = (int)dims[1];
     d->width = (int)dims[2];
     d->image_size = image;
-    d->images = aligned_calloc((size_t)dims[0] * image, sizeof(float));
-    if (!d->images) {
-        free(bytes);
-        snprintf(err, CNN_ERR_LEN, "%s: out of memory", r->path);
-        return -1;
-    }
-    for (size_t i = 0; i < (size_t)dims[0] * image; i++)
-        d->images[i] = (float)bytes[i] / 255.0f;
-    free(bytes);
+    d->pixels = bytes;
     return 0;
 }
 
@@ -303,9 +295,15 @@ int cnn_dataset_load(cnn_dataset *d, const char *images_path, const char *labels
     return 0;
 }
 
+void cnn_dataset_images(const cnn_dataset *d, int first, int n, float *out)
+{
+    const uint8_t *px = d->pixels + (size_t)first * d->image_size;
+    for (size_t k = 0; k < (size_t)n * d->image_size; k++) out[k] = (float)px[k] / 255.0f;
+}
+
 void cnn_dataset_free(cnn_dataset *d)
 {
-    free(d->images);
+    free(d->pixels);
     free(d->labels);
     for (int k = 0; d->class_names && k < d->n_classes; k++) free(d->class_names[k]);
     free(d->class_names);
@@ -319,8 +317,8 @@ void cnn_dataset_filter(cnn_dataset *d, const int *keep, int n_keep)
         int k = 0;
         while (k < n_keep && keep[k] != d->labels[i]) k++;
         if (k == n_keep) continue;
-        memmove(d->images + (size_t)out * d->image_size,
-                d->images + (size_t)i * d->image_size, sizeof(float) * d->image_size);
+        memmove(d->pixels + (size_t)out * d->image_size,
+                d->pixels + (size_t)i * d->image_size, d->image_size);
         d->labels[out++] = (uint8_t)k;
     }
     d->count = out;

@@ -263,8 +263,8 @@ static void convert(uint8_t *out, const cnn_shape *shape, const decoded *d, unsi
     }
 }
 
-int image_decode(uint8_t *out, const cnn_shape *shape, const uint8_t *data, size_t len,
-                 const char *name, unsigned *done, char *err)
+int cnn_image_decode(uint8_t *out, const cnn_shape *shape, const uint8_t *data, size_t len,
+                     const char *name, unsigned *done, char *err)
 {
     const char *kind = image_kind(data, len);
     decoded d = { 0 };

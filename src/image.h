@@ -23,13 +23,10 @@ enum {
 /* "PNG", "JPEG", "PGM/PPM" when the bytes start like one, else NULL. */
 const char *image_kind(const uint8_t *data, size_t len);
 
-/* Decode an image file's bytes (`name` in messages) into out, shape->c
- * channels (1 grey, 3 RGB) of shape->h x shape->w bytes each, or-ing into
- * *done what was converted. An image of another size is an error naming
- * both sizes, found from the header before the pixels are decoded; so are
- * 16-bit PNGs and CMYK JPEGs. 0, or -1 with err. */
-int image_decode(uint8_t *out, const cnn_shape *shape, const uint8_t *data, size_t len,
-                 const char *name, unsigned *done, char *err);
+/* cnn_image_decode (cnn.h) is this file's entry point: an image of another
+ * size than the network's is an error naming both sizes, found from the
+ * header before the pixels are decoded; so are 16-bit PNGs and CMYK JPEGs.
+ * Its *conversions gets the bits above. */
 
 /* "RGB converted to grey, alpha dropped" for *done, in buf. */
 void image_describe_conversions(char *buf, size_t len, unsigned done);

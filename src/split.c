@@ -41,12 +41,12 @@ int cnn_dataset_split(cnn_dataset *train, cnn_dataset *val, int n, uint64_t seed
     uint8_t *held = calloc((size_t)train->count, 1);
     *val = *train;
     val->count = n;
-    val->images = malloc(sizeof(float) * train->image_size * n);
+    val->pixels = malloc(train->image_size * n);
     val->labels = malloc((size_t)n);
-    if (!order || !held || !val->images || !val->labels) {
+    if (!order || !held || !val->pixels || !val->labels) {
         free(order);
         free(held);
-        free(val->images);
+        free(val->pixels);
         free(val->labels);
         memset(val, 0, sizeof *val);
         snprintf(err, CNN_ERR_LEN, "--val %d: out of memory", n);
@@ -64,12 +64,12 @@ int cnn_dataset_split(cnn_dataset *train, cnn_dataset *val, int n, uint64_t seed
     size_t isz = train->image_size;
     int kept = 0, out = 0;
     for (int i = 0; i < train->count; i++) {
-        const float *img = train->images + (size_t)i * isz;
+        const uint8_t *img = train->pixels + (size_t)i * isz;
         if (held[i]) {
-            memcpy(val->images + (size_t)out * isz, img, sizeof(float) * isz);
+            memcpy(val->pixels + (size_t)out * isz, img, isz);
             val->labels[out++] = train->labels[i];
         } else {
-            memmove(train->images + (size_t)kept * isz, img, sizeof(float) * isz);
+            memmove(train->pixels + (size_t)kept * isz, img, isz);
             train->labels[kept++] = train->labels[i];
         }
     }

@@ -3,7 +3,6 @@
  * test_images.sh to compare with OpenCV. Exits 1 with the reason on the
  * first file it cannot decode.
  *   image_dump CHANNELS HEIGHT WIDTH FILE... */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "cnn.h"
@@ -16,7 +15,7 @@ int main(int argc, char **argv)
     }
     cnn_shape shape = { atoi(argv[1]), atoi(argv[2]), atoi(argv[3]) };
     size_t size = cnn_shape_size(shape);
-    float *px = malloc(sizeof(float) * size);
+    uint8_t *px = malloc(size);
     char err[CNN_ERR_LEN];
     for (int a = 4; px && a < argc; a++) {
         unsigned conversions = 0;
@@ -24,7 +23,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s\n", err);
             return 1;
         }
-        for (size_t k = 0; k < size; k++) putchar((int)lrintf(px[k] * 255.0f));
+        fwrite(px, 1, size, stdout);
     }
     free(px);
     return px && fflush(stdout) == 0 ? 0 : 1;

@@ -56,8 +56,11 @@ static int check_net(const char *name, cnn_dist *dist, const int *sizes, int n_s
     CHECK_INT(right_shared, right_alone);
     CHECK(memcmp(net->params, net2->params, sizeof(float) * P) == 0);
     /* evaluation: batches split among processes, sums in batch order */
+    uint8_t *px = malloc(isz * max);
+    CHECK(px);
+    for (size_t k = 0; k < isz * (size_t)max; k++) px[k] = (uint8_t)(cnn_rng_next(&rng) & 255);
     cnn_dataset d = { .count = max, .channels = net->input.c, .height = net->input.h,
-                      .width = net->input.w, .image_size = isz, .images = x, .labels = y };
+                      .width = net->input.w, .image_size = isz, .pixels = px, .labels = y };
     int *conf1 = calloc((size_t)net->classes * net->classes, sizeof(int));
     int *conf2 = calloc((size_t)net->classes * net->classes, sizeof(int));
     CHECK(conf1 && conf2);
@@ -76,6 +79,7 @@ static int check_net(const char *name, cnn_dist *dist, const int *sizes, int n_s
     free(conf1);
     free(conf2);
     free(x);
+    free(px);
     free(alone_g);
     free(y);
     cnn_net_free(net);

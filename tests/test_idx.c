@@ -53,8 +53,10 @@ static void expect_ok(const char *images, const char *labels, int n)
     CHECK_INT(d.count, n);
     CHECK_INT(d.height, 5);
     CHECK_INT(d.width, 4);
-    for (size_t i = 0; i < (size_t)n * 20; i++)
-        CHECK_NEAR(d.images[i], (float)(i % 256) / 255.0f, 0);
+    float seen[20];
+    for (size_t i = 0; i < (size_t)n * 20; i++) CHECK_INT(d.pixels[i], i % 256);
+    cnn_dataset_images(&d, n - 1, 1, seen);   /* as the network sees them */
+    for (size_t i = 0; i < 20; i++) CHECK_NEAR(seen[i], (float)((20 * (n - 1) + i) % 256) / 255.0f, 0);
     for (int i = 0; i < n; i++) CHECK_INT(d.labels[i], i % 10);
     cnn_dataset_free(&d);
 }

@@ -4,18 +4,19 @@
  * as the data is refused. */
 #include "check.h"
 
-enum { N = 1000, HELD = 137, SIZE = 2 };
+enum { N = 1000, HELD = 137, SIZE = 3 };   /* an image: its id (2 bytes), its label */
 
 static void make(cnn_dataset *d)
 {
     *d = (cnn_dataset){ .count = N, .channels = 1, .height = 1, .width = SIZE,
                         .image_size = SIZE };
-    d->images = malloc(sizeof(float) * N * SIZE);
+    d->pixels = malloc(N * SIZE);
     d->labels = malloc(N);
     for (int i = 0; i < N; i++) {
         d->labels[i] = (uint8_t)(i % 7 < 4 ? 0 : i % 7 < 6 ? 1 : 2);   /* 4:2:1 */
-        d->images[i * SIZE] = (float)i;
-        d->images[i * SIZE + 1] = (float)d->labels[i];
+        d->pixels[i * SIZE] = (uint8_t)(i & 255);
+        d->pixels[i * SIZE + 1] = (uint8_t)(i >> 8);
+        d->pixels[i * SIZE + 2] = d->labels[i];
     }
 }
 
@@ -38,19 +39,20 @@ int main(void)
     const cnn_dataset *sets[2] = { &train, &val };
     for (int s = 0; s < 2; s++)
         for (int i = 0; i < sets[s]->count; i++) {
-            int id = (int)sets[s]->images[i * SIZE];
+            const uint8_t *px = sets[s]->pixels + i * SIZE;
+            int id = px[0] | px[1] << 8;
             CHECK(id >= 0 && id < N && !seen[id]);
             seen[id] = 1;
-            CHECK_INT(sets[s]->labels[i], (int)sets[s]->images[i * SIZE + 1]);
+            CHECK_INT(sets[s]->labels[i], px[2]);
         }
     make(&again);
     CHECK_OK(cnn_dataset_split(&again, &val2, HELD, 42, err), err);
-    CHECK(memcmp(val.images, val2.images, sizeof(float) * HELD * SIZE) == 0);
+    CHECK(memcmp(val.pixels, val2.pixels, HELD * SIZE) == 0);
     cnn_dataset_free(&again);
     cnn_dataset_free(&val2);
     make(&again);
     CHECK_OK(cnn_dataset_split(&again, &val2, HELD, 43, err), err);
-    CHECK(memcmp(val.images, val2.images, sizeof(float) * HELD * SIZE) != 0);
+    CHECK(memcmp(val.pixels, val2.pixels, HELD * SIZE) != 0);
     cnn_dataset_free(&val2);
     CHECK(cnn_dataset_split(&again, &val2, again.count, 1, err) == -1);
     CHECK(strstr(err, "--val 863: must be 1 to 862") != NULL);

@@ -73,11 +73,11 @@ static int read_images(const char *path, const cnn_net *net, cnn_dataset *d, int
         uint8_t *data = read_rest(f, first, path, &len, err);
         *d = (cnn_dataset){ .count = 1, .channels = net->input.c, .height = net->input.h,
                             .width = net->input.w, .image_size = size,
-                            .images = malloc(sizeof(float) * size) };
+                            .pixels = malloc(size) };
         snprintf(d->images_path, sizeof d->images_path, "%s", path);
-        if (data && !d->images) snprintf(err, CNN_ERR_LEN, "%s: out of memory", path);
-        if (data && d->images)
-            rc = cnn_image_decode(d->images, &net->input, data, len, path, &conversions, err);
+        if (data && !d->pixels) snprintf(err, CNN_ERR_LEN, "%s: out of memory", path);
+        if (data && d->pixels)
+            rc = cnn_image_decode(d->pixels, &net->input, data, len, path, &conversions, err);
         free(data);
     }
     if (f != stdin) fclose(f);
@@ -191,7 +191,7 @@ int cmd_predict(int argc, char **argv)
 
     char err[CNN_ERR_LEN] = "out of memory";
     cnn_trainer *t = NULL;
-    float *out = NULL;
+    float *out = NULL, *x = NULL;   /* x (256, input): a batch as the network sees it */
     char **inputs = NULL;
     size_t n_inputs = 0;
     int status = EXIT_FAIL, bad = 0;
@@ -210,13 +210,15 @@ int cmd_predict(int argc, char **argv)
         }
         /* the workspaces are sized by the network's input: allocated once an
          * image of that size is there, not for any model that claims it */
-        if (!t && !(t = cnn_trainer_new(net, 256, 0, err))) {
+        if (!t && (!(t = cnn_trainer_new(net, 256, 0, err)) ||
+                   !(x = malloc(sizeof(float) * 256 * d.image_size)))) {
             cnn_dataset_free(&d);
             goto fail;
         }
         for (int first = 0; first < d.count; first += 256) {
             int n = d.count - first < 256 ? d.count - first : 256;
-            cnn_infer(t, d.images + (size_t)first * d.image_size, NULL, n, out, NULL);
+            cnn_dataset_images(&d, first, n, x);
+            cnn_infer(t, x, NULL, n, out, NULL);
             for (int i = 0; i < n; i++)
                 print_prediction(inputs[a], single ? -1 : first + i,
                                  out + (size_t)i * net->classes, net, show, top);
@@ -231,6 +233,7 @@ done:
     for (size_t a = 0; a < n_inputs; a++) free(inputs[a]);
     free(inputs);
     free(out);
+    free(x);
     cnn_trainer_free(t);
     cnn_net_free(net);
     return status;

@@ -160,7 +160,11 @@ int cmd_show(int argc, char **argv)
                      d.count, n_keep ? " of the model's classes" : "");
             goto fail;
         }
-        if (draw_maps(&cv, net, d.images + (size_t)index * d.image_size, err)) goto fail;
+        float *seen = malloc(sizeof(float) * d.image_size);   /* as the network sees it */
+        if (seen) cnn_dataset_images(&d, index, 1, seen);
+        int drawn = seen && draw_maps(&cv, net, seen, err) == 0;
+        free(seen);
+        if (!drawn) goto fail;
     }
     if (pgm_write(image, cv.px, cv.w, cv.h, err)) goto fail;
     printf("wrote %s (%dx%d)\n", image, cv.w, cv.h);

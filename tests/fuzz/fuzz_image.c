@@ -1,4 +1,4 @@
-/* libFuzzer target: image_decode on arbitrary bytes, as PNG, JPEG or
+/* libFuzzer target: cnn_image_decode on arbitrary bytes, as PNG, JPEG or
  * PGM/PPM by their magic, into a grey and a colour 28x28 input. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     unsigned done = 0;
     for (int c = 1; c <= 3; c += 2) {
         cnn_shape shape = { c, 28, 28 };
-        image_decode(out, &shape, data, len, "fuzz", &done, err);
+        cnn_image_decode(out, &shape, data, len, "fuzz", &done, err);
     }
     return 0;
 }
