@@ -82,6 +82,7 @@ typedef struct {
     cnn_schedule schedule;
     int shift;            /* augmentation: random shifts of up to this many pixels */
     int flip;             /* augmentation: 1, mirror half the images left to right */
+    int resize;           /* 1: images of another size are scaled (cnn_image_spec) */
 } cnn_recipe;
 
 /* The range of every recipe setting: one table for the description's `train`
@@ -91,7 +92,7 @@ typedef enum {
     CNN_RECIPE_EPOCHS, CNN_RECIPE_BATCH, CNN_RECIPE_LR, CNN_RECIPE_MOMENTUM,
     CNN_RECIPE_WEIGHT_DECAY, CNN_RECIPE_SHIFT, CNN_RECIPE_BETA1, CNN_RECIPE_BETA2,
     CNN_RECIPE_EPS, CNN_RECIPE_WARMUP, CNN_RECIPE_STEP_EVERY, CNN_RECIPE_GAMMA,
-    CNN_RECIPE_FLIP, CNN_RECIPE_FIELDS
+    CNN_RECIPE_FLIP, CNN_RECIPE_RESIZE, CNN_RECIPE_FIELDS
 } cnn_recipe_field;
 typedef struct {
     const char *name;
@@ -300,31 +301,44 @@ int cnn_idx_read_images(cnn_dataset *d, const char *path, char *err);
 int cnn_idx_read_images_from(cnn_dataset *d, FILE *f, const char *name, char *err);
 void cnn_dataset_free(cnn_dataset *d);
 
+/* What every image of a data set becomes: the network's input. An image of
+ * another height or width is an error naming both sizes, unless `resize`:
+ * then it is scaled so that it covers the input (its shorter side, relative
+ * to the input's, becomes the input's) and cropped about the centre, each
+ * pixel the mean of the area it covers (area averaging). */
+typedef struct {
+    cnn_shape shape;
+    int resize;
+} cnn_image_spec;
+
 /* Images in class folders, DIR/<class>/... as PyTorch's ImageFolder reads
  * them: PNG, JPEG, PGM or PPM files at any depth below a class folder; the
  * classes are the folder names in sorted (byte) order, the images of each in
  * sorted order of their paths. Every image becomes `shape` (the network's
  * input): grey, grey+alpha, RGB, RGBA or palette, converted to its channels
  * (RGB to grey by BT.601 luma, grey to RGB by copying, alpha dropped against
- * black); one of another size is an error naming it. Decoding runs on all
+ * black), and sized by spec. Decoding runs on all
  * OpenMP threads, with the same bytes whatever their count. Notes (what was
  * converted, files that are not images, progress when it takes over a
  * second) go to `notes` when not NULL, one line each. */
-int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_shape *shape,
+int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_image_spec *spec,
                              FILE *notes, char *err);
 /* CIFAR-10's binary files (records of a label byte and 3x32x32 bytes), one
  * after the other; meta (batches.meta.txt, or NULL) names the classes,
  * else "0" to "9". A 1-channel shape gets BT.601 luma. */
 int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files,
-                           const char *meta, const cnn_shape *shape, char *err);
-/* One PNG, JPEG, PGM or PPM file as `shape`, converted as above, into out
- * (shape's size in bytes, planar); what was converted is or-ed into
+                           const char *meta, const cnn_image_spec *spec, char *err);
+/* d's images scaled as spec->resize says (nothing to do without it or at
+ * the same size), for data sets of one size such as IDX files. */
+int cnn_dataset_resize(cnn_dataset *d, const cnn_image_spec *spec, char *err);
+/* One PNG, JPEG, PGM or PPM file as spec says, converted as above, into
+ * out (the shape's size in bytes, planar); what was converted is or-ed into
  * *conversions. */
-int cnn_image_file_read(uint8_t *out, const cnn_shape *shape, const char *path,
+int cnn_image_file_read(uint8_t *out, const cnn_image_spec *spec, const char *path,
                         unsigned *conversions, char *err);
 /* The same from the file's bytes in memory, `name` naming it in messages. */
-int cnn_image_decode(uint8_t *out, const cnn_shape *shape, const uint8_t *data, size_t len,
-                     const char *name, unsigned *conversions, char *err);
+int cnn_image_decode(uint8_t *out, const cnn_image_spec *spec, const uint8_t *data,
+                     size_t len, const char *name, unsigned *conversions, char *err);
 /* Every image file below dir (any depth), in sorted order of the paths,
  * into *paths (n of them, each and the array malloc'ed). */
 int cnn_image_paths(const char *dir, char ***paths, size_t *n, char *err);
@@ -391,6 +405,7 @@ typedef struct {
     int epochs;           /* epochs planned */
     cnn_schedule schedule;
     int shift, flip;      /* augmentation (cnn_recipe's) */
+    int resize;           /* images scaled to the input: eval and predict do the same */
     cnn_rng rng;          /* RNG state after that epoch */
     cnn_sgd sgd;          /* optimiser settings (lr: the schedule's base rate) */
     int batch;

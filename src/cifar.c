@@ -48,7 +48,7 @@ oom:
 }
 
 /* The records of one file, appended to d (which has room for them). */
-static int read_records(cnn_dataset *d, const char *path, long records, const cnn_shape *shape,
+static int read_records(cnn_dataset *d, const char *path, long records, int channels,
                         char *err)
 {
     FILE *f = fopen(path, "rb");
@@ -73,8 +73,8 @@ static int read_records(cnn_dataset *d, const char *path, long records, const cn
         d->labels[d->count] = rec[0];
         uint8_t *img = d->pixels + (size_t)d->count * d->image_size;
         const uint8_t *red = rec + 1, *green = red + PLANE, *blue = green + PLANE;
-        if (shape->c == 3) memcpy(img, rec + 1, 3 * PLANE);
-        for (int p = 0; shape->c == 1 && p < PLANE; p++)   /* BT.601 luma, as image.c's */
+        if (channels == 3) memcpy(img, rec + 1, 3 * PLANE);
+        for (int p = 0; channels == 1 && p < PLANE; p++)   /* BT.601 luma, as image.c's */
             img[p] = (uint8_t)((red[p] * 4899u + green[p] * 9617u + blue[p] * 1868u + 8192) >> 14);
     }
     fclose(f);
@@ -82,8 +82,9 @@ static int read_records(cnn_dataset *d, const char *path, long records, const cn
 }
 
 int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files,
-                           const char *meta, const cnn_shape *shape, char *err)
+                           const char *meta, const cnn_image_spec *spec, char *err)
 {
+    const cnn_shape *shape = &spec->shape;
     long records[16], total = 0;
     memset(d, 0, sizeof *d);
     snprintf(d->images_path, sizeof d->images_path, "%s", n_files ? files[0] : "");
@@ -92,9 +93,11 @@ int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files
         snprintf(err, CNN_ERR_LEN, "CIFAR-10: %d files; 1 to 16 are read", n_files);
         return -1;
     }
-    if (shape->h != SIDE || shape->w != SIDE || (shape->c != 1 && shape->c != 3)) {
+    if (((shape->h != SIDE || shape->w != SIDE) && !spec->resize) ||
+        (shape->c != 1 && shape->c != 3)) {
         snprintf(err, CNN_ERR_LEN, "%s: CIFAR-10 images are 32x32x3 but the network takes "
-                 "%dx%dx%d", files[0], shape->h, shape->w, shape->c);
+                 "%dx%dx%d%s", files[0], shape->h, shape->w, shape->c,
+                 shape->c == 1 || shape->c == 3 ? " (--resize scales images to it)" : "");
         return -1;
     }
     for (int i = 0; i < n_files; i++) {
@@ -113,7 +116,7 @@ int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files
     }
     d->channels = shape->c;
     d->height = d->width = SIDE;
-    d->image_size = cnn_shape_size(*shape);
+    d->image_size = (size_t)shape->c * PLANE;
     size_t bytes = (size_t)total * d->image_size;
     if (total > (1L << 30) || address_space_room(bytes + (size_t)total)) {
         char limits[128];
@@ -130,11 +133,11 @@ int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files
         return -1;
     }
     for (int i = 0; i < n_files; i++)
-        if (read_records(d, files[i], records[i], shape, err)) {
+        if (read_records(d, files[i], records[i], shape->c, err)) {
             cnn_dataset_free(d);
             return -1;
         }
-    if (read_names(d, meta, err)) {
+    if (read_names(d, meta, err) || cnn_dataset_resize(d, spec, err)) {
         cnn_dataset_free(d);
         return -1;
     }

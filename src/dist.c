@@ -54,7 +54,7 @@ int cnn_dist_check_run(cnn_dist *d, const cnn_net *net, const cnn_train_state *s
                                    "network, parameters or training state" };
     /* the state field by field: a struct's padding bytes are undefined */
     const int ints[] = { st->epoch, st->epochs, (int)st->schedule, st->shift, st->flip,
-                         st->batch, st->limit, st->select_classes };
+                         st->resize, st->batch, st->limit, st->select_classes };
     const float sgd[] = { st->sgd.lr, st->sgd.momentum, st->sgd.weight_decay };
     uint32_t mine[3], root[3];
     mine[0] = train ? data_digest(train) : 0;

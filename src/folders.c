@@ -148,12 +148,12 @@ static uint8_t *read_file(const char *path, size_t *len, char *err)
     return data;
 }
 
-int cnn_image_file_read(uint8_t *out, const cnn_shape *shape, const char *path,
+int cnn_image_file_read(uint8_t *out, const cnn_image_spec *spec, const char *path,
                         unsigned *conversions, char *err)
 {
     size_t len = 0;
     uint8_t *data = read_file(path, &len, err);
-    int rc = data ? cnn_image_decode(out, shape, data, len, path, conversions, err) : -1;
+    int rc = data ? cnn_image_decode(out, spec, data, len, path, conversions, err) : -1;
     free(data);
     return rc;
 }
@@ -181,7 +181,7 @@ typedef struct {
 } first_failure;
 
 /* Decode files[0..n) into d's slots, labels already set. */
-static int decode_all(cnn_dataset *d, const list *files, const cnn_shape *shape,
+static int decode_all(cnn_dataset *d, const list *files, const cnn_image_spec *spec,
                       const char *dir, FILE *notes, unsigned *done, char *err)
 {
     first_failure fail = { -1, "" };
@@ -193,7 +193,7 @@ static int decode_all(cnn_dataset *d, const list *files, const cnn_shape *shape,
         char why[CNN_ERR_LEN];
 #pragma omp for schedule(dynamic, 16)
         for (long i = 0; i < (long)files->n; i++) {
-            int bad = cnn_image_file_read(d->pixels + (size_t)i * d->image_size, shape,
+            int bad = cnn_image_file_read(d->pixels + (size_t)i * d->image_size, spec,
                                           files->items[i], &all, why);
 #pragma omp critical(first_failure)
             if (bad && (fail.index < 0 || i < fail.index)) {
@@ -233,9 +233,10 @@ static void note_skipped(FILE *notes, const list *skipped)
     fprintf(notes, "%s\n", skipped->n > 5 ? " ..." : "");
 }
 
-int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_shape *shape,
+int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_image_spec *spec,
                              FILE *notes, char *err)
 {
+    const cnn_shape *shape = &spec->shape;
     list classes = { 0 }, files = { 0 }, skipped = { 0 };
     int rc = -1, *first = NULL;   /* first[k]: the first file of class k */
     memset(d, 0, sizeof *d);
@@ -323,7 +324,7 @@ int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_shape *s
         for (int i = first[k]; i < first[k + 1]; i++) d->labels[i] = (uint8_t)k;
     }
     unsigned done_conv = 0;
-    if (decode_all(d, &files, shape, dir, notes, &done_conv, err)) goto done;
+    if (decode_all(d, &files, spec, dir, notes, &done_conv, err)) goto done;
     if (notes && done_conv) {
         char what[256];
         image_describe_conversions(what, sizeof what, done_conv);

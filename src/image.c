@@ -28,16 +28,17 @@ const char *image_kind(const uint8_t *data, size_t len)
 }
 
 /* The size check every decoder makes from its header, before the pixels. */
-static int check_size(int w, int h, const cnn_shape *shape, const char *name, char *err)
+static int check_size(int w, int h, const cnn_image_spec *spec, const char *name, char *err)
 {
+    const cnn_shape *shape = &spec->shape;
     if (w < 1 || h < 1 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE) {
         snprintf(err, CNN_ERR_LEN, "%s: the header claims %dx%d pixels (height x width); "
                  "1 to %d a side are read", name, h, w, IMAGE_MAX_SIDE);
         return -1;
     }
-    if (w != shape->w || h != shape->h) {
+    if (!spec->resize && (w != shape->w || h != shape->h)) {
         snprintf(err, CNN_ERR_LEN, "%s: %dx%d pixels (height x width), but the network "
-                 "takes %dx%d", name, h, w, shape->h, shape->w);
+                 "takes %dx%d (--resize scales images to it)", name, h, w, shape->h, shape->w);
         return -1;
     }
     return 0;
@@ -45,8 +46,8 @@ static int check_size(int w, int h, const cnn_shape *shape, const char *name, ch
 
 /* ---- PNG ---- */
 
-static int decode_png(decoded *d, const cnn_shape *shape, const uint8_t *data, size_t len,
-                      const char *name, char *err)
+static int decode_png(decoded *d, const cnn_image_spec *spec, const uint8_t *data,
+                      size_t len, const char *name, char *err)
 {
     spng_ctx *ctx = spng_ctx_new(0);
     struct spng_ihdr ih;
@@ -68,7 +69,7 @@ static int decode_png(decoded *d, const cnn_shape *shape, const uint8_t *data, s
                  "bits)", name);
         goto done;
     }
-    if (check_size((int)ih.width, (int)ih.height, shape, name, err)) goto done;
+    if (check_size((int)ih.width, (int)ih.height, spec, name, err)) goto done;
     /* reading the chunks before the image data finds a truncated or corrupt
      * file already */
     e = spng_get_trns(ctx, &trns);
@@ -118,7 +119,7 @@ done:
 
 /* ---- JPEG ---- */
 
-static int decode_jpeg(decoded *d, const cnn_shape *shape, const uint8_t *data, size_t len,
+static int decode_jpeg(decoded *d, const cnn_image_spec *spec, const uint8_t *data, size_t len,
                        const char *name, char *err)
 {
     tjhandle tj = tjInitDecompress();
@@ -137,7 +138,7 @@ static int decode_jpeg(decoded *d, const cnn_shape *shape, const uint8_t *data, 
                  "(convert it to RGB)", name);
         goto done;
     }
-    if (check_size(w, h, shape, name, err)) goto done;
+    if (check_size(w, h, spec, name, err)) goto done;
     d->w = w;
     d->h = h;
     d->channels = space == TJCS_GRAY ? 1 : 3;
@@ -189,8 +190,8 @@ static int pnm_number(cursor *c, long limit, int *v)
     return 0;
 }
 
-static int decode_pnm(decoded *d, const cnn_shape *shape, const uint8_t *data, size_t len,
-                      const char *name, char *err)
+static int decode_pnm(decoded *d, const cnn_image_spec *spec, const uint8_t *data,
+                      size_t len, const char *name, char *err)
 {
     cursor c = { data + 2, data + len };
     int kind = data[1] - '0', maxval = 0;
@@ -205,7 +206,7 @@ static int decode_pnm(decoded *d, const cnn_shape *shape, const uint8_t *data, s
                  name, maxval);
         return -1;
     }
-    if (check_size(d->w, d->h, shape, name, err)) return -1;
+    if (check_size(d->w, d->h, spec, name, err)) return -1;
     size_t n = (size_t)d->w * d->h * d->channels;
     if (!(d->px = malloc(n))) {
         snprintf(err, CNN_ERR_LEN, "%s: out of memory", name);
@@ -233,16 +234,16 @@ static int decode_pnm(decoded *d, const cnn_shape *shape, const uint8_t *data, s
 
 /* ---- conversion ---- */
 
-/* d's pixels into out (shape->c, h, w): alpha composed over black, then grey
- * to RGB by copying or RGB to grey by BT.601 luma in OpenCV's fixed point
- * (0.299, 0.587, 0.114 as 4899, 9617, 1868 / 16384, rounded). */
-static void convert(uint8_t *out, const cnn_shape *shape, const decoded *d, unsigned *done)
+/* d's pixels into out (channels, d->h, d->w): alpha composed over black,
+ * then grey to RGB by copying or RGB to grey by BT.601 luma in OpenCV's
+ * fixed point (0.299, 0.587, 0.114 as 4899, 9617, 1868 / 16384, rounded). */
+static void convert(uint8_t *out, int channels, const decoded *d, unsigned *done)
 {
     size_t plane = (size_t)d->w * d->h;
     int sc = d->channels, alpha = sc == 2 || sc == 4;
     *done |= d->done | (alpha ? IMAGE_ALPHA_DROPPED : 0);
-    if (shape->c == 1 && sc >= 3) *done |= IMAGE_RGB_TO_GREY;
-    if (shape->c == 3 && sc <= 2) *done |= IMAGE_GREY_TO_RGB;
+    if (channels == 1 && sc >= 3) *done |= IMAGE_RGB_TO_GREY;
+    if (channels == 3 && sc <= 2) *done |= IMAGE_GREY_TO_RGB;
     for (size_t p = 0; p < plane; p++) {
         const uint8_t *s = d->px + p * sc;
         unsigned r = s[0], g = sc >= 3 ? s[1] : s[0], b = sc >= 3 ? s[2] : s[0];
@@ -252,7 +253,7 @@ static void convert(uint8_t *out, const cnn_shape *shape, const decoded *d, unsi
             g = (g * a + 127) / 255;
             b = (b * a + 127) / 255;
         }
-        if (shape->c == 1) {
+        if (channels == 1) {
             out[p] = sc >= 3 ? (uint8_t)((r * 4899 + g * 9617 + b * 1868 + 8192) >> 14)
                              : (uint8_t)r;
         } else {
@@ -263,9 +264,10 @@ static void convert(uint8_t *out, const cnn_shape *shape, const decoded *d, unsi
     }
 }
 
-int cnn_image_decode(uint8_t *out, const cnn_shape *shape, const uint8_t *data, size_t len,
-                     const char *name, unsigned *done, char *err)
+int cnn_image_decode(uint8_t *out, const cnn_image_spec *spec, const uint8_t *data,
+                     size_t len, const char *name, unsigned *done, char *err)
 {
+    const cnn_shape *shape = &spec->shape;
     const char *kind = image_kind(data, len);
     decoded d = { 0 };
     int rc;
@@ -278,10 +280,21 @@ int cnn_image_decode(uint8_t *out, const cnn_shape *shape, const uint8_t *data, 
         snprintf(err, CNN_ERR_LEN, "%s: not a PNG, JPEG, PGM or PPM image", name);
         return -1;
     }
-    if (!strcmp(kind, "PNG")) rc = decode_png(&d, shape, data, len, name, err);
-    else if (!strcmp(kind, "JPEG")) rc = decode_jpeg(&d, shape, data, len, name, err);
-    else rc = decode_pnm(&d, shape, data, len, name, err);
-    if (rc == 0) convert(out, shape, &d, done);
+    if (!strcmp(kind, "PNG")) rc = decode_png(&d, spec, data, len, name, err);
+    else if (!strcmp(kind, "JPEG")) rc = decode_jpeg(&d, spec, data, len, name, err);
+    else rc = decode_pnm(&d, spec, data, len, name, err);
+    if (rc == 0 && d.w == shape->w && d.h == shape->h) {
+        convert(out, shape->c, &d, done);
+    } else if (rc == 0) {   /* --resize: converted at the file's size, then scaled */
+        uint8_t *full = malloc((size_t)shape->c * d.w * d.h);
+        if (full) convert(full, shape->c, &d, done);
+        if (!full || image_resize(out, shape->w, shape->h, full, d.w, d.h, shape->c)) {
+            snprintf(err, CNN_ERR_LEN, "%s: out of memory", name);
+            rc = -1;
+        }
+        *done |= IMAGE_RESIZED;
+        free(full);
+    }
     free(d.px);
     return rc;
 }
@@ -294,6 +307,7 @@ void image_describe_conversions(char *buf, size_t len, unsigned done)
         { IMAGE_RGB_TO_GREY, "colour converted to grey (BT.601)" },
         { IMAGE_GREY_TO_RGB, "grey copied to RGB" },
         { IMAGE_SCALED_8BIT, "PGM/PPM samples scaled to 0-255" },
+        { IMAGE_RESIZED, "scaled to the network's size (--resize)" },
     };
     size_t at = 0;
     buf[0] = '\0';

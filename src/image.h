@@ -17,8 +17,14 @@ enum {
     IMAGE_GREY_TO_RGB = 2,    /* the grey copied into R, G and B */
     IMAGE_ALPHA_DROPPED = 4,  /* composed over black */
     IMAGE_PALETTE = 8,        /* palette entries looked up */
-    IMAGE_SCALED_8BIT = 16    /* PGM/PPM with a maximum value below 255 */
+    IMAGE_SCALED_8BIT = 16,   /* PGM/PPM with a maximum value below 255 */
+    IMAGE_RESIZED = 32        /* scaled to the network's size (--resize) */
 };
+
+/* resize.c: in (channels, h, w) scaled to cover W x H, its shorter side
+ * (relative) to the target's, cropped about the centre, into out (channels,
+ * H, W), by area averaging. 0, or -1 out of memory. */
+int image_resize(uint8_t *out, int W, int H, const uint8_t *in, int w, int h, int channels);
 
 /* "PNG", "JPEG", "PGM/PPM" when the bytes start like one, else NULL. */
 const char *image_kind(const uint8_t *data, size_t len);

@@ -15,7 +15,8 @@
  *     OPTM  u32 optimizer (0 sgd, 1 nesterov, 2 adam, 3 adamw), f32 beta1,
  *           f32 beta2, f32 eps, u64 steps taken, i32 warmup, i32 step-every,
  *           f32 gamma
- *     AUGM  u32 flip (1: half the training images mirrored)
+ *     AUGM  u32 flip (1: half the training images mirrored), u32 resize (1:
+ *           images of another size scaled to the input, in training and after)
  *     DATA  i32 limit (0: all images), u32 select (1: only the images of the
  *           classes below, as train --classes chose them)
  *     VALD  (only with validation) i32 images held out, u64 their seed,
@@ -27,7 +28,7 @@
  * new version. Version 1 (the same fields up to STAT without tags, a u32
  * text length, a u64 parameter count and a u32 velocity flag in front of
  * theirs, and no DATA or CLAS), version 2 (no MOM2, OPTM or VALD: SGD) and
- * version 3 (no AUGM: no flip) are still read.
+ * version 3 (no AUGM: no flip, no resize) are still read.
  * Every length is checked against the file's before anything is allocated
  * for it, and every number against its range (the recipe against
  * cnn_recipe_limits, parameters and velocities for NaN and infinity).
@@ -125,9 +126,11 @@ int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *
     /* without a training state: the network's recipe, nothing trained yet */
     cnn_train_state none = { .epochs = net->recipe.epochs, .schedule = net->recipe.schedule,
                              .shift = net->recipe.shift, .flip = net->recipe.flip,
-                             .sgd = net->recipe.sgd, .batch = net->recipe.batch };
+                             .resize = net->recipe.resize, .sgd = net->recipe.sgd,
+                             .batch = net->recipe.batch };
     if (!st) st = &none;
-    cnn_recipe r = { st->epochs, st->batch, st->sgd, st->schedule, st->shift, st->flip };
+    cnn_recipe r = { st->epochs, st->batch, st->sgd, st->schedule, st->shift, st->flip,
+                     st->resize };
     if (cnn_recipe_check(&r, path, err)) return -1;   /* it could not be read back */
     outbuf b = { 0 };
     outbuf_put(&b, MODEL_MAGIC, 8);
@@ -171,6 +174,7 @@ int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *
     end_section(&b, at);
     at = begin_section(&b, "AUGM");
     outbuf_u32(&b, (uint32_t)st->flip);
+    outbuf_u32(&b, (uint32_t)st->resize);
     end_section(&b, at);
     at = begin_section(&b, "DATA");
     outbuf_u32(&b, (uint32_t)(st->limit > 0 ? st->limit : 0));
@@ -334,7 +338,7 @@ static int read_state(model *m, cursor *s)
         return refuse(m, "the training state is %zu bytes, not 40", s->len);
     /* as signed numbers, the way they are used */
     cnn_recipe r = { (int32_t)epochs, (int32_t)batch, sgd, (cnn_schedule)(int32_t)schedule,
-                     (int32_t)shift, 0 };
+                     (int32_t)shift, 0, 0 };
     if (cnn_recipe_check(&r, m->path, m->err)) return -1;
     if (epoch > epochs) return refuse(m, "%u of %u epochs done: more than planned", epoch, epochs);
     m->st = (cnn_train_state){ .epoch = (int)epoch, .epochs = r.epochs, .schedule = r.schedule,
@@ -354,7 +358,8 @@ static int read_optimizer(model *m, cursor *s)
     o->kind = (cnn_optimizer)kind;
     o->warmup = (int32_t)warmup;
     o->step_every = (int32_t)step_every;
-    cnn_recipe r = { m->st.epochs, m->st.batch, *o, m->st.schedule, m->st.shift, m->st.flip };
+    cnn_recipe r = { m->st.epochs, m->st.batch, *o, m->st.schedule, m->st.shift, m->st.flip,
+                     m->st.resize };
     if (kind > CNN_OPT_ADAMW)
         return refuse(m, "optimizer %u is not sgd, nesterov, adam or adamw", kind);
     return cnn_recipe_check(&r, m->path, m->err);
@@ -362,11 +367,13 @@ static int read_optimizer(model *m, cursor *s)
 
 static int read_augmentation(model *m, cursor *s)
 {
-    uint32_t flip;
-    if (s->len != 4 || get_u32(s, &flip))
-        return refuse(m, "the augmentation section is %zu bytes, not 4", s->len);
+    uint32_t flip, resize;
+    if (s->len != 8 || get_u32(s, &flip) || get_u32(s, &resize))
+        return refuse(m, "the augmentation section is %zu bytes, not 8", s->len);
     if (flip > 1) return refuse(m, "flip=%u is out of range (0 to 1)", flip);
+    if (resize > 1) return refuse(m, "resize=%u is out of range (0 to 1)", resize);
     m->st.flip = (int)flip;
+    m->st.resize = (int)resize;
     return 0;
 }
 

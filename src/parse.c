@@ -9,7 +9,7 @@
  *   loss    softmax-cross-entropy | binary-cross-entropy | mean-squared-error
  *   train   [epochs=20] [batch=32] [lr=0.05] [momentum=0.9] [weight-decay=5e-4]
  *           [schedule=cosine|constant|step] [warmup=0] [step-every=30] [gamma=0.1]
- *           [shift=0 | crop=0] [flip=0|1] [optimizer=sgd|nesterov|adam|adamw]
+ *           [shift=0 | crop=0] [flip=0|1] [resize=0|1] [optimizer=sgd|nesterov|adam|adamw]
  *           [beta1=0.9] [beta2=0.999] [eps=1e-8]   (optional: the default recipe)
  *
  * size may be one number or HxW. Every shape is checked as the network is
@@ -371,7 +371,7 @@ cnn_net *net_parse_layout(const char *text, const char *source, char *err)
         return NULL;
     }
     int have_input = 0, have_loss = 0, have_recipe = 0;
-    net->recipe = (cnn_recipe){ 20, 32, { 0.05f, 0.9f, 5e-4f, 0.9f, 0.999f, 1e-8f, CNN_OPT_SGD, 0, 30, 0.1f }, CNN_SCHEDULE_COSINE, 0, 0 };
+    net->recipe = (cnn_recipe){ 20, 32, { 0.05f, 0.9f, 5e-4f, 0.9f, 0.999f, 1e-8f, CNN_OPT_SGD, 0, 30, 0.1f }, CNN_SCHEDULE_COSINE, 0, 0, 0 };
     const char *s = text;
     char line[MAX_LINE + 1];
     while (*s) {

@@ -23,6 +23,7 @@ const cnn_recipe_limit cnn_recipe_limits[CNN_RECIPE_FIELDS] = {
     [CNN_RECIPE_STEP_EVERY] = { "step-every", 1, 100000, 1 },
     [CNN_RECIPE_GAMMA] = { "gamma", 1e-6, 1, 0 },
     [CNN_RECIPE_FLIP] = { "flip", 0, 1, 1 },
+    [CNN_RECIPE_RESIZE] = { "resize", 0, 1, 1 },
 };
 
 double cnn_recipe_get(const cnn_recipe *r, cnn_recipe_field f)
@@ -41,6 +42,7 @@ double cnn_recipe_get(const cnn_recipe *r, cnn_recipe_field f)
     case CNN_RECIPE_GAMMA: return r->sgd.gamma;
     case CNN_RECIPE_SHIFT: return r->shift;
     case CNN_RECIPE_FLIP: return r->flip;
+    case CNN_RECIPE_RESIZE: return r->resize;
     case CNN_RECIPE_FIELDS: break;   /* the count, not a field */
     }
     return NAN;
@@ -62,6 +64,7 @@ void cnn_recipe_set(cnn_recipe *r, cnn_recipe_field f, double v)
     case CNN_RECIPE_GAMMA: r->sgd.gamma = (float)v; break;
     case CNN_RECIPE_SHIFT: r->shift = (int)v; break;
     case CNN_RECIPE_FLIP: r->flip = (int)v; break;
+    case CNN_RECIPE_RESIZE: r->resize = (int)v; break;
     case CNN_RECIPE_FIELDS: break;   /* the count, not a field */
     }
 }

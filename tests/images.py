@@ -6,6 +6,7 @@ usage: images.py digits MNIST_DIR OUT N_TRAIN N_TEST
        images.py kinds OUT
        images.py compare IMAGE_DUMP FILE...
        images.py bad OUT
+       images.py resize IMAGE_DUMP OUT
 
 digits: the first N_TRAIN training and N_TEST test digits of an MNIST folder
   as class folders of PNG, PGM and JPEG (quality 100) files, OUT/{png,pgm,
@@ -23,6 +24,11 @@ compare: each FILE decoded by IMAGE_DUMP, as 1 and as 3 channels, against
   documented rules; prints one line per file, exit 1 on any difference.
 bad: hostile files, one per folder OUT/<case>/{train,test}/..., each a data
   folder that must be refused.
+resize: images of other sizes (larger, smaller, other aspect ratios) scaled
+  by IMAGE_DUMP --resize to 28x28 and 32x24, against the rule computed here
+  in numpy (cover the target, centre crop, area averaging) exactly, and
+  against OpenCV's INTER_AREA where the factor is whole (256 to 32) within
+  one level; also OUT/{train,test}/<class>/ folders of mixed sizes.
 """
 import gzip
 import os
@@ -264,6 +270,76 @@ def bad(out):
             f.write(bytes(size))
 
 
+def area_resize(img, W, H):
+    """The engine's --resize rule for planar img (C, h, w), in double, before
+    rounding: a value within 1e-6 of a half may round either way, as the
+    order of the additions decides."""
+    c, h, w = img.shape
+    s = max(W / w, H / h)
+
+    def weights(outputs, size):
+        m = np.zeros((outputs, size))
+        offset = (size * s - outputs) / 2
+        for i in range(outputs):
+            lo, hi = max(0, (i + offset) / s), min(size, (i + 1 + offset) / s)
+            for j in range(int(lo), size):
+                if j >= hi:
+                    break
+                m[i, j] = max(0, min(j + 1, hi) - max(j, lo)) / (hi - lo)
+        return m
+    wx, wy = weights(W, w), weights(H, h)
+    return np.einsum("yi,cij,xj->cyx", wy, img.astype(np.float64), wx)
+
+
+def resize(dump, out):
+    import subprocess
+    rng = np.random.default_rng(8)
+    os.makedirs(out, exist_ok=True)
+    failed = 0
+    for h, w in ((256, 256), (60, 40), (40, 60), (20, 10), (28, 28), (33, 47)):
+        bgr = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        path = os.path.join(out, "%dx%d.png" % (h, w))
+        cv2.imwrite(path, bgr)
+        rgb = bgr[:, :, ::-1].transpose(2, 0, 1)
+        for H, W in ((28, 28), (24, 32)):
+            got = subprocess.run([dump, "3", str(H), str(W), "--resize", path],
+                                 capture_output=True)
+            if got.returncode:
+                print("FAIL: %s" % got.stderr.decode().strip())
+                failed = 1
+                continue
+            got = np.frombuffer(got.stdout, np.uint8).reshape(3, H, W).astype(int)
+            exact = area_resize(rgb, W, H)
+            lo, hi = np.floor(exact + 0.5 - 1e-6), np.floor(exact + 0.5 + 1e-6)
+            bad = (got < lo) | (got > hi)
+            if bad.any():
+                print("FAIL: %dx%d to %dx%d: %d pixels differ from the rule, by up to %.3f" % (
+                    h, w, H, W, int(bad.sum()), float(np.abs(got - exact).max())))
+                failed = 1
+    big = rng.integers(0, 256, (256, 256), dtype=np.uint8)
+    cv2.imwrite(os.path.join(out, "big.png"), big)
+    got = subprocess.run([dump, "1", "32", "32", "--resize", os.path.join(out, "big.png")],
+                         capture_output=True).stdout
+    cv = cv2.resize(big, (32, 32), interpolation=cv2.INTER_AREA)
+    diff = int(np.abs(np.frombuffer(got, np.uint8).reshape(32, 32).astype(int) - cv).max())
+    if diff > 1:
+        print("FAIL: 256x256 to 32x32: up to %d levels from OpenCV's INTER_AREA" % diff)
+        failed = 1
+    for part, n in (("train", 40), ("test", 10)):
+        for i in range(n):
+            k = i % 2
+            h, w = (40 + 7 * (i % 5), 30 + 11 * (i % 3))
+            img = np.full((h, w, 3), 40, np.uint8)
+            img[:, :, 2 * k] = 220   # class 0 blue, class 1 red (BGR)
+            d = os.path.join(out, "folders", part, "c%d" % k)
+            os.makedirs(d, exist_ok=True)
+            cv2.imwrite(os.path.join(d, "%03d.png" % i), img)
+    if not failed:
+        print("resize: 6 sizes to 28x28 and 24x32 as the rule says; 256 to 32 within %d of "
+              "OpenCV's INTER_AREA" % diff)
+    return failed
+
+
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else ""
     if mode in ("digits", "colour") and len(sys.argv) == 6:
@@ -275,5 +351,7 @@ if __name__ == "__main__":
         sys.exit(compare(sys.argv[2], sys.argv[3:]))
     elif mode == "bad" and len(sys.argv) == 3:
         bad(sys.argv[2])
+    elif mode == "resize" and len(sys.argv) == 4:
+        sys.exit(resize(sys.argv[2], sys.argv[3]))
     else:
         sys.exit(__doc__)

@@ -74,6 +74,25 @@ printf '%s\n' 'input channels=1 height=32 width=32' 'conv filters=4 size=5 act=r
     fail "conversion not said once per part: $(cat "$tmp/err")"
 echo "conversion: $(head -n 1 "$tmp/err")"
 
+# --- --resize: the rule against numpy and OpenCV; mixed sizes train, eval and predict ---
+$images resize "$dump" "$tmp/r" || fail "--resize differs from its rule"
+printf '%s\n' 'input channels=3 height=28 width=28' 'conv filters=4 size=5 act=relu' \
+    'maxpool size=2' 'dense units=2' 'loss softmax-cross-entropy' > "$tmp/two-colour.net"
+"$cnn" train --net "$tmp/two-colour.net" --data "$tmp/r/folders" --epochs 3 --quiet \
+    --out "$tmp/r.model" 2> "$tmp/err" && fail "mixed sizes trained without --resize"
+grep -q "pixels (height x width), but the network takes 28x28 (--resize scales images to it)" \
+    "$tmp/err" || fail "mixed sizes without --resize: $(cat "$tmp/err")"
+"$cnn" train --net "$tmp/two-colour.net" --data "$tmp/r/folders" --epochs 5 --resize --quiet \
+    --out "$tmp/r.model" || fail "train --resize"
+"$cnn" info --model "$tmp/r.model" | grep -q "^model: .*resize" || fail "the model does not record --resize"
+acc=$("$cnn" eval --model "$tmp/r.model" --data "$tmp/r/folders" | sed -n 's/^accuracy: //p')
+[ "$acc" = 1.0000 ] || fail "--resize: accuracy $acc on two colours"
+"$cnn" predict --model "$tmp/r.model" "$tmp/r/256x256.png" | grep -q "^.*256x256.png: c[01] (p=" ||
+    fail "predict does not scale as the model's run did"
+"$cnn" predict --model "$tmp/c-png.model" "$tmp/r/256x256.png" 2> "$tmp/err" &&
+    fail "a model trained without --resize scaled an image"
+echo "--resize: mixed sizes refused without it; with it trained to accuracy $acc, and eval and predict scale the same way"
+
 # --- hostile data: one line, exit 1, nothing written ---
 $images bad "$tmp/bad" || fail "images.py bad"
 printf '%s\n' 'input channels=1 height=28 width=28' 'dense units=2' \

@@ -239,18 +239,20 @@ static void test_stored_recipe(const char *dir, const char *good)
     memcpy(keep_optm, optm, 36);
     /* STAT: epoch 0, epochs 4, schedule 8, shift 12, rng 16, lr 24, momentum
      * 28, weight decay 32, batch 36; OPTM: optimizer 0, beta1 4, beta2 8,
-     * eps 12, steps 16, warmup 24, step-every 28, gamma 32; AUGM: flip 0 */
+     * eps 12, steps 16, warmup 24, step-every 28, gamma 32; AUGM: flip 0,
+     * resize 4 */
     const long offset[CNN_RECIPE_FIELDS] = {
         [CNN_RECIPE_EPOCHS] = 4, [CNN_RECIPE_BATCH] = 36, [CNN_RECIPE_LR] = 24,
         [CNN_RECIPE_MOMENTUM] = 28, [CNN_RECIPE_WEIGHT_DECAY] = 32, [CNN_RECIPE_SHIFT] = 12,
         [CNN_RECIPE_BETA1] = 4, [CNN_RECIPE_BETA2] = 8, [CNN_RECIPE_EPS] = 12,
         [CNN_RECIPE_WARMUP] = 24, [CNN_RECIPE_STEP_EVERY] = 28, [CNN_RECIPE_GAMMA] = 32,
-        [CNN_RECIPE_FLIP] = 0,
+        [CNN_RECIPE_FLIP] = 0, [CNN_RECIPE_RESIZE] = 4,
     };
     for (int f = 0; f < CNN_RECIPE_FIELDS; f++) {
         const cnn_recipe_limit *L = &cnn_recipe_limits[f];
         int in_optm = f >= CNN_RECIPE_BETA1 && f <= CNN_RECIPE_GAMMA;
-        unsigned char *at = (f == CNN_RECIPE_FLIP ? augm : in_optm ? optm : stat) + offset[f];
+        int in_augm = f == CNN_RECIPE_FLIP || f == CNN_RECIPE_RESIZE;
+        unsigned char *at = (in_augm ? augm : in_optm ? optm : stat) + offset[f];
         double outside[2] = { L->whole ? L->lo - 1 : -1e-3, L->whole ? L->hi + 1 : L->hi * 1.01 };
         for (int i = 0; i < 2; i++) {
             if (L->whole) put_le(at, (uint32_t)(int32_t)outside[i], 4);
@@ -260,6 +262,7 @@ static void test_stored_recipe(const char *dir, const char *good)
             memcpy(stat, keep, 40);
             memcpy(optm, keep_optm, 36);
             put_le(augm, 0, 4);
+            put_le(augm + 4, 0, 4);
         }
     }
     struct { long at; double value; const char *why; } optm_cases[] = {
@@ -368,6 +371,7 @@ static void test_sections(const char *dir, const char *good)
     p.data[8] = 4;
     if (!(net = cnn_model_load(p.path, &st, err))) FAIL("a version-3 file: %s", err);
     CHECK_INT(st.flip, 0);
+    CHECK_INT(st.resize, 0);
     free(st.velocity);
     free(st.moment2);
     cnn_net_free(net);

@@ -183,8 +183,8 @@ data_layout data_layout_of(const char *dir)
 
 /* CIFAR-10's training files data_batch_1.bin, _2, ... (as many as follow
  * one another) or its test_batch.bin. */
-static int load_cifar_part(cnn_dataset *d, const char *dir, int test, const cnn_shape *shape,
-                           char *err)
+static int load_cifar_part(cnn_dataset *d, const char *dir, int test,
+                           const cnn_image_spec *spec, char *err)
 {
     char names[16][4096], meta[4096];
     const char *files[16];
@@ -197,21 +197,22 @@ static int load_cifar_part(cnn_dataset *d, const char *dir, int test, const cnn_
     if (!test && n == 0) n = 1;   /* the missing first file is the error */
     for (int i = 0; i < n; i++) files[i] = names[i];
     snprintf(meta, sizeof meta, "%s/batches.meta.txt", dir);
-    return cnn_dataset_load_cifar(d, files, n, meta, shape, err);
+    return cnn_dataset_load_cifar(d, files, n, meta, spec, err);
 }
 
-int load_any_part(cnn_dataset *d, const char *dir, int test, const cnn_shape *shape,
+int load_any_part(cnn_dataset *d, const char *dir, int test, const cnn_image_spec *spec,
                   FILE *notes, char *err)
 {
     char path[4096];
     switch (data_layout_of(dir)) {
     case LAYOUT_FOLDERS:
         snprintf(path, sizeof path, "%s/%s", dir, test ? "test" : "train");
-        return cnn_dataset_load_folders(d, path, shape, notes, err);
+        return cnn_dataset_load_folders(d, path, spec, notes, err);
     case LAYOUT_CIFAR:
-        return load_cifar_part(d, dir, test, shape, err);
+        return load_cifar_part(d, dir, test, spec, err);
     case LAYOUT_IDX:
-        return load_part(d, dir, test ? "t10k" : "train", err);
+        return load_part(d, dir, test ? "t10k" : "train", err) ||
+               cnn_dataset_resize(d, spec, err) ? -1 : 0;
     }
     return -1;
 }
@@ -238,6 +239,17 @@ int labels_by_name(cnn_dataset *d, const cnn_net *net, char *err)
     d->class_names = NULL;
     d->n_classes = 0;
     return 0;
+}
+
+cnn_net *load_model_reading(const char *model, cnn_image_spec *spec, char *err)
+{
+    cnn_train_state st;
+    cnn_net *net = cnn_model_load(model, &st, err);
+    if (!net) return NULL;
+    *spec = (cnn_image_spec){ net->input, st.resize };
+    free(st.velocity);
+    free(st.moment2);
+    return net;
 }
 
 int check_images_fit(const cnn_dataset *d, const cnn_net *net, char *err)

@@ -33,14 +33,18 @@ int load_part(cnn_dataset *d, const char *dir, const char *part, char *err);
 typedef enum { LAYOUT_IDX, LAYOUT_FOLDERS, LAYOUT_CIFAR } data_layout;
 data_layout data_layout_of(const char *dir);
 /* The training part (test 0) or test part (test 1) of DIR, in its layout,
- * as images of `shape` (image folders and CIFAR-10 are converted to it);
+ * as images of spec (converted to its channels; scaled if spec->resize);
  * notes as cnn_dataset_load_folders writes them. */
-int load_any_part(cnn_dataset *d, const char *dir, int test, const cnn_shape *shape,
+int load_any_part(cnn_dataset *d, const char *dir, int test, const cnn_image_spec *spec,
                   FILE *notes, char *err);
 /* Image folders and CIFAR-10 name their classes: relabel d's images to the
  * network's classes of the same names (d's names then go); a class the
  * network lacks is an error. IDX data (no names) is left as it is. */
 int labels_by_name(cnn_dataset *d, const cnn_net *net, char *err);
+/* A model, and in *spec how its run read images (its input, and whether
+ * it scaled them: train --resize), for eval, predict and show to read them
+ * the same way. */
+cnn_net *load_model_reading(const char *model, cnn_image_spec *spec, char *err);
 /* Refuse images of another size than the network's, naming the file. */
 int check_images_fit(const cnn_dataset *d, const cnn_net *net, char *err);
 /* The same, and labels beyond the network's classes. */

@@ -56,10 +56,11 @@ int cmd_eval(int argc, char **argv)
     cnn_dataset d = { 0 };
     cnn_trainer *t = NULL;
     int *confusion = NULL, status = EXIT_FAIL;
-    cnn_net *net = cnn_model_load(model, NULL, err);
+    cnn_image_spec spec;
+    cnn_net *net = load_model_reading(model, &spec, err);
     if (!net) goto fail;
-    if ((data ? load_any_part(&d, data, 1, &net->input, stderr, err)
-              : cnn_dataset_load(&d, images, labels, err)))
+    if ((data ? load_any_part(&d, data, 1, &spec, stderr, err)
+              : cnn_dataset_load(&d, images, labels, err) || cnn_dataset_resize(&d, &spec, err)))
         goto fail;
     if (d.class_names) {   /* image folders, CIFAR-10: classes by name */
         if (classes) {

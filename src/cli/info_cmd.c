@@ -75,14 +75,15 @@ int cmd_info(int argc, char **argv)
            total_macs * 6 / 1e6);
     const cnn_recipe *r = &net->recipe;
     printf("default recipe: %d epochs, batch %d, lr %g %s, momentum %g, weight decay %g, "
-           "shift %d%s\n", r->epochs, r->batch, r->sgd.lr,
+           "shift %d%s%s\n", r->epochs, r->batch, r->sgd.lr,
            cnn_schedule_name(r->schedule), r->sgd.momentum,
-           r->sgd.weight_decay, r->shift, r->flip ? ", flip" : "");
+           r->sgd.weight_decay, r->shift, r->flip ? ", flip" : "", r->resize ? ", resize" : "");
     if (model)
         printf("model: %d of %d epochs trained, batch %d, lr %g %s, momentum %g, "
-               "weight decay %g, shift %d%s\n", st.epoch, st.epochs, st.batch, st.sgd.lr,
+               "weight decay %g, shift %d%s%s\n", st.epoch, st.epochs, st.batch, st.sgd.lr,
                cnn_schedule_name(st.schedule), st.sgd.momentum,
-               st.sgd.weight_decay, st.shift, st.flip ? ", flip" : "");
+               st.sgd.weight_decay, st.shift, st.flip ? ", flip" : "",
+               st.resize ? ", resize" : "");
     if (model && net->class_names_guessed) {
         printf("classes: not recorded (a format-1 model)\n");
     } else if (model) {

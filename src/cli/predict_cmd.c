@@ -53,8 +53,8 @@ static uint8_t *read_rest(FILE *f, int first, const char *name, size_t *len, cha
  * *single set). The input is read once, front to back, so a pipe or "-"
  * (standard input) works: its kind comes from its first byte (0x89 PNG, 0xff
  * JPEG, 'P' PGM/PPM; IDX starts with 0, gzip with 0x1f). */
-static int read_images(const char *path, const cnn_net *net, cnn_dataset *d, int *single,
-                       char *err)
+static int read_images(const char *path, const cnn_net *net, const cnn_image_spec *spec,
+                       cnn_dataset *d, int *single, char *err)
 {
     memset(d, 0, sizeof *d);
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
@@ -66,7 +66,7 @@ static int read_images(const char *path, const cnn_net *net, cnn_dataset *d, int
     *single = first == 0x89 || first == 0xff || first == 'P';
     if (!*single) {
         if (first != EOF) ungetc(first, f);
-        rc = cnn_idx_read_images_from(d, f, path, err);
+        rc = cnn_idx_read_images_from(d, f, path, err) || cnn_dataset_resize(d, spec, err);
     } else {
         size_t len, size = cnn_shape_size(net->input);
         unsigned conversions = 0;
@@ -77,7 +77,7 @@ static int read_images(const char *path, const cnn_net *net, cnn_dataset *d, int
         snprintf(d->images_path, sizeof d->images_path, "%s", path);
         if (data && !d->pixels) snprintf(err, CNN_ERR_LEN, "%s: out of memory", path);
         if (data && d->pixels)
-            rc = cnn_image_decode(d->pixels, &net->input, data, len, path, &conversions, err);
+            rc = cnn_image_decode(d->pixels, spec, data, len, path, &conversions, err);
         free(data);
     }
     if (f != stdin) fclose(f);
@@ -195,14 +195,15 @@ int cmd_predict(int argc, char **argv)
     char **inputs = NULL;
     size_t n_inputs = 0;
     int status = EXIT_FAIL, bad = 0;
-    cnn_net *net = cnn_model_load(model, NULL, err);
+    cnn_image_spec spec;
+    cnn_net *net = load_model_reading(model, &spec, err);
     if (!net || !(out = malloc(sizeof(float) * 256 * net->classes))) goto fail;
     inputs = expand_inputs(argv + optind, argc - optind, &n_inputs, &bad);
     if (!inputs) goto fail;
     for (size_t a = 0; a < n_inputs; a++) {
         cnn_dataset d;
         int single;
-        if (read_images(inputs[a], net, &d, &single, err)) {
+        if (read_images(inputs[a], net, &spec, &d, &single, err)) {
             cnn_dataset_free(&d);
             cli_error(EXIT_FAIL, "predict", "%s", err);
             bad = 1;

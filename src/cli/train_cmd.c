@@ -42,6 +42,9 @@ static const char *HELP =
     "  --crop N             the same, by its CIFAR name: zero-pad by N, then a random\n"
     "                       crop back to the input's size\n"
     "  --flip               augment: mirror half the training images left to right\n"
+    "  --resize             scale images of another size than the network's input:\n"
+    "                       the shorter side to the input's, centre-cropped, by area\n"
+    "                       averaging (eval and predict then do the same)\n"
     "                       Unset, these come from the network's `train` line (see\n"
     "                       cnn info), else 20 epochs, batch 32, sgd, lr 0.05,\n"
     "                       momentum 0.9, weight decay 5e-4, beta1 0.9, beta2 0.999,\n"
@@ -153,7 +156,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
     enum { O_TRAIN_IMAGES = 256, O_TRAIN_LABELS, O_TEST_IMAGES, O_TEST_LABELS, O_WD,
            O_SCHEDULE, O_SHIFT, O_CLASSES, O_LIMIT, O_RESUME, O_LOG, O_QUIET, O_HELP,
            O_OPTIMIZER, O_BETA1, O_BETA2, O_EPS, O_WARMUP, O_STEP_EVERY, O_GAMMA, O_VAL,
-           O_KEEP_BEST, O_PATIENCE, O_CROP, O_FLIP };
+           O_KEEP_BEST, O_PATIENCE, O_CROP, O_FLIP, O_RESIZE };
     static const struct option longs[] = {
         { "net", required_argument, 0, 'n' }, { "data", required_argument, 0, 'd' },
         { "epochs", required_argument, 0, 'e' }, { "batch", required_argument, 0, 'b' },
@@ -161,7 +164,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "weight-decay", required_argument, 0, O_WD },
         { "schedule", required_argument, 0, O_SCHEDULE },
         { "shift", required_argument, 0, O_SHIFT }, { "crop", required_argument, 0, O_CROP },
-        { "flip", no_argument, 0, O_FLIP },
+        { "flip", no_argument, 0, O_FLIP }, { "resize", no_argument, 0, O_RESIZE },
         { "optimizer", required_argument, 0, O_OPTIMIZER },
         { "beta1", required_argument, 0, O_BETA1 }, { "beta2", required_argument, 0, O_BETA2 },
         { "eps", required_argument, 0, O_EPS }, { "warmup", required_argument, 0, O_WARMUP },
@@ -180,7 +183,8 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "help", no_argument, 0, O_HELP }, { 0, 0, 0, 0 },
     };
     *o = (train_opts){ .seed = 1,
-                       .r = { -1, -1, { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }, -1, -1, -1 } };
+                       .r = { -1, -1, { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }, -1, -1, -1,
+                              -1 } };
     const char *shift_option = NULL;   /* --shift or --crop: one setting, given once */
     char err[CNN_ERR_LEN];
     int c, bad = 0;
@@ -230,6 +234,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
             o->set_recipe = 1;
             break;
         case O_FLIP: o->r.flip = 1; o->set_recipe = 1; break;
+        case O_RESIZE: o->r.resize = 1; o->set_recipe = 1; break;
         case O_BETA1: case O_BETA2: case O_EPS: case O_WARMUP: case O_STEP_EVERY: case O_GAMMA:
             /* in the order of the recipe table */
             bad |= recipe_option((cnn_recipe_field)(CNN_RECIPE_BETA1 + (c - O_BETA1)), optarg,
@@ -388,8 +393,9 @@ static int name_classes(const train_opts *o, cnn_net *net, cnn_dataset *train,
     return labels_by_name(train, net, err) || labels_by_name(test, net, err) ? -1 : 0;
 }
 
-static int load_data(const train_opts *o, const data_paths *p, cnn_net *net, const int *keep,
-                     int n_keep, cnn_dataset *train, cnn_dataset *test, char *err)
+static int load_data(const train_opts *o, const data_paths *p, cnn_net *net,
+                     const cnn_image_spec *spec, const int *keep, int n_keep,
+                     cnn_dataset *train, cnn_dataset *test, char *err)
 {
     if (p->layout != LAYOUT_IDX) {
         FILE *notes = o->quiet ? NULL : stderr;
@@ -398,12 +404,13 @@ static int load_data(const train_opts *o, const data_paths *p, cnn_net *net, con
                      "folder (train on a folder that holds only the classes wanted)", o->data);
             return -1;
         }
-        if (load_any_part(train, o->data, 0, &net->input, notes, err) ||
-            load_any_part(test, o->data, 1, &net->input, notes, err) ||
+        if (load_any_part(train, o->data, 0, spec, notes, err) ||
+            load_any_part(test, o->data, 1, spec, notes, err) ||
             name_classes(o, net, train, test, err))
             return -1;
     } else if (cnn_dataset_load(train, p->path[0], p->path[1], err) ||
-               cnn_dataset_load(test, p->path[2], p->path[3], err)) {
+               cnn_dataset_load(test, p->path[2], p->path[3], err) ||
+               cnn_dataset_resize(train, spec, err) || cnn_dataset_resize(test, spec, err)) {
         return -1;
     }
     if (n_keep) {
@@ -474,6 +481,7 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
     st->schedule = (int)o->r.schedule >= 0 ? o->r.schedule : d->schedule;
     st->shift = o->r.shift >= 0 ? o->r.shift : d->shift;
     st->flip = o->r.flip >= 0 ? o->r.flip : d->flip;
+    st->resize = o->r.resize >= 0 ? o->r.resize : d->resize;
     st->val.count = o->val;
     st->val.seed = o->seed;
     st->val.keep_best = o->keep_best;
@@ -577,7 +585,8 @@ int cmd_train(int argc, char **argv)
     if (find_data(&o, &data, err) ||
         (rank0 && claim_outputs(&o, out, st.val.keep_best ? best : NULL, &data, &lock, err)) ||
         choose_data(&o, net, &st, keep, &n_keep, err) ||
-        load_data(&o, &data, net, keep, n_keep, &train, &test, err))
+        load_data(&o, &data, net, &(cnn_image_spec){ net->input, st.resize }, keep, n_keep,
+                  &train, &test, err))
         goto fail;
     if (st.val.count && cnn_dataset_split(&train, &val, st.val.count, st.val.seed, err)) {
         status = EXIT_USAGE;   /* --val as large as the data; said once, below */
@@ -612,13 +621,13 @@ int cmd_train(int argc, char **argv)
                         .total_images = train.count, .dist = dist };
     if (!o.quiet)
         printf("training %s (%zu parameters) on %d images, testing on %d; batch %d, "
-               "%s, lr %g %s, %s %g, weight decay %g, shift %d%s, threads %d%s\n",
+               "%s, lr %g %s, %s %g, weight decay %g, shift %d%s%s, threads %d%s\n",
                o.net ? o.net : o.resume, net->n_params, train.count, test.count, st.batch,
                cnn_optimizer_name(st.sgd.kind), st.sgd.lr,
                cnn_schedule_name(st.schedule),
                adam ? "beta1" : "momentum", adam ? st.sgd.beta1 : st.sgd.momentum,
-               st.sgd.weight_decay, st.shift, st.flip ? ", flip" : "", cnn_trainer_threads(t),
-               processes(dist));
+               st.sgd.weight_decay, st.shift, st.flip ? ", flip" : "",
+               st.resize ? ", resize" : "", cnn_trainer_threads(t), processes(dist));
     double run_start = cnn_clock();
     for (int e = st.epoch; e < st.epochs; e++) {
         cnn_sgd sgd = st.sgd;
