@@ -12,52 +12,63 @@
 #include "image.h"
 #include "layers.h"
 
-/* The source interval [*lo, *hi) under output pixel i of `outputs`, for a
- * source of `size` pixels scaled by s and cropped about the centre. */
-static void footprint(int i, int outputs, int size, double s, double *lo, double *hi)
+/* For each of `outputs` pixels, the source pixels under it and their
+ * weights: taps[i].first, .count, and weights[i * stride + k] for the k-th.
+ * The source has `size` pixels, scaled by s and cropped about the centre; an
+ * output pixel covers [lo, hi) of it, each source pixel weighted by its
+ * overlap over the length. */
+typedef struct {
+    int first, count;
+} tap;
+
+static void taps_of(tap *taps, double *weights, int stride, int outputs, int size, double s)
 {
     double offset = (size * s - outputs) / 2;
-    *lo = fmax(0, (i + offset) / s);
-    *hi = fmin(size, (i + 1 + offset) / s);
-}
-
-/* The weight of source pixel j in [lo, hi): its overlap, over the length. */
-static double weight(int j, double lo, double hi)
-{
-    return fmax(0, fmin(j + 1, hi) - fmax(j, lo)) / (hi - lo);
+    for (int i = 0; i < outputs; i++) {
+        double lo = fmax(0, (i + offset) / s), hi = fmin(size, (i + 1 + offset) / s);
+        taps[i].first = (int)lo;
+        taps[i].count = 0;
+        for (int j = (int)lo; j < size && j < hi && taps[i].count < stride; j++)
+            weights[i * stride + taps[i].count++] = (fmin(j + 1, hi) - fmax(j, lo)) / (hi - lo);
+    }
 }
 
 int image_resize(uint8_t *out, int W, int H, const uint8_t *in, int w, int h, int channels)
 {
     double s = fmax((double)W / w, (double)H / h);
+    int stride = (int)ceil(1 / s) + 2;   /* the most source pixels under one output pixel */
     double *rows = malloc(sizeof(double) * (size_t)h * W);   /* (h, W): scaled across */
-    if (!rows) return -1;
-    for (int c = 0; c < channels; c++) {
+    tap *tx = malloc(sizeof(tap) * W), *ty = malloc(sizeof(tap) * H);
+    double *wx = malloc(sizeof(double) * W * stride), *wy = malloc(sizeof(double) * H * stride);
+    int ok = rows && tx && ty && wx && wy;
+    if (ok) {
+        taps_of(tx, wx, stride, W, w, s);
+        taps_of(ty, wy, stride, H, h, s);
+    }
+    for (int c = 0; ok && c < channels; c++) {
         const uint8_t *plane = in + (size_t)c * w * h;
-        for (int x = 0; x < W; x++) {
-            double lo, hi;
-            footprint(x, W, w, s, &lo, &hi);
-            for (int y = 0; y < h; y++) {
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < W; x++) {
+                const uint8_t *src = plane + (size_t)y * w + tx[x].first;
                 double sum = 0;
-                for (int j = (int)lo; j < w && j < hi; j++)
-                    sum += weight(j, lo, hi) * plane[(size_t)y * w + j];
+                for (int k = 0; k < tx[x].count; k++) sum += wx[x * stride + k] * src[k];
                 rows[(size_t)y * W + x] = sum;
             }
-        }
-        for (int y = 0; y < H; y++) {
-            double lo, hi;
-            footprint(y, H, h, s, &lo, &hi);
+        for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++) {
                 double sum = 0;
-                for (int i = (int)lo; i < h && i < hi; i++)
-                    sum += weight(i, lo, hi) * rows[(size_t)i * W + x];
+                for (int k = 0; k < ty[y].count; k++)
+                    sum += wy[y * stride + k] * rows[(size_t)(ty[y].first + k) * W + x];
                 long v = lrint(sum);
                 out[((size_t)c * H + y) * W + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
             }
-        }
     }
     free(rows);
-    return 0;
+    free(tx);
+    free(ty);
+    free(wx);
+    free(wy);
+    return ok ? 0 : -1;
 }
 
 int cnn_dataset_resize(cnn_dataset *d, const cnn_image_spec *spec, char *err)
