@@ -64,6 +64,19 @@ first=$(ls "$tmp/c/png/test/3-blue" | head -n 1)
 n=$("$cnn" predict --model "$tmp/c-png.model" "$tmp/c/png/test" | grep -c ': ')
 [ "$n" -eq 300 ] || fail "predict on a folder: $n lines for 300 images"
 echo "colour: PNG folders and CIFAR-10 files give the same model; accuracy $acc (JPEG $acc_jpeg), classes named"
+"$cnn" show --model "$tmp/c-png.model" --kernels "$tmp/k.png" > /dev/null || fail "show --kernels colour"
+"$cnn" show --model "$tmp/c-png.model" --maps "$tmp/m.png" --image "$tmp/c/png/test/3-blue/$first" \
+    > /dev/null || fail "show --maps --image"
+"$cnn" show --model "$tmp/c-png.model" --maps "$tmp/m.ppm" --data "$tmp/c/png" --index 0 \
+    > /dev/null || fail "show --maps --data (folders)"
+$py - "$tmp/k.png" "$tmp/m.png" "$tmp/m.ppm" <<'EOF' || fail "show: not colour pictures"
+import sys, cv2
+for path in sys.argv[1:]:
+    img = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    assert img is not None and img.ndim == 3 and img.shape[2] == 3, path
+    assert (img[:, :, 0] != img[:, :, 2]).any(), path + ": grey in three channels"
+EOF
+echo "show: colour kernels and maps, as PNG and PPM"
 
 # --- a grey network on colour files: converted, said once per part ---
 printf '%s\n' 'input channels=1 height=32 width=32' 'conv filters=4 size=5 act=relu' \
