@@ -29,3 +29,11 @@ const char *export_output_kind(const cnn_net *net)
     default:              return "the last layer's outputs (no activation)";
     }
 }
+
+const char *export_pixels(const cnn_net *net)
+{
+    return net->input.c == 3
+               ? "the planes R, G, B, pixel bytes scaled to [0, 1] as value / 255, as cnn "
+                 "reads images"
+               : "pixel bytes scaled to [0, 1] as value / 255, as cnn reads images";
+}

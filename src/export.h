@@ -5,7 +5,9 @@
 #include "cnn.h"
 
 /* How both exports expect their input, for the files' documentation. */
-#define EXPORT_PIXELS "pixel bytes scaled to [0, 1] as value / 255, as cnn reads IDX and PGM images"
+/* How the input's values come from an image's bytes: value / 255, as cnn
+ * reads images; for three channels, the planes R, G, B. */
+const char *export_pixels(const cnn_net *net);
 
 /* -1 with a reason naming path in err when a parameter is NaN or infinite:
  * such a network computes nothing useful, and a C file could not hold it. */

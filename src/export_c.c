@@ -179,7 +179,7 @@ static void put_header(FILE *f, const cnn_net *net, const cnn_export_info *about
             " *\n"
             " * The network's description:\n",
             name, cnn_shape_size(net->input), net->input.c, net->input.h, net->input.w,
-            EXPORT_PIXELS, net->classes, export_output_kind(net), upper, scratch,
+            export_pixels(net), net->classes, export_output_kind(net), upper, scratch,
             scratch * sizeof(float), name);
     for (const char *line = net->text; *line;) {
         size_t len = strcspn(line, "\n");

@@ -336,7 +336,7 @@ int cnn_export_onnx(const char *path, const cnn_net *net, const cnn_export_info 
              "string). Input \"image\": N x %d x %d x %d floats (N x channels x height x "
              "width), %s. Output \"probs\": N x %d, %s.",
              about && about->model ? about->model : "memory", net->input.c, net->input.h,
-             net->input.w, EXPORT_PIXELS, net->classes, export_output_kind(net));
+             net->input.w, export_pixels(net), net->classes, export_output_kind(net));
     pb_int(&model, MODEL_IR_VERSION, ONNX_IR_VERSION);
     pb_string(&model, MODEL_PRODUCER, "cnn");
     pb_string(&model, MODEL_DOC, doc);

@@ -9,7 +9,8 @@ c:    the lines of tests/export_driver.c ("CLASS p0 p1 ...") against those
 onnx: onnx.checker accepts the model (with shape inference), its input is
       "image" N x C x H x W and its output "probs"; OpenCV's DNN module runs
       it on the first COUNT images of IMAGES.u8 (raw bytes, scaled / 255 as
-      cnn does), compared with the first COUNT lines of cnn predict.
+      cnn does; all of them when it holds fewer), compared with as many lines
+      of cnn predict.
 
 Every output must be within 1e-5 of the engine's, and every image get the
 same class, except where the engine's two largest outputs are closer than
@@ -28,9 +29,15 @@ def parse(fields):
 
 
 def read_predict(path):
-    """Lines "FILE[i]: CLASS p0 p1 ..." as (class, outputs)."""
+    """Lines "FILE[i]: CLASS p0 p1 ..." as (class, outputs), the class by its
+    index: the first of the largest outputs, as cnn predict picks it (CLASS
+    is its name, "7" or "cat")."""
+    rows = []
     with open(path) as f:
-        return [parse(line.rsplit(": ", 1)[1].split()) for line in f]
+        for line in f:
+            probs = [float(v) for v in line.rsplit(": ", 1)[1].split()[1:]]
+            rows.append((probs.index(max(probs)), probs))
+    return rows
 
 
 def compare(label, want, got):
@@ -78,7 +85,9 @@ def compare_onnx(label, predict_path, model_path, images_path, shape, count):
               f"{graph.output[0].name}, doc string {model.doc_string!r}")
         return 1
     pixels = np.fromfile(images_path, np.uint8, count * c * h * w)
-    images = pixels.reshape(count, c, h, w).astype(np.float32) / np.float32(255)
+    count = len(pixels) // (c * h * w)   # COUNT, or all there are when fewer
+    images = pixels[:count * c * h * w].reshape(count, c, h, w).astype(np.float32) / \
+        np.float32(255)
     net = cv2.dnn.readNetFromONNX(model_path)
     net.setInput(images)
     out = net.forward()

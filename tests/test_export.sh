@@ -32,16 +32,18 @@ if [ -z "$python" ]; then
     fail "no python3"
 fi
 
-# NAME: a model of network FILE after one epoch on 500 images; a network with
-# fewer than 10 outputs learns the first classes only (seed002: 0 and 1).
+# NAME: a model of network FILE after one epoch on 500 images (colour digits
+# for a colour network); a network with fewer than 10 outputs learns the
+# first classes only (seed002: 0 and 1).
 # Sets classes and shape (CxHxW) from cnn info.
 train() {
     info=$("$cnn" info --net "$2" | head -n 1)
     classes=$(echo "$info" | sed -n 's/.*, \([0-9]*\) classes$/\1/p')
     shape=$(echo "$info" | sed -n 's/.*: input \([0-9x]*\),.*/\1/p')
-    keep=
+    keep= from=$data
     [ "$classes" -lt 10 ] && keep="--classes $(seq -s, 0 $((classes - 1)))"
-    "$cnn" train --net "$2" --data "$data" --epochs 1 --limit 500 --quiet \
+    case $shape in 3x*) from=$tmp/colour/png ;; esac   # made below
+    "$cnn" train --net "$2" --data "$from" --epochs 1 --limit 500 --quiet \
         --out "$tmp/$1.model" $keep > /dev/null || fail "$1: cnn train"
 }
 
@@ -107,18 +109,18 @@ if [ "$mode" = c ]; then
         fail "no clang (tools/install-deps.sh installs it)"
 fi
 
-for file in "$root"/src/nets/*.net "$here"/export_*.net; do
-    name=$(basename "$file" .net)
-    train "$name" "$file"
-    model=$tmp/$name.model
-    "$cnn" predict --model "$model" --probs "$images" > "$tmp/predict" ||
-        fail "$name: cnn predict"
+# NAME INPUT PIXELS: model NAME's exports against cnn predict --probs on
+# INPUT (an IDX file or a folder of images), whose images PIXELS holds as raw
+# planar bytes in the same order; shape and classes as train sets them.
+compare_exports() {
+    name=$1 model=$tmp/$1.model
+    "$cnn" predict --model "$model" --probs "$2" > "$tmp/predict" || fail "$name: cnn predict"
     if [ "$mode" = onnx ]; then
         "$cnn" export --model "$model" --onnx "$tmp/$name.onnx" > /dev/null ||
             fail "$name: cnn export --onnx"
         "$python" "$here/export_compare.py" onnx "$name, ONNX in OpenCV" "$tmp/predict" \
-            "$tmp/$name.onnx" "$tmp/images.u8" "$shape" 1000 || exit 1
-        continue
+            "$tmp/$name.onnx" "$3" "$shape" 1000 || exit 1
+        return
     fi
     "$cnn" export --model "$model" --c "$tmp/$name.c" > /dev/null || fail "$name: cnn export --c"
     scratch=$(sed -n 's/^#define [A-Za-z0-9_]*_SCRATCH_FLOATS \([0-9]*\)$/\1/p' "$tmp/$name.c")
@@ -128,9 +130,33 @@ for file in "$root"/src/nets/*.net "$here"/export_*.net; do
             fail "$name: $cc does not compile the export"
         "$cc" -std=c99 -Wall -Wextra -Werror -O2 -DNAME="$name" "$here/export_driver.c" \
             "$tmp/net.o" -lm -o "$tmp/driver" || fail "$name: building the driver with $cc"
-        "$tmp/driver" "$inputs" "$classes" "$scratch" < "$tmp/images.u8" > "$tmp/driver.out" ||
+        "$tmp/driver" "$inputs" "$classes" "$scratch" < "$3" > "$tmp/driver.out" ||
             fail "$name: the $cc driver"
         "$python" "$here/export_compare.py" c "$name, C by $(basename "$cc")" "$tmp/predict" \
             "$tmp/driver.out" || exit 1
     done
+}
+
+# colour networks (R, G, B planes) train on the colour digits of
+# tests/images.py: cnn predict reads their PNG folder, the exports the same
+# images' bytes from the CIFAR-10 file, written in folder order
+/usr/bin/python3 "$here/images.py" colour "$data" "$tmp/colour" 500 300 ||
+    fail "images.py colour (needs python3-opencv)"
+/usr/bin/python3 - "$tmp/colour/cifar/test_batch.bin" "$tmp/colour.u8" <<'EOF' || fail "colour bytes"
+import sys
+data = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(b"".join(data[i + 1:i + 3073] for i in range(0, len(data), 3073)))
+EOF
+
+for file in "$root"/src/nets/*.net "$here"/export_*.net; do
+    name=$(basename "$file" .net)
+    train "$name" "$file"
+    case $shape in
+    3x*)
+        "$cnn" export --model "$tmp/$name.model" --onnx "$tmp/doc.onnx" > /dev/null &&
+            grep -aq "the planes R, G, B" "$tmp/doc.onnx" ||
+            fail "$name: the ONNX doc string does not name the planes R, G, B"
+        compare_exports "$name" "$tmp/colour/png/test" "$tmp/colour.u8" ;;
+    *)  compare_exports "$name" "$images" "$tmp/images.u8" ;;
+    esac
 done

@@ -36,18 +36,8 @@ $images compare "$dump" "$tmp"/k/* || fail "decoding differs from OpenCV's"
 
 # --- a colour set: PNG folders and CIFAR-10 files ---
 $images colour "$data" "$tmp/c" 1000 300 || fail "images.py colour"
-cat > "$tmp/colour.net" <<'EOF'
-input channels=3 height=32 width=32
-conv filters=8 size=3 pad=1 act=relu
-maxpool size=2
-conv filters=16 size=3 pad=1 act=relu
-maxpool size=2
-dense units=10
-loss softmax-cross-entropy
-train epochs=3 batch=32 lr=0.05
-EOF
 for kind in png cifar jpeg; do
-    "$cnn" train --net "$tmp/colour.net" --data "$tmp/c/$kind" --quiet --out "$tmp/c-$kind.model" ||
+    "$cnn" train --net "$root/tests/colour.net" --data "$tmp/c/$kind" --quiet --out "$tmp/c-$kind.model" ||
         fail "train on colour $kind"
 done
 cmp -s "$tmp/c-png.model" "$tmp/c-cifar.model" || fail "colour: PNG and CIFAR-10 models differ"

@@ -1,11 +1,11 @@
 #!/bin/sh
 # bench/throughput and PyTorch on the same networks, batches and threads, in
 # one run, with the ratios side by side (needs Debian's python3-torch).
-#   tools/compare-torch.sh [--net seed000,seed004,lenet,vgg] [--batch 1,16,64,256]
+#   tools/compare-torch.sh [--net seed000,seed004,lenet,vgg,cifar] [--batch 1,16,64,256]
 #                          [--threads 1,2] [--seconds 0.5] [--data DIR]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-nets=seed000,seed004,lenet,vgg batch=1,16,64,256 threads=1,2 seconds=0.5 data=""
+nets=seed000,seed004,lenet,vgg,cifar batch=1,16,64,256 threads=1,2 seconds=0.5 data=""
 while [ $# -gt 0 ]; do
     case $1 in
         --net) nets=$2 ;; --batch) batch=$2 ;; --threads) threads=$2 ;;

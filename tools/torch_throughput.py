@@ -2,7 +2,7 @@
 """The same networks and measurements as bench/throughput, in PyTorch (an
 optional comparison, never a dependency; Debian's python3-torch).
 
-usage: torch_throughput.py [--net seed000,seed004,lenet,vgg] [--batch 1,16,64,256]
+usage: torch_throughput.py [--net seed000,seed004,lenet,vgg,cifar] [--batch 1,16,64,256]
                            [--threads 1,2] [--seconds 0.5] [--windows 5] [--data DIR]
 Prints one JSON object per configuration: net, batch, threads, train_img_s,
 infer_img_s (medians of the timed windows, after a warm-up)."""
@@ -36,12 +36,23 @@ def networks():
             nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
             nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Flatten(), nn.Linear(3136, 256), nn.ReLU(), nn.Linear(256, 10)),
+        "cifar": lambda: nn.Sequential(
+            nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(4096, 256), nn.ReLU(), nn.Linear(256, 10)),
     }
 
+# the input each network takes (channels, height, width)
+INPUTS = {"cifar": (3, 32, 32)}
 
-def images(data_dir, batch):
-    if not data_dir:
-        return torch.rand(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
+
+def images(data_dir, batch, shape):
+    """Real MNIST test digits from data_dir for 1x28x28 networks, else
+    uniform noise, as bench/throughput feeds them."""
+    if not data_dir or shape != (1, 28, 28):
+        return torch.rand(batch, *shape), torch.randint(0, 10, (batch,))
     with gzip.open(data_dir + "/t10k-images-idx3-ubyte.gz") as f:
         _, n, h, w = struct.unpack(">IIII", f.read(16))
         pixels = f.read(batch * h * w)
@@ -86,7 +97,7 @@ def main():
                 model = networks()[name]()
                 opt = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)
                 loss_fn = nn.CrossEntropyLoss()
-                x, y = images(a.data, batch)
+                x, y = images(a.data, batch, INPUTS.get(name, (1, 28, 28)))
 
                 def train_step():
                     opt.zero_grad()

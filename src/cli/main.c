@@ -18,7 +18,8 @@ static int usage(FILE *to)
         "  show      write a model's first-layer kernels or a digit's feature maps as PGM\n"
         "  export    write a model as ONNX, or as one C file with no dependencies\n"
         "\n"
-        "Shipped networks: seed000 (default), seed002, seed003, seed004, lenet, vgg.\n"
+        "Shipped networks: seed000 (default), seed002, seed003, seed004, lenet, vgg,\n"
+        "cifar (32x32 colour).\n"
         "'cnn COMMAND --help' describes each command; 'cnn --version' names the BLAS\n"
         "kernel and says whether MPI is built in (mpirun -np N cnn train ... trains\n"
         "on N processes).\n");
