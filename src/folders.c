@@ -280,7 +280,11 @@ int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_image_sp
     for (size_t k = 0; k < classes.n; k++) {
         char path[4096];
         trail t = { .depth = 0 };
-        snprintf(path, sizeof path, "%s/%s", dir, classes.items[k]);
+        if (snprintf(path, sizeof path, "%s/%s", dir, classes.items[k]) >= (int)sizeof path) {
+            snprintf(err, CNN_ERR_LEN, "%.200s: a class folder's path is longer than %zu bytes",
+                     dir, sizeof path - 1);
+            goto done;
+        }
         first[k] = (int)files.n;
         if (walk(&files, &skipped, path, &t, err)) goto done;
         if (files.n == (size_t)first[k]) {

@@ -95,6 +95,18 @@ acc=$("$cnn" eval --model "$tmp/r.model" --data "$tmp/r/folders" | sed -n 's/^ac
 "$cnn" predict --model "$tmp/c-png.model" "$tmp/r/256x256.png" 2> "$tmp/err" &&
     fail "a model trained without --resize scaled an image"
 echo "--resize: mixed sizes refused without it; with it trained to accuracy $acc, and eval and predict scale the same way"
+# a set that would not fit the memory limits: refused before decoding, with
+# the figure (sanitizers reserve terabytes of address space: not under them)
+if ! grep -q __asan_init "$cnn"; then
+    printf '%s\n' 'input channels=3 height=2048 width=2048' 'avgpool size=64' 'dense units=2' \
+        'loss softmax-cross-entropy' > "$tmp/huge.net"
+    (ulimit -v 600000 && exec timeout 60 "$cnn" train --net "$tmp/huge.net" --resize \
+        --data "$tmp/r/folders" --epochs 1 --out "$tmp/huge.model") 2> "$tmp/err" &&
+        fail "a 481 MiB set trained under a 585 MiB limit"
+    grep -q "out of memory: 40 images of 2048x2048x3 need 481 MiB, more than the address-space limit" \
+        "$tmp/err" || fail "memory limit: $(cat "$tmp/err")"
+    echo "memory: $(cat "$tmp/err")"
+fi
 
 # --- hostile data: one line, exit 1, nothing written ---
 $images bad "$tmp/bad" || fail "images.py bad"
