@@ -48,11 +48,17 @@ acc_jpeg=$(sed -n 's/^accuracy: //p' "$tmp/eval-jpeg")
 awk -v a="$acc" -v b="$acc_jpeg" 'BEGIN { exit !(a > 0.9 && b > 0.9) }' ||
     fail "colour: accuracy $acc (PNG, CIFAR-10), $acc_jpeg (JPEG); chance is 0.1"
 grep -q "^ *3-blue " "$tmp/eval" || fail "eval does not name the classes: $(head "$tmp/eval")"
+# predict names the classes: on the test folder, a line is right where the
+# name it prints is the image's class folder, as many as eval counts
 first=$(ls "$tmp/c/png/test/3-blue" | head -n 1)
 "$cnn" predict --model "$tmp/c-png.model" --top 2 "$tmp/c/png/test/3-blue/$first" |
-    grep -Eq "^.*: 3-blue \(p=0\.[0-9]+\), [0-9]-[a-z]+ \(p=" || fail "predict names"
-n=$("$cnn" predict --model "$tmp/c-png.model" "$tmp/c/png/test" | grep -c ': ')
-[ "$n" -eq 300 ] || fail "predict on a folder: $n lines for 300 images"
+    grep -Eq "^.*: [0-9]-[a-z]+ \(p=[01]\.[0-9]+\), [0-9]-[a-z]+ \(p=" || fail "predict --top 2"
+"$cnn" predict --model "$tmp/c-png.model" "$tmp/c/png/test" > "$tmp/predict" || fail "predict"
+[ "$(wc -l < "$tmp/predict")" -eq 300 ] || fail "predict on a folder: $(wc -l < "$tmp/predict") lines for 300 images"
+right=$(awk '{ n = split($1, dirs, "/"); if ($2 == dirs[n - 1]) right++ } END { print right + 0 }' \
+    "$tmp/predict")
+awk -v r="$right" -v a="$acc" 'BEGIN { exit !(r == int(a * 300 + 0.5)) }' ||
+    fail "predict is right on $right of 300 images, eval says $acc"
 echo "colour: PNG folders and CIFAR-10 files give the same model; accuracy $acc (JPEG $acc_jpeg), classes named"
 "$cnn" show --model "$tmp/c-png.model" --kernels "$tmp/k.png" > /dev/null || fail "show --kernels colour"
 "$cnn" show --model "$tmp/c-png.model" --maps "$tmp/m.png" --image "$tmp/c/png/test/3-blue/$first" \
