@@ -6,10 +6,11 @@
 # - PNGs of every colour type, and JPEGs and PGM/PPM files: OpenCV's pixels;
 # - a colour set as PNG and as CIFAR-10 files: byte-identical models far
 #   above chance; eval and predict name the classes;
-# - hostile files: one line, exit 1, no model written.
-# usage: test_images.sh CNN SOURCE_ROOT IMAGE_DUMP
+# - hostile files (a CMYK JPEG made by tests/cmyk_jpeg.c among them): one
+#   line, exit 1, no model written.
+# usage: test_images.sh CNN SOURCE_ROOT IMAGE_DUMP CMYK_JPEG
 . "$(dirname "$0")/setup.sh"
-dump=$3
+dump=$3 cmyk=$4
 py=/usr/bin/python3
 images="$py $root/tests/images.py"
 $py -c "import cv2, numpy" 2> /dev/null || fail "needs python3-opencv (tools/install-deps.sh)"
@@ -139,5 +140,9 @@ expect_refused missing-test-class "$tmp/two.net" "'2' is only in the first"
 expect_refused no-images "$tmp/two.net" "train/0: no images in this class folder"
 expect_refused not-an-image "$tmp/two.net" "a.png: not a PNG, JPEG, PGM or PPM image"
 expect_refused symlink-cycle "$tmp/two.net" "a symlink cycle"
+mkdir -p "$tmp/bad/cmyk-jpeg/train/0" && cp -r "$tmp/bad/wrong-size/test" "$tmp/bad/cmyk-jpeg/" &&
+    cp -r "$tmp/bad/wrong-size/train/1" "$tmp/bad/cmyk-jpeg/train/" &&
+    "$cmyk" "$tmp/bad/cmyk-jpeg/train/0/a.jpg" || fail "cmyk_jpeg"
+expect_refused cmyk-jpeg "$tmp/two.net" "a.jpg: a CMYK JPEG; grey and colour (YCbCr) JPEGs only"
 expect_refused cifar-length "$tmp/grey32.net" "data_batch_1.bin: 6151 bytes, not a whole number of CIFAR-10 records"
 echo "hostile image data: refused, one line each"
