@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "image.h"
 #include "layers.h"
 
 #define SIDE 32
@@ -74,8 +75,8 @@ static int read_records(cnn_dataset *d, const char *path, long records, int chan
         uint8_t *img = d->pixels + (size_t)d->count * d->image_size;
         const uint8_t *red = rec + 1, *green = red + PLANE, *blue = green + PLANE;
         if (channels == 3) memcpy(img, rec + 1, 3 * PLANE);
-        for (int p = 0; channels == 1 && p < PLANE; p++)   /* BT.601 luma, as image.c's */
-            img[p] = (uint8_t)((red[p] * 4899u + green[p] * 9617u + blue[p] * 1868u + 8192) >> 14);
+        for (int p = 0; channels == 1 && p < PLANE; p++)
+            img[p] = image_luma(red[p], green[p], blue[p]);
     }
     fclose(f);
     return 0;

@@ -235,8 +235,7 @@ static int decode_pnm(decoded *d, const cnn_image_spec *spec, const uint8_t *dat
 /* ---- conversion ---- */
 
 /* d's pixels into out (channels, d->h, d->w): alpha composed over black,
- * then grey to RGB by copying or RGB to grey by BT.601 luma in OpenCV's
- * fixed point (0.299, 0.587, 0.114 as 4899, 9617, 1868 / 16384, rounded). */
+ * then grey to RGB by copying or RGB to grey by image_luma. */
 static void convert(uint8_t *out, int channels, const decoded *d, unsigned *done)
 {
     size_t plane = (size_t)d->w * d->h;
@@ -254,8 +253,7 @@ static void convert(uint8_t *out, int channels, const decoded *d, unsigned *done
             b = (b * a + 127) / 255;
         }
         if (channels == 1) {
-            out[p] = sc >= 3 ? (uint8_t)((r * 4899 + g * 9617 + b * 1868 + 8192) >> 14)
-                             : (uint8_t)r;
+            out[p] = sc >= 3 ? image_luma(r, g, b) : (uint8_t)r;
         } else {
             out[p] = (uint8_t)r;
             out[plane + p] = (uint8_t)g;

@@ -26,6 +26,13 @@ enum {
  * H, W), by area averaging. 0, or -1 out of memory. */
 int image_resize(uint8_t *out, int W, int H, const uint8_t *in, int w, int h, int channels);
 
+/* ITU-R BT.601 luma in OpenCV's fixed point: 0.299, 0.587, 0.114 as 4899,
+ * 9617, 1868 / 16384, rounded; the one RGB-to-grey rule of every loader. */
+static inline uint8_t image_luma(unsigned r, unsigned g, unsigned b)
+{
+    return (uint8_t)((r * 4899 + g * 9617 + b * 1868 + 8192) >> 14);
+}
+
 /* "PNG", "JPEG", "PGM/PPM" when the bytes start like one, else NULL. */
 const char *image_kind(const uint8_t *data, size_t len);
 
