@@ -138,6 +138,9 @@ typedef struct cnn_net {
                                   (IDX) or names a training run chose */
     int class_names_guessed;   /* 1 for a format-1 model, which did not record
                                   them: the names are those defaults */
+    int *class_labels;         /* IDX data given names (train --class-names):
+                                  the IDX label each output stands for; NULL:
+                                  the names are the labels ("7") or folders */
 } cnn_net;
 
 /* ---- the process ---------------------------------------------------------- */
@@ -181,6 +184,15 @@ void cnn_net_free(cnn_net *net);
 #define CNN_CLASS_NAME_MAX 255
 int cnn_net_set_class_names(cnn_net *net, const char *const *names, int n,
                             const char *source, char *err);
+/* Record that output k stands for IDX label labels[k] (0 to 255, all
+ * different) under the name it has: IDX data named by the user. */
+int cnn_net_set_class_labels(cnn_net *net, const int *labels, int n, const char *source,
+                             char *err);
+/* Class names from a text file, one a line in label order (line k names
+ * label k, as CIFAR-10's batches.meta.txt does; blank lines are skipped):
+ * at most max names into names[] (each malloc'd, for the caller to free),
+ * their number in *n. Errors name the file and line. */
+int cnn_class_names_read(const char *path, char **names, int max, int *n, char *err);
 const char *cnn_act_name(cnn_act a);
 const char *cnn_layer_name(cnn_layer_kind k);
 const char *cnn_loss_name(cnn_loss_kind k);

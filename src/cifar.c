@@ -18,34 +18,29 @@
 /* The class names from meta (NULL or missing: "0" ... "9"). */
 static int read_names(cnn_dataset *d, const char *meta, char *err)
 {
-    char line[256];
-    FILE *f = meta ? fopen(meta, "r") : NULL;
-    if (meta && !f && errno != ENOENT) {
-        snprintf(err, CNN_ERR_LEN, "%s: %s", meta, strerror(errno));
+    struct stat st;
+    if (!(d->class_names = calloc(CLASSES, sizeof *d->class_names))) {
+        snprintf(err, CNN_ERR_LEN, "%s: out of memory", meta ? meta : "CIFAR-10");
         return -1;
     }
-    if (!(d->class_names = calloc(CLASSES, sizeof *d->class_names))) goto oom;
-    while (f && d->n_classes < CLASSES && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (!*line) continue;
-        if (!(d->class_names[d->n_classes++] = strdup(line))) goto oom;
-    }
-    if (f) fclose(f);
-    f = NULL;
-    if (meta && d->n_classes && d->n_classes != CLASSES) {
-        snprintf(err, CNN_ERR_LEN, "%s: %d class names; CIFAR-10 has %d", meta, d->n_classes,
-                 CLASSES);
-        return -1;
+    if (meta && (stat(meta, &st) == 0 || errno != ENOENT)) {
+        if (cnn_class_names_read(meta, d->class_names, CLASSES, &d->n_classes, err))
+            return -1;
+        if (d->n_classes != CLASSES) {
+            snprintf(err, CNN_ERR_LEN, "%s: %d class names; CIFAR-10 has %d", meta,
+                     d->n_classes, CLASSES);
+            return -1;
+        }
     }
     for (; d->n_classes < CLASSES; d->n_classes++) {
-        snprintf(line, sizeof line, "%d", d->n_classes);
-        if (!(d->class_names[d->n_classes] = strdup(line))) goto oom;
+        char name[12];
+        snprintf(name, sizeof name, "%d", d->n_classes);
+        if (!(d->class_names[d->n_classes] = strdup(name))) {
+            snprintf(err, CNN_ERR_LEN, "CIFAR-10: out of memory");
+            return -1;
+        }
     }
     return 0;
-oom:
-    if (f) fclose(f);
-    snprintf(err, CNN_ERR_LEN, "%s: out of memory", meta ? meta : "CIFAR-10");
-    return -1;
 }
 
 /* The records of one file, appended to d (which has room for them). */

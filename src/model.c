@@ -1,6 +1,6 @@
 /* model.c: model files, self-describing and written atomically.
  *
- * Format version 4, all little-endian and fixed-width:
+ * Format version 5, all little-endian and fixed-width:
  *   "CNNMODEL"          8 bytes magic
  *   u32 version         4
  *   sections, each a 4-letter tag, a u64 length and that many bytes, in
@@ -23,12 +23,15 @@
  *           u32 keep-best, i32 patience, i32 best epoch, f32 best accuracy
  *     CLAS  u32 count (the network's outputs), then for each output a u32
  *           length and the class's name ("7" for IDX label 7, or "cat")
+ *     LABL  (only for IDX data the run named: train --class-names) u32 count,
+ *           then for each output the u32 IDX label it stands for
  *   u32 crc32           of every byte before it
  * A reader refuses a section it does not know: a new section comes with a
  * new version. Version 1 (the same fields up to STAT without tags, a u32
  * text length, a u64 parameter count and a u32 velocity flag in front of
- * theirs, and no DATA or CLAS), version 2 (no MOM2, OPTM or VALD: SGD) and
- * version 3 (no AUGM: no flip, no resize) are still read.
+ * theirs, and no DATA or CLAS), version 2 (no MOM2, OPTM or VALD: SGD),
+ * version 3 (no AUGM: no flip, no resize) and version 4 (no LABL) are still
+ * read.
  * Every length is checked against the file's before anything is allocated
  * for it, and every number against its range (the recipe against
  * cnn_recipe_limits, parameters and velocities for NaN and infinity).
@@ -46,7 +49,7 @@
 #include "outbuf.h"
 
 #define MODEL_MAGIC "CNNMODEL"
-#define MODEL_VERSION 4u
+#define MODEL_VERSION 5u
 #define MODEL_MAX_BYTES ((size_t)1 << 31)
 
 /* ---- reading it back, with bounds on every field ---- */
@@ -197,6 +200,12 @@ int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *
         outbuf_put(&b, net->class_names[k], strlen(net->class_names[k]));
     }
     end_section(&b, at);
+    if (net->class_labels) {
+        at = begin_section(&b, "LABL");
+        outbuf_u32(&b, (uint32_t)net->classes);
+        for (int k = 0; k < net->classes; k++) outbuf_u32(&b, (uint32_t)net->class_labels[k]);
+        end_section(&b, at);
+    }
     if (!b.oom) outbuf_u32(&b, (uint32_t)crc32(0L, b.p, (uInt)b.len));
     if (b.oom) {
         outbuf_free(&b);
@@ -438,8 +447,23 @@ static int read_classes(model *m, cursor *s)
     return rc;
 }
 
-/* Version 4's sections in their order (version 3: without AUGM; version 2:
- * without MOM2, OPTM and AUGM); each appears once at most. */
+static int read_labels(model *m, cursor *s)
+{
+    int labels[256], classes = m->net->classes;
+    uint32_t count, label;
+    if (s->len != 4 * (size_t)(classes + 1) || get_u32(s, &count) || count != (uint32_t)classes)
+        return refuse(m, "the label list does not have the network's %d classes", classes);
+    for (int k = 0; k < classes; k++) {
+        if (get_u32(s, &label) || label > 255)
+            return refuse(m, "class %d's IDX label is not 0 to 255", k);
+        labels[k] = (int)label;
+    }
+    return cnn_net_set_class_labels(m->net, labels, classes, m->path, m->err);
+}
+
+/* Version 5's sections in their order (version 4: without LABL; version 3:
+ * without AUGM; version 2: without MOM2, OPTM and AUGM); each appears once
+ * at most. */
 static const struct {
     char tag[5];
     int optional;
@@ -449,7 +473,7 @@ static const struct {
     { "VELO", 1, read_velocity }, { "MOM2", 1, read_moment2 }, { "STAT", 0, read_state },
     { "OPTM", 1, read_optimizer }, { "AUGM", 1, read_augmentation }, { "DATA", 0, read_data },
     { "VALD", 1, read_validation },
-    { "CLAS", 0, read_classes },
+    { "CLAS", 0, read_classes }, { "LABL", 1, read_labels },
 };
 enum { N_KINDS = sizeof kinds / sizeof kinds[0] };
 

@@ -53,6 +53,7 @@ void cnn_net_free(cnn_net *net)
     free(net->params);
     free(net->text);
     free_names(net->class_names, net->classes);
+    free(net->class_labels);
     free(net);
 }
 
@@ -87,6 +88,32 @@ int cnn_net_set_class_names(cnn_net *net, const char *const *names, int n,
     }
     free_names(net->class_names, net->classes);
     net->class_names = copy;
+    return 0;
+}
+
+int cnn_net_set_class_labels(cnn_net *net, const int *labels, int n, const char *source,
+                             char *err)
+{
+    int seen[256] = { 0 };
+    if (n != net->classes) {
+        snprintf(err, CNN_ERR_LEN, "%s: %d labels for a network with %d outputs", source, n,
+                 net->classes);
+        return -1;
+    }
+    for (int k = 0; k < n; k++)
+        if (labels[k] < 0 || labels[k] > 255 || seen[labels[k]]++) {
+            snprintf(err, CNN_ERR_LEN, "%s: class %d's IDX label %d is %s", source, k,
+                     labels[k], labels[k] < 0 || labels[k] > 255 ? "not 0 to 255" : "repeated");
+            return -1;
+        }
+    int *copy = malloc(sizeof(int) * (size_t)n);
+    if (!copy) {
+        snprintf(err, CNN_ERR_LEN, "%s: out of memory", source);
+        return -1;
+    }
+    memcpy(copy, labels, sizeof(int) * (size_t)n);
+    free(net->class_labels);
+    net->class_labels = copy;
     return 0;
 }
 

@@ -127,6 +127,50 @@ grep -q "^images: $sevens_eights$" "$tmp/eval78" && grep -q "^  class   7: " "$t
 grep -q "the test set has $sevens_eights images of the model's classes" "$tmp/err" || fail "show --index: $(cat "$tmp/err")"
 echo "eval, predict, show: the recorded classes 7,8 ($(tail -n 1 "$tmp/eval78")); eval --classes checked"
 
+# --class-names: IDX labels named by a file's lines, recorded in the model
+# with their labels. Training is the same (the probabilities are the unnamed
+# model's); eval's rows and predict's lines carry the names; a resumed run
+# keeps them; eval --class-names names an unnamed model's classes the same.
+printf 'zero\none\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\n\n' > "$tmp/names"
+two --epochs 2 --quiet --class-names "$tmp/names" --out "$tmp/78n.model"
+two --epochs 1 --quiet --class-names "$tmp/names" --out "$tmp/78n-part.model"
+"$cnn" train --data "$data" --resume "$tmp/78n-part.model" --epochs 2 --quiet ||
+    fail "resume of a --class-names run"
+cmp "$tmp/78n.model" "$tmp/78n-part.model" || fail "resumed --class-names run differs"
+"$cnn" eval --model "$tmp/78n.model" --data "$data" > "$tmp/eval78n" || fail "eval, named"
+grep -q "^  class seven: " "$tmp/eval78n" && grep -q "^  class eight: " "$tmp/eval78n" &&
+    [ "$(tail -n 1 "$tmp/eval78n")" = "accuracy: $want" ] || fail "eval, named: $(cat "$tmp/eval78n")"
+"$cnn" eval --model "$tmp/78.model" --data "$data" --class-names "$tmp/names" |
+    cmp - "$tmp/eval78n" || fail "eval --class-names of the unnamed model"
+images=$(mnist_file t10k-images-idx3-ubyte)
+"$cnn" predict --model "$tmp/78n.model" --probs "$images" > "$tmp/p78n" || fail "predict, named"
+"$cnn" predict --model "$tmp/78.model" --probs "$images" |
+    sed 's/\]: 7 /]: seven /; s/\]: 8 /]: eight /; s/ 7:\([^ ]*\) 8:/ seven:\1 eight:/' |
+    cmp - "$tmp/p78n" || fail "predict, named: $(head -n 1 "$tmp/p78n")"
+refused() {   # PATTERN COMMAND...: exit 1 and a line matching PATTERN
+    pattern=$1; shift
+    "$@" > /dev/null 2> "$tmp/err"
+    [ $? -eq 1 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "$pattern" "$tmp/err" ||
+        fail "$*: $(cat "$tmp/err")"
+}
+refused "names its classes already (seven,eight)" \
+    "$cnn" eval --model "$tmp/78n.model" --data "$data" --class-names "$tmp/names"
+refused "a resumed run keeps the classes" \
+    "$cnn" train --data "$data" --resume "$tmp/78n-part.model" --epochs 3 --class-names "$tmp/names"
+head -n 8 "$tmp/names" > "$tmp/eight-names"
+refused "eight-names: 8 class names, none for label 8" "$cnn" train --net "$tmp/two.net" \
+    --data "$data" --classes 7,8 --epochs 1 --class-names "$tmp/eight-names" --out "$tmp/x.model"
+refused "eight-names: 8 class names for a network with 10 outputs" \
+    "$cnn" train --data "$data" --epochs 1 --class-names "$tmp/eight-names" --out "$tmp/x.model"
+printf '%s\n' 0 1 2 3 4 5 6 7 8 0 > "$tmp/twice"
+refused "twice: the name of class 9 is given twice" \
+    "$cnn" predict --model "$tmp/e.model" --class-names "$tmp/twice" "$images"
+printf 'a\0b\nc\n' > "$tmp/nul"
+refused "nul:1: the line holds a NUL byte" \
+    "$cnn" eval --model "$tmp/78.model" --data "$data" --class-names "$tmp/nul"
+[ ! -e "$tmp/x.model" ] || fail "a refused --class-names run wrote a model"
+echo "--class-names: recorded, resumed, eval and predict named; bad files refused by line"
+
 # lost output is a failure: a full device, a closed stdout, a full log
 refuse_output() {   # WHAT: the command ran with its stdout or log gone
     [ "$status" -eq 1 ] || fail "$1: exit $status, not 1"

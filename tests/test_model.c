@@ -183,13 +183,13 @@ static void test_damaged(const char *dir)
     }
     unsigned char keep[4];
     memcpy(keep, data + 8, 4);
-    data[8] = 5;   /* version 5 */
+    data[8] = 6;   /* version 6 */
     write_all(bad, data, len);
-    expect_refused(bad, "model format version 5 is newer than this program's (4)");
-    /* a big-endian writer puts version 4 as 00 00 00 04: read as 67108864 */
-    data[8] = 0, data[9] = 0, data[10] = 0, data[11] = 4;
+    expect_refused(bad, "model format version 6 is newer than this program's (5)");
+    /* a big-endian writer puts version 5 as 00 00 00 05: read as 83886080 */
+    data[8] = 0, data[9] = 0, data[10] = 0, data[11] = 5;
     write_all(bad, data, len);
-    expect_refused(bad, "version 67108864 is newer");
+    expect_refused(bad, "version 83886080 is newer");
     memcpy(data + 8, keep, 4);
     memcpy(data, "CNNMODEX", 8);
     write_all(bad, data, len);

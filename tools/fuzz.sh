@@ -4,12 +4,12 @@
 # growing a work corpus in build-fuzz/corpus/NAME. Crashes are written to
 # build-fuzz/crash-*; turn each into a regression test. Exits 1 when a target
 # found a crash or could not run (its full output: build-fuzz/fuzz_NAME.log).
-#   tools/fuzz.sh [SECONDS] [idx|parse|model|image ...]
+#   tools/fuzz.sh [SECONDS] [idx|parse|model|png|jpeg|pnm ...]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-idx parse model image}
+targets=${*:-idx parse model png jpeg pnm}
 cd "$root"
 if [ ! -f build-fuzz/build.ninja ]; then
     CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \

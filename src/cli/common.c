@@ -241,15 +241,57 @@ int labels_by_name(cnn_dataset *d, const cnn_net *net, char *err)
     return 0;
 }
 
-cnn_net *load_model_reading(const char *model, cnn_image_spec *spec, char *err)
+int name_idx_classes(cnn_net *net, const char *file, const int *keep, int n_keep, char *err)
+{
+    char *names[256];
+    const char *name_of[256];
+    int labels[256], n, rc = 0;
+    if (cnn_class_names_read(file, names, 256, &n, err)) return -1;
+    if (!n_keep && n != net->classes) {
+        snprintf(err, CNN_ERR_LEN, "%s: %d class names for a network with %d outputs (one a "
+                 "line, label 0 first)", file, n, net->classes);
+        rc = -1;
+    }
+    for (int k = 0; !rc && k < net->classes; k++) {
+        labels[k] = n_keep ? keep[k] : k;
+        if (labels[k] >= n) {
+            snprintf(err, CNN_ERR_LEN, "%s: %d class names, none for label %d", file, n,
+                     labels[k]);
+            rc = -1;
+            break;
+        }
+        name_of[k] = names[labels[k]];
+    }
+    rc = rc || cnn_net_set_class_names(net, name_of, net->classes, file, err) ||
+         cnn_net_set_class_labels(net, labels, net->classes, file, err);
+    for (int k = 0; k < n; k++) free(names[k]);
+    return rc ? -1 : 0;
+}
+
+cnn_net *load_model_reading(const char *model, const char *class_names, cnn_image_spec *spec,
+                            char *err)
 {
     cnn_train_state st;
+    int keep[256], n_keep;
     cnn_net *net = cnn_model_load(model, &st, err);
     if (!net) return NULL;
     *spec = (cnn_image_spec){ net->input, st.resize };
     free(st.velocity);
     free(st.moment2);
+    if (class_names && net->class_labels) {
+        char list[128];
+        format_classes(list, sizeof list, net);
+        snprintf(err, CNN_ERR_LEN, "--class-names: %s names its classes already (%s)", model,
+                 list);
+        goto fail;
+    }
+    if (class_names && (model_classes(net, model, NULL, keep, &n_keep, err) ||
+                        name_idx_classes(net, class_names, keep, n_keep, err)))
+        goto fail;
     return net;
+fail:
+    cnn_net_free(net);
+    return NULL;
 }
 
 int check_images_fit(const cnn_dataset *d, const cnn_net *net, char *err)
@@ -339,8 +381,10 @@ int model_classes(const cnn_net *net, const char *model, const char *classes, in
     *n_keep = 0;
     if (net->class_names_guessed)
         return classes ? parse_classes_for(net, model, classes, keep, n_keep, err) : 0;
-    /* IDX labels are named by their decimal digits: "7" */
-    for (int k = 0; k < net->classes; k++) {
+    /* IDX labels are recorded beside the names a run gave them, or are the
+     * names, in decimal: "7" */
+    for (int k = 0; net->class_labels && k < net->classes; k++) keep[k] = net->class_labels[k];
+    for (int k = 0; !net->class_labels && k < net->classes; k++) {
         const char *name = net->class_names[k];
         size_t len = strlen(name);
         if (len > 3 || strspn(name, "0123456789") != len || (name[0] == '0' && len > 1) ||

@@ -41,10 +41,16 @@ int load_any_part(cnn_dataset *d, const char *dir, int test, const cnn_image_spe
  * network's classes of the same names (d's names then go); a class the
  * network lacks is an error. IDX data (no names) is left as it is. */
 int labels_by_name(cnn_dataset *d, const cnn_net *net, char *err);
+/* --class-names FILE: name a network's IDX classes after FILE's lines (line
+ * k names label k) and record their labels; keep (n_keep labels, 0: labels
+ * 0 to classes - 1) are the labels of its outputs. */
+int name_idx_classes(cnn_net *net, const char *file, const int *keep, int n_keep, char *err);
 /* A model, and in *spec how its run read images (its input, and whether
  * it scaled them: train --resize), for eval, predict and show to read them
- * the same way. */
-cnn_net *load_model_reading(const char *model, cnn_image_spec *spec, char *err);
+ * the same way; class_names (NULL: none) names IDX classes the model left
+ * unnamed, for this run. */
+cnn_net *load_model_reading(const char *model, const char *class_names, cnn_image_spec *spec,
+                            char *err);
 /* Refuse images of another size than the network's, naming the file. */
 int check_images_fit(const cnn_dataset *d, const cnn_net *net, char *err);
 /* The same, and labels beyond the network's classes. */

@@ -9,7 +9,7 @@
 
 static const char *USAGE =
     "cnn eval --model MODEL (--data DIR | --images F --labels F) [--classes A,B] "
-    "[--threads T]";
+    "[--class-names FILE] [--threads T]";
 
 int cmd_eval(int argc, char **argv)
 {
@@ -17,9 +17,10 @@ int cmd_eval(int argc, char **argv)
         { "model", required_argument, 0, 'm' }, { "data", required_argument, 0, 'd' },
         { "images", required_argument, 0, 'i' }, { "labels", required_argument, 0, 'l' },
         { "classes", required_argument, 0, 'c' }, { "threads", required_argument, 0, 't' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "class-names", required_argument, 0, 'n' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
-    const char *model = NULL, *data = NULL, *images = NULL, *labels = NULL, *classes = NULL;
+    const char *model = NULL, *data = NULL, *images = NULL, *labels = NULL, *classes = NULL,
+               *class_names = NULL;
     int threads = 0, keep[256], n_keep = 0, c;
     char err[CNN_ERR_LEN] = "out of memory";
     opterr = 0;
@@ -28,6 +29,7 @@ int cmd_eval(int argc, char **argv)
         switch (c) {
         case 'm': model = optarg; break;
         case 'd': data = optarg; break;
+        case 'n': class_names = optarg; break;
         case 'i': images = optarg; break;
         case 'l': labels = optarg; break;
         case 'c':
@@ -44,7 +46,9 @@ int cmd_eval(int argc, char **argv)
                    "test_batch.bin) or the two IDX files given,\nthe images of the model's "
                    "classes (a model trained with --classes 7,8 is tested\non the 7s and "
                    "8s). --classes is only needed for models of cnn 0.1, which did\nnot "
-                   "record their classes; for others it must name the same.\n", USAGE);
+                   "record their classes; for others it must name the same.\n--class-names FILE "
+                   "names the classes of a model trained on IDX labels\nwithout names: line "
+                   "k of FILE names label k.\n", USAGE);
             return EXIT_OK;
         default:
             return option_error("eval", argv[optind - 1]);
@@ -57,7 +61,7 @@ int cmd_eval(int argc, char **argv)
     cnn_trainer *t = NULL;
     int *confusion = NULL, status = EXIT_FAIL;
     cnn_image_spec spec;
-    cnn_net *net = load_model_reading(model, &spec, err);
+    cnn_net *net = load_model_reading(model, class_names, &spec, err);
     if (!net) goto fail;
     if ((data ? load_any_part(&d, data, 1, &spec, stderr, err)
               : cnn_dataset_load(&d, images, labels, err) || cnn_dataset_resize(&d, &spec, err)))

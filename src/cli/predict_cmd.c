@@ -13,7 +13,8 @@
 #define MAX_IMAGE_BYTES ((size_t)256 << 20)
 
 static const char *USAGE =
-    "cnn predict --model MODEL [--all | --probs | --top K] IMAGE|FOLDER|IDX|-...";
+    "cnn predict --model MODEL [--all | --probs | --top K] [--class-names FILE] "
+    "IMAGE|FOLDER|IDX|-...";
 
 /* How much of the outputs a line shows. */
 typedef enum { SHOW_TOP, SHOW_ALL, SHOW_EXACT } detail;
@@ -158,9 +159,10 @@ int cmd_predict(int argc, char **argv)
     static const struct option longs[] = {
         { "model", required_argument, 0, 'm' }, { "all", no_argument, 0, 'a' },
         { "probs", no_argument, 0, 'p' }, { "top", required_argument, 0, 'k' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "class-names", required_argument, 0, 'n' }, { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
     };
-    const char *model = NULL;
+    const char *model = NULL, *class_names = NULL;
     detail show = SHOW_TOP;
     int c, top = 1, shows = 0;
     opterr = 0;
@@ -168,6 +170,7 @@ int cmd_predict(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
+        case 'n': class_names = optarg; break;
         case 'a': show = SHOW_ALL; shows++; break;
         case 'p': show = SHOW_EXACT; shows++; break;
         case 'k':
@@ -180,8 +183,9 @@ int cmd_predict(int argc, char **argv)
                    "below a folder, IDX files and\n- (standard input). --top K adds the next "
                    "K-1 classes and their probabilities;\n--all every class's probability; "
                    "--probs prints FILE: CLASS and every class's\nprobability to full float "
-                   "precision (%%.9g), for scripts. A bad input is named\nand skipped; the "
-                   "exit status is then 1.\n", USAGE);
+                   "precision (%%.9g), for scripts. --class-names FILE names the classes of a\n"
+                   "model trained on IDX labels without names (line k of FILE names label k). "
+                   "A\nbad input is named and skipped; the exit status is then 1.\n", USAGE);
             return EXIT_OK;
         default:
             return option_error("predict", argv[optind - 1]);
@@ -196,7 +200,7 @@ int cmd_predict(int argc, char **argv)
     size_t n_inputs = 0;
     int status = EXIT_FAIL, bad = 0;
     cnn_image_spec spec;
-    cnn_net *net = load_model_reading(model, &spec, err);
+    cnn_net *net = load_model_reading(model, class_names, &spec, err);
     if (!net || !(out = malloc(sizeof(float) * 256 * net->classes))) goto fail;
     inputs = expand_inputs(argv + optind, argc - optind, &n_inputs, &bad);
     if (!inputs) goto fail;

@@ -193,7 +193,7 @@ int cmd_show(int argc, char **argv)
         check_output(&out, 1, inputs, 4, err))
         goto fail;
     cnn_image_spec spec;
-    if (!(net = load_model_reading(model, &spec, err))) goto fail;
+    if (!(net = load_model_reading(model, NULL, &spec, err))) goto fail;
     if (net->layers[0].kind != CNN_CONV) {
         snprintf(err, sizeof err, "%s: the first layer is not a convolution", model);
         goto fail;

@@ -55,6 +55,8 @@ static const char *HELP =
     "                       0.1, no shift, no flip.\n"
     "  --classes A,B,...    train on these labels only, one per output of the network\n"
     "                       (seed002: 0,1); the model records them for eval and predict\n"
+    "  --class-names FILE   IDX data: name the classes, line k of FILE naming label k\n"
+    "                       (image folders and CIFAR-10 name theirs)\n"
     "  --limit N            use only the first N training images\n"
     "  --threads T          threads (default: all cores, or OMP_NUM_THREADS); the\n"
     "                       result is bit-identical with any number\n"
@@ -77,7 +79,7 @@ static const char *HELP =
     "of the last finished epoch is on disk; --resume continues it).\n";
 
 typedef struct {
-    const char *net, *data, *out, *resume, *log, *classes;
+    const char *net, *data, *out, *resume, *log, *classes, *class_names;
     const char *files[4];     /* train images, train labels, test images, test labels */
     int threads, limit, quiet;
     int val, keep_best, patience;   /* --val N, --keep-best, --patience P */
@@ -157,7 +159,7 @@ static int recipe_option(cnn_recipe_field f, const char *value, cnn_recipe *r)
 static int parse_options(int argc, char **argv, train_opts *o)
 {
     enum { O_TRAIN_IMAGES = 256, O_TRAIN_LABELS, O_TEST_IMAGES, O_TEST_LABELS, O_WD,
-           O_SCHEDULE, O_SHIFT, O_CLASSES, O_LIMIT, O_RESUME, O_LOG, O_QUIET, O_HELP,
+           O_SCHEDULE, O_SHIFT, O_CLASSES, O_CLASS_NAMES, O_LIMIT, O_RESUME, O_LOG, O_QUIET, O_HELP,
            O_OPTIMIZER, O_BETA1, O_BETA2, O_EPS, O_WARMUP, O_STEP_EVERY, O_GAMMA, O_VAL,
            O_KEEP_BEST, O_PATIENCE, O_CROP, O_FLIP, O_RESIZE };
     static const struct option longs[] = {
@@ -178,6 +180,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "threads", required_argument, 0, 't' }, { "seed", required_argument, 0, 's' },
         { "out", required_argument, 0, 'o' }, { "resume", required_argument, 0, O_RESUME },
         { "log", required_argument, 0, O_LOG }, { "classes", required_argument, 0, O_CLASSES },
+        { "class-names", required_argument, 0, O_CLASS_NAMES },
         { "limit", required_argument, 0, O_LIMIT }, { "quiet", no_argument, 0, O_QUIET },
         { "train-images", required_argument, 0, O_TRAIN_IMAGES },
         { "train-labels", required_argument, 0, O_TRAIN_LABELS },
@@ -208,6 +211,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
                 bad |= cli_error(-1, "train", "%s", err);
             break;
         }
+        case O_CLASS_NAMES: o->class_names = optarg; break;
         case O_QUIET: o->quiet = 1; break;
         case O_TRAIN_IMAGES: case O_TRAIN_LABELS: case O_TEST_IMAGES: case O_TEST_LABELS:
             o->files[c - O_TRAIN_IMAGES] = optarg;
@@ -311,6 +315,8 @@ static int choose_data(train_opts *o, cnn_net *net, cnn_train_state *st, int *ke
         if (o->classes && classes_for_training(net, o->resume ? o->resume : o->net, o->classes,
                                                keep, n_keep, err))
             return -1;
+        if (o->class_names && name_idx_classes(net, o->class_names, keep, *n_keep, err))
+            return -1;
         st->limit = o->limit;
         st->select_classes = *n_keep > 0;
         return 0;
@@ -323,6 +329,13 @@ static int choose_data(train_opts *o, cnn_net *net, cnn_train_state *st, int *ke
         return -1;
     }
     o->limit = st->limit;
+    if (o->class_names) {
+        char list[128];
+        format_classes(list, sizeof list, net);
+        snprintf(err, CNN_ERR_LEN, "--class-names: a resumed run keeps the classes %s "
+                 "recorded (%s); drop --class-names", o->resume, list);
+        return -1;
+    }
     if (st->select_classes) return model_classes(net, o->resume, o->classes, keep, n_keep, err);
     if (o->classes) {
         snprintf(err, CNN_ERR_LEN, "--classes %s contradicts %s, whose run used every label "
@@ -402,9 +415,11 @@ static int load_data(const train_opts *o, const data_paths *p, cnn_net *net,
 {
     if (p->layout != LAYOUT_IDX) {
         FILE *notes = o->quiet ? NULL : stderr;
-        if (o->classes) {
-            snprintf(err, CNN_ERR_LEN, "--classes picks IDX labels; %s names its classes by "
-                     "folder (train on a folder that holds only the classes wanted)", o->data);
+        if (o->classes || o->class_names) {
+            snprintf(err, CNN_ERR_LEN, "%s IDX labels; %s names its classes by folder%s",
+                     o->classes ? "--classes picks" : "--class-names names", o->data,
+                     o->classes ? " (train on a folder that holds only the classes wanted)"
+                                : "");
             return -1;
         }
         if (load_any_part(train, o->data, 0, spec, notes, err) ||
