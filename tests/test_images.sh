@@ -5,7 +5,7 @@
 #   the IDX model of what OpenCV decodes of them;
 # - PNGs of every colour type, and JPEGs and PGM/PPM files: OpenCV's pixels;
 # - a colour set as PNG and as CIFAR-10 files: byte-identical models far
-#   above chance; eval and predict name the classes;
+#   above chance, also under mpirun -np 2; eval and predict name the classes;
 # - hostile files (a CMYK JPEG made by tests/cmyk_jpeg.c among them): one
 #   line, exit 1, no model written.
 # usage: test_images.sh CNN SOURCE_ROOT IMAGE_DUMP CMYK_JPEG
@@ -42,6 +42,15 @@ for kind in png cifar jpeg; do
         fail "train on colour $kind"
 done
 cmp -s "$tmp/c-png.model" "$tmp/c-cifar.model" || fail "colour: PNG and CIFAR-10 models differ"
+# over MPI, each rank decodes the folders itself: the same model
+if command -v mpirun > /dev/null && ! "$cnn" --version | grep -q "^MPI: not built in"; then
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+        timeout -k 5 300 mpirun --oversubscribe -np 2 "$cnn" train --net "$root/tests/colour.net" \
+        --data "$tmp/c/png" --quiet --threads 1 --out "$tmp/c-mpi.model" || fail "mpirun -np 2 on PNG folders"
+    cmp -s "$tmp/c-png.model" "$tmp/c-mpi.model" || fail "colour: 2 MPI processes differ from one"
+    echo "colour: PNG folders under mpirun -np 2 give the one-process model"
+fi
 "$cnn" eval --model "$tmp/c-cifar.model" --data "$tmp/c/cifar" > "$tmp/eval" || fail "eval CIFAR"
 acc=$(sed -n 's/^accuracy: //p' "$tmp/eval")
 "$cnn" eval --model "$tmp/c-jpeg.model" --data "$tmp/c/jpeg" > "$tmp/eval-jpeg" || fail "eval JPEG"
