@@ -35,7 +35,8 @@
  * only), but keep them append-only anyway. */
 typedef enum { CNN_ACT_NONE, CNN_ACT_RELU, CNN_ACT_SIGMOID, CNN_ACT_TANH } cnn_act;
 typedef enum {
-    CNN_CONV, CNN_MAXPOOL, CNN_MINPOOL, CNN_AVGPOOL, CNN_DENSE, CNN_DROPOUT
+    CNN_CONV, CNN_MAXPOOL, CNN_MINPOOL, CNN_AVGPOOL, CNN_DENSE, CNN_DROPOUT, CNN_ADD,
+    CNN_LAYER_KINDS   /* how many there are: every table of kinds has this many entries */
 } cnn_layer_kind;
 typedef enum {
     CNN_LOSS_SOFTMAX_CE,  /* softmax + cross-entropy, dL/dz = S - Y          */
@@ -110,17 +111,29 @@ int cnn_recipe_check(const cnn_recipe *r, const char *source, char *err);
 
 static inline size_t cnn_shape_size(cnn_shape s) { return (size_t)s.c * s.h * s.w; }
 
-/* One layer. A convolution or dense layer carries its activation, applied to
- * its output in place. Pools use kh = kw = window size. */
+/* A sliding window: a convolution's kernel or a pooling window. */
+typedef struct { int kh, kw, stride, pad; } cnn_window;
+
+#define CNN_INPUT (-1)        /* in cnn_layer.from: the network's input */
+#define CNN_NAME_MAX 31       /* of a layer's name= in a description */
+
+/* One layer. A network is a graph: each layer reads the outputs of earlier
+ * layers (from), the one before it unless the description says otherwise.
+ * conv, dense and add carry an activation, applied to the output in place. */
 typedef struct {
     cnn_layer_kind kind;
     cnn_act act;
-    int kh, kw, stride, pad;   /* conv and pooling */
-    cnn_shape in, out;         /* dense: out = {units, 1, 1} */
+    int n_from;                /* inputs: 1, or 2 for add */
+    int from[2];               /* the layers read, by index, or CNN_INPUT */
+    cnn_shape in, out;         /* in: from[0]'s output; dense: out = {units, 1, 1} */
     size_t w_off, n_w;         /* weights in the parameter block: conv (F, C*kh*kw), dense (out, in) */
     size_t b_off, n_b;         /* biases: one per filter or unit */
     int line;                  /* line of the description it came from */
-    float rate;                /* dropout: the fraction dropped in training */
+    char name[CNN_NAME_MAX + 1];   /* its name= ("" when it has none) */
+    union {                    /* the settings of its kind */
+        cnn_window win;        /* conv, maxpool, minpool, avgpool */
+        float rate;            /* dropout: the fraction dropped in training */
+    };
 } cnn_layer;
 
 typedef struct cnn_net {
@@ -198,6 +211,8 @@ const char *cnn_layer_name(cnn_layer_kind k);
 const char *cnn_loss_name(cnn_loss_kind k);
 /* Multiply-adds of one image's forward pass through layer l. */
 double cnn_layer_macs(const cnn_layer *L);
+/* The layer in words, as cnn info shows it: "conv 4@3x3 stride 1 pad 0 relu". */
+void cnn_layer_describe(const cnn_layer *L, char *buf, size_t len);
 
 /* ---- random numbers and initialisation ----------------------------------- */
 

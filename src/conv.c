@@ -26,22 +26,22 @@
 /* A stride-1 convolution with padding reads each image through a zero-padded
  * copy, so that every im2col row is a plain copy (vgg's conv2: 56 -> 40 us an
  * image). */
-static int pads_first(const cnn_layer *L) { return L->stride == 1 && L->pad > 0; }
+static int pads_first(const cnn_layer *L) { return L->win.stride == 1 && L->win.pad > 0; }
 
 static patch_shape input_patches(const cnn_layer *L)
 {
     if (pads_first(L))
-        return (patch_shape){ L->in.c, L->in.h + 2 * L->pad, L->in.w + 2 * L->pad, L->kh,
-                              L->kw, 1, 0 };
-    return (patch_shape){ L->in.c, L->in.h, L->in.w, L->kh, L->kw, L->stride, L->pad };
+        return (patch_shape){ L->in.c, L->in.h + 2 * L->win.pad, L->in.w + 2 * L->win.pad, L->win.kh,
+                              L->win.kw, 1, 0 };
+    return (patch_shape){ L->in.c, L->in.h, L->in.w, L->win.kh, L->win.kw, L->win.stride, L->win.pad };
 }
 
 int conv_scratch_alloc(conv_scratch *s, const cnn_layer *L, int n)
 {
-    size_t C = L->in.c, F = L->out.c, KK = (size_t)L->kh * L->kw, K = C * KK;
+    size_t C = L->in.c, F = L->out.c, KK = (size_t)L->win.kh * L->win.kw, K = C * KK;
     size_t P = (size_t)L->out.h * L->out.w, HW = (size_t)L->in.h * L->in.w;
-    size_t padded = F * (L->in.h + L->kh - 1) * (L->in.w + L->kw - 1);
-    size_t padded_in = C * (L->in.h + 2 * L->pad) * (L->in.w + 2 * L->pad);
+    size_t padded = F * (L->in.h + L->win.kh - 1) * (L->in.w + L->win.kw - 1);
+    size_t padded_in = C * (L->in.h + 2 * L->win.pad) * (L->in.w + 2 * L->win.pad);
     if (padded_in > padded) padded = padded_in;
     memset(s, 0, sizeof *s);
     s->g = images_per_gemm(K, P, n);
@@ -73,7 +73,7 @@ void conv_scratch_free(conv_scratch *s)
 /* Where the im2col block of the group from image `first` lives. */
 static float *group_col(const conv_scratch *s, const cnn_layer *L, int first)
 {
-    size_t K = (size_t)L->in.c * L->kh * L->kw, P = (size_t)L->out.h * L->out.w;
+    size_t K = (size_t)L->in.c * L->win.kh * L->win.kw, P = (size_t)L->out.h * L->out.w;
     return s->keep ? s->col + K * P * first : s->col;
 }
 
@@ -83,7 +83,7 @@ static void group_im2col(const layer_pass *p, const conv_scratch *s, int first, 
     const cnn_layer *L = p->L;
     size_t in_size = cnn_shape_size(L->in), mP = (size_t)m * L->out.h * L->out.w;
     patch_shape shape = input_patches(L);
-    spread_shape margin = { L->in.c, L->in.h, L->in.w, 1, L->pad, L->pad, shape.h, shape.w };
+    spread_shape margin = { L->in.c, L->in.h, L->in.w, 1, L->win.pad, L->win.pad, shape.h, shape.w };
     for (int i = 0; i < m; i++) {
         const float *x = p->in + (first + i) * in_size;
         if (pads_first(L)) {
@@ -98,7 +98,7 @@ void conv_forward(const layer_pass *p, const float *params, const conv_scratch *
 {
     const cnn_layer *L = p->L;
     const float *w = params + L->w_off, *b = params + L->b_off;
-    int F = L->out.c, K = L->in.c * L->kh * L->kw, P = L->out.h * L->out.w;
+    int F = L->out.c, K = L->in.c * L->win.kh * L->win.kw, P = L->out.h * L->out.w;
     prof_clock clock = prof_start(p->site.prof);
     for (int first = 0; first < p->n; first += s->g) {
         int m = p->n - first < s->g ? p->n - first : s->g;
@@ -132,7 +132,7 @@ static void kernel_gradient(const layer_pass *p, const layer_grads *g,
                             const conv_scratch *s, cnn_act act, prof_clock *clock)
 {
     const cnn_layer *L = p->L;
-    int F = L->out.c, K = L->in.c * L->kh * L->kw, P = L->out.h * L->out.w;
+    int F = L->out.c, K = L->in.c * L->win.kh * L->win.kw, P = L->out.h * L->out.w;
     float *dw = g->grad + L->w_off, *db = g->grad + L->b_off;
     act_backward(g->dout, p->out, (size_t)p->n * F * P, act);
     if (g->mode == GRAD_WRITE)
@@ -178,7 +178,7 @@ static void input_gradient(const layer_pass *p, const float *params, const layer
 {
     const cnn_layer *L = p->L;
     const float *w = params + L->w_off;
-    int C = L->in.c, F = L->out.c, KK = L->kh * L->kw, P = L->out.h * L->out.w;
+    int C = L->in.c, F = L->out.c, KK = L->win.kh * L->win.kw, P = L->out.h * L->out.w;
     int HW = L->in.h * L->in.w;
     /* wrot (C, F*kh*kw): each kernel rotated by 180 degrees, channels first */
     for (int c = 0; c < C; c++)

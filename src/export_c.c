@@ -218,8 +218,8 @@ static void put_parameters(FILE *f, const cnn_net *net)
         layer_name(layer, sizeof layer, net, l);
         size_t units = (size_t)L->out.c, inputs = L->n_w / units, k = 0;
         if (L->kind == CNN_CONV) {
-            fprintf(f, "/* %zu filters x %d channels x %d x %d */\n", units, L->in.c, L->kh,
-                    L->kw);
+            fprintf(f, "/* %zu filters x %d channels x %d x %d */\n", units, L->in.c, L->win.kh,
+                    L->win.kw);
             fprintf(f, "static const float %s_w[%zu] = {", layer, L->n_w);
             for (; k < L->n_w; k++) put_value(f, w[k], k);
         } else {
@@ -244,9 +244,9 @@ static void put_layer(FILE *f, const cnn_net *net, int l)
     fprintf(f, "/* Layer %d (line %d of the description): %s", l + 1, L->line,
             cnn_layer_name(L->kind));
     if (L->kind == CNN_CONV)
-        fprintf(f, " %d@%dx%d stride %d pad %d", L->out.c, L->kh, L->kw, L->stride, L->pad);
+        fprintf(f, " %d@%dx%d stride %d pad %d", L->out.c, L->win.kh, L->win.kw, L->win.stride, L->win.pad);
     else if (L->kind != CNN_DENSE)
-        fprintf(f, " %dx%d stride %d", L->kh, L->kw, L->stride);
+        fprintf(f, " %dx%d stride %d", L->win.kh, L->win.kw, L->win.stride);
     fprintf(f, ", %dx%dx%d -> %dx%dx%d. */\n"
             "static void %s(float *restrict out, const float *restrict in)\n{\n",
             L->in.c, L->in.h, L->in.w, L->out.c, L->out.h, L->out.w, layer);
@@ -259,7 +259,7 @@ static void put_layer(FILE *f, const cnn_net *net, int l)
     }
     fprintf(f, "    enum { IN_C = %d, IN_H = %d, IN_W = %d, OUT_C = %d, OUT_H = %d, OUT_W = %d,\n"
             "           KH = %d, KW = %d, STRIDE = %d, PAD = %d };\n", L->in.c, L->in.h,
-            L->in.w, L->out.c, L->out.h, L->out.w, L->kh, L->kw, L->stride, L->pad);
+            L->in.w, L->out.c, L->out.h, L->out.w, L->win.kh, L->win.kw, L->win.stride, L->win.pad);
     switch (L->kind) {
     case CNN_CONV:
         fprintf(f, "    const float *w = %s_w, *b = %s_b;\n", layer, layer);

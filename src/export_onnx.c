@@ -209,8 +209,8 @@ static void to_rank2(graph *g, const char *layer)
 static outbuf window_attrs(const cnn_layer *L)
 {
     outbuf attrs = { 0 };
-    attr_ints(&attrs, "kernel_shape", (const int64_t[]){ L->kh, L->kw }, 2);
-    attr_ints(&attrs, "strides", (const int64_t[]){ L->stride, L->stride }, 2);
+    attr_ints(&attrs, "kernel_shape", (const int64_t[]){ L->win.kh, L->win.kw }, 2);
+    attr_ints(&attrs, "strides", (const int64_t[]){ L->win.stride, L->win.stride }, 2);
     return attrs;
 }
 
@@ -219,11 +219,11 @@ static void add_conv(graph *g, const cnn_layer *L, const float *params, const ch
     char w[64], b[64];
     snprintf(w, sizeof w, "%s.weight", layer);
     snprintf(b, sizeof b, "%s.bias", layer);
-    add_floats(g, w, (const int64_t[]){ L->out.c, L->in.c, L->kh, L->kw }, 4,
+    add_floats(g, w, (const int64_t[]){ L->out.c, L->in.c, L->win.kh, L->win.kw }, 4,
                params + L->w_off);
     add_floats(g, b, (const int64_t[]){ L->out.c }, 1, params + L->b_off);
     outbuf attrs = window_attrs(L);
-    attr_ints(&attrs, "pads", (const int64_t[]){ L->pad, L->pad, L->pad, L->pad }, 4);
+    attr_ints(&attrs, "pads", (const int64_t[]){ L->win.pad, L->win.pad, L->win.pad, L->win.pad }, 4);
     add_node(g, (node){ .op = "Conv", .name = layer, .params = { w, b } }, &attrs);
     add_activation(g, L->act, layer);
 }

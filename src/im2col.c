@@ -94,9 +94,9 @@ void spread(float *padded, const float *x, const spread_shape *p)
 void im2col_full(float *col, size_t ld, size_t col0, float *padded, const float *dz,
                  const cnn_layer *L)
 {
-    patch_shape p = { L->out.c, L->in.h + L->kh - 1, L->in.w + L->kw - 1, L->kh, L->kw, 1, 0 };
-    spread_shape sp = { L->out.c, L->out.h, L->out.w, L->stride, L->kh - 1 - L->pad,
-                        L->kw - 1 - L->pad, p.h, p.w };
+    patch_shape p = { L->out.c, L->in.h + L->win.kh - 1, L->in.w + L->win.kw - 1, L->win.kh, L->win.kw, 1, 0 };
+    spread_shape sp = { L->out.c, L->out.h, L->out.w, L->win.stride, L->win.kh - 1 - L->win.pad,
+                        L->win.kw - 1 - L->win.pad, p.h, p.w };
     spread(padded, dz, &sp);
     im2col(col, ld, col0, padded, &p);
 }

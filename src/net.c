@@ -13,32 +13,11 @@ const char *cnn_act_name(cnn_act a)
     return names[a];
 }
 
-const char *cnn_layer_name(cnn_layer_kind k)
-{
-    static const char *names[] = { "conv", "maxpool", "minpool", "avgpool", "dense",
-                                   "dropout" };
-    return names[k];
-}
-
 const char *cnn_loss_name(cnn_loss_kind k)
 {
     static const char *names[] = { "softmax-cross-entropy", "binary-cross-entropy",
                                    "mean-squared-error" };
     return names[k];
-}
-
-double cnn_layer_macs(const cnn_layer *L)
-{
-    double out = (double)cnn_shape_size(L->out);
-    switch (L->kind) {
-    case CNN_CONV:    return out * L->in.c * L->kh * L->kw;
-    case CNN_DENSE:   return out * (double)cnn_shape_size(L->in);
-    case CNN_MAXPOOL:
-    case CNN_MINPOOL:
-    case CNN_AVGPOOL:
-    case CNN_DROPOUT: return 0.0;   /* pooling compares or adds, no multiplies */
-    }
-    return 0.0;
 }
 
 static void free_names(char **names, int n)
@@ -123,9 +102,8 @@ void cnn_net_init(cnn_net *net, cnn_rng *rng)
     for (int l = 0; l < net->n_layers; l++) {
         const cnn_layer *L = &net->layers[l];
         if (!L->n_w) continue;
-        double area = (double)L->kh * L->kw;
-        double fan_in = L->kind == CNN_CONV ? L->in.c * area : (double)cnn_shape_size(L->in);
-        double fan_out = L->kind == CNN_CONV ? L->out.c * area : (double)L->out.c;
+        double fan_in, fan_out;
+        layer_kinds[L->kind].fans(L, &fan_in, &fan_out);
         float bound = (float)sqrt(6.0 / (fan_in + fan_out));
         float *w = net->params + L->w_off;
         for (size_t i = 0; i < L->n_w; i++)
@@ -133,24 +111,23 @@ void cnn_net_init(cnn_net *net, cnn_rng *rng)
     }
 }
 
+/* Layer l's input i (0 or 1) in the workspace's forward pass. */
+static const float *input_of(const workspace *ws, const cnn_layer *L, int i)
+{
+    return L->from[i] == CNN_INPUT ? ws->input : ws->act[L->from[i]];
+}
+
 void net_forward(workspace *ws, const cnn_net *net, const float *params,
                  const float *x, int n)
 {
-    const float *in = ws->input = x;
+    ws->input = x;
     for (int l = 0; l < net->n_layers; l++) {
         double t0 = ws->prof ? cnn_clock() : 0.0;
         const cnn_layer *L = &net->layers[l];
-        layer_pass p = { L, n, in, ws->act[l], { ws->prof, l } };
-        switch (L->kind) {
-        case CNN_CONV:    conv_forward(&p, params, &ws->conv[l]); break;
-        case CNN_DENSE:   dense_forward(&p, params); break;
-        case CNN_MAXPOOL:
-        case CNN_MINPOOL: pool_forward(&p, ws->mask[l]); break;
-        case CNN_AVGPOOL: pool_forward(&p, NULL); break;
-        case CNN_DROPOUT: dropout_forward(&p, ws->dropout.on ? &ws->dropout : NULL,
-                                          ws->mask[l]); break;
-        }
-        in = ws->act[l];
+        layer_run r = { { L, n, input_of(ws, L, 0), ws->act[l], { ws->prof, l } },
+                        L->n_from > 1 ? input_of(ws, L, 1) : NULL, params, &ws->scratch[l],
+                        ws->dropout.on ? &ws->dropout : NULL, L->act };
+        layer_kinds[L->kind].forward(&r);
         if (ws->prof) ws->prof->forward[l] += cnn_clock() - t0;
     }
 }
@@ -183,14 +160,73 @@ int net_first_nonfinite_output(const workspace *ws, const cnn_net *net, int n)
     return -1;
 }
 
+int net_output_summed(const cnn_net *net, int l)
+{
+    int readers = 0, by_next = 0;
+    for (int k = l + 1; k < net->n_layers; k++)
+        for (int i = 0; i < net->layers[k].n_from; i++)
+            if (net->layers[k].from[i] == l) {
+                readers++;
+                by_next |= k == l + 1;
+            }
+    return readers > 1 || (readers == 1 && !by_next);
+}
+
+/* The gradients of layer outputs as backward fills them in: where each
+ * one is (NULL: none yet), and for the network's input, dx (NULL: not
+ * wanted). */
+typedef struct {
+    float *of[CNN_MAX_LAYERS + 1];   /* [l + 1]: layer l's output; [0]: the input's */
+    float *dx;
+} grad_slots;
+
+/* A ping-pong buffer other than `busy`. */
+static float *other_buffer(const workspace *ws, const float *busy)
+{
+    return busy == ws->d[0] ? ws->d[1] : ws->d[0];
+}
+
+/* Where the gradient a layer sends to source `src` is written, when it is
+ * not simply added (*sum set then: add it into the slot afterwards). */
+static float *gradient_target(const workspace *ws, const cnn_net *net, grad_slots *gs,
+                              int src, const float *dout, int *sum)
+{
+    *sum = 0;
+    float *own = src == CNN_INPUT ? gs->dx : net_output_summed(net, src) ? ws->dsum[src] : NULL;
+    if (src == CNN_INPUT && !gs->dx) return NULL;
+    if (!own) return gs->of[src + 1] = other_buffer(ws, dout);
+    if (!gs->of[src + 1]) return gs->of[src + 1] = own;
+    *sum = 1;
+    return other_buffer(ws, dout);
+}
+
+static void add_into(float *sum, const float *x, size_t len)
+{
+    for (size_t i = 0; i < len; i++) sum[i] += x[i];
+}
+
+/* Layer L's gradient for its input i, g (dz for a kind that sums its
+ * inputs), into the source's slot: copied or written there, or added. */
+static void send_gradient(const workspace *ws, const cnn_net *net, grad_slots *gs,
+                          const cnn_layer *L, int i, const float *g, int n)
+{
+    int src = L->from[i], sum;
+    float *to = gradient_target(ws, net, gs, src, g, &sum);
+    size_t len = (size_t)n * cnn_shape_size(L->in);
+    if (!to) return;
+    if (sum) add_into(gs->of[src + 1], g, len);
+    else memcpy(to, g, sizeof(float) * len);
+}
+
 double net_backward(workspace *ws, const cnn_net *net, const float *params, float *grad,
                     grad_mode mode, float *dx, const uint8_t *labels, int n, float scale,
                     int *correct)
 {
     int last = net->n_layers - 1;
-    float *dout = ws->d[0], *spare = ws->d[1];
+    grad_slots gs = { { NULL }, dx };
     prof_clock clock = prof_start(ws->prof);
-    double loss = loss_forward_backward(dout, ws->probs, ws->act[last], labels, n,
+    gs.of[last + 1] = ws->d[0];
+    double loss = loss_forward_backward(ws->d[0], ws->probs, ws->act[last], labels, n,
                                         net->classes, net->loss,
                                         net->layers[last].act, scale);
     if (correct) *correct += count_correct(ws->probs, labels, n, net->classes);
@@ -198,24 +234,22 @@ double net_backward(workspace *ws, const cnn_net *net, const float *params, floa
     for (int l = last; l >= 0; l--) {
         double t0 = ws->prof ? cnn_clock() : 0.0;
         const cnn_layer *L = &net->layers[l];
-        layer_pass p = { L, n, l ? ws->act[l - 1] : ws->input, ws->act[l], { ws->prof, l } };
-        layer_grads g = { dout, l ? spare : dx, grad, mode };
+        const layer_kind *kind = &layer_kinds[L->kind];
+        float *dout = gs.of[l + 1];
         /* The loss already differentiated the last layer's activation. */
-        cnn_act act = l == last ? CNN_ACT_NONE : L->act;
-        switch (L->kind) {
-        case CNN_CONV:  conv_backward(&p, params, &g, &ws->conv[l], act); break;
-        case CNN_DENSE: dense_backward(&p, params, &g, act); break;
-        case CNN_MAXPOOL:
-        case CNN_MINPOOL:
-        case CNN_AVGPOOL:
-            if (g.din) pool_backward(&p, &g, ws->mask[l]);
-            break;
-        case CNN_DROPOUT:
-            if (g.din) dropout_backward(&p, &g, ws->mask[l]);
-            break;
+        layer_run r = { { L, n, input_of(ws, L, 0), ws->act[l], { ws->prof, l } },
+                        L->n_from > 1 ? input_of(ws, L, 1) : NULL, params, &ws->scratch[l],
+                        ws->dropout.on ? &ws->dropout : NULL,
+                        l == last ? CNN_ACT_NONE : L->act };
+        if (kind->sums_inputs) {
+            kind->backward(&r, &(layer_grads){ dout, NULL, grad, mode });
+            for (int i = 0; i < L->n_from; i++) send_gradient(ws, net, &gs, L, i, dout, n);
+        } else {
+            int sum;
+            float *din = gradient_target(ws, net, &gs, L->from[0], dout, &sum);
+            kind->backward(&r, &(layer_grads){ dout, din, grad, mode });
+            if (sum) add_into(gs.of[L->from[0] + 1], din, (size_t)n * cnn_shape_size(L->in));
         }
-        spare = dout;
-        dout = g.din;
         if (ws->prof) ws->prof->backward[l] += cnn_clock() - t0;
     }
     return loss;

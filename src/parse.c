@@ -6,14 +6,20 @@
  *   maxpool size=2 [stride=size]        (also minpool, avgpool)
  *   dense   units=10 [act=...]
  *   dropout rate=0.5                    (0 <= rate < 1; the identity but in training)
+ *   add     from=a[,b] [act=...]        (the sum of two layers' outputs of one shape)
  *   loss    softmax-cross-entropy | binary-cross-entropy | mean-squared-error
  *   train   [epochs=20] [batch=32] [lr=0.05] [momentum=0.9] [weight-decay=5e-4]
  *           [schedule=cosine|constant|step] [warmup=0] [step-every=30] [gamma=0.1]
  *           [shift=0 | crop=0] [flip=0|1] [resize=0|1] [optimizer=sgd|nesterov|adam|adamw]
  *           [beta1=0.9] [beta2=0.999] [eps=1e-8]   (optional: the default recipe)
  *
- * size may be one number or HxW. Every shape is checked as the network is
- * built; each error reads "source:line: reason". */
+ * size may be one number or HxW. Any layer may take name=NAME, and read
+ * the output of an earlier named layer (or of `input`) with from=NAME
+ * rather than the previous layer's: a network is a graph whose lines come
+ * in an order that computes it. add takes two inputs: from=a,b, or from=a
+ * with the previous layer. Every layer's output but the last must be read.
+ * Every shape is checked as the network is built; each error reads
+ * "source:line: reason". What each kind takes is in layer_kinds.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -23,7 +29,7 @@
 #include "layers.h"
 
 #define MAX_LINE 1024
-#define MAX_DIM 65536                 /* any one size or count */
+#define MAX_DIM LAYER_MAX_DIM
 #define MAX_ELEMS ((size_t)1 << 26)   /* values in one layer's output per image */
 #define MAX_PARAMS ((size_t)1 << 28)
 
@@ -126,77 +132,68 @@ static int need(parser *p, const char *layer, const option *o)
     return 0;
 }
 
-/* Output extent of a window sliding over `in` (seed 003: (W - F + 2P)/S + 1). */
-static int slide(parser *p, const char *what, int in, int k, int stride, int pad)
+/* ---- a layer's line, read by its kind's setup (layer_kinds.c) ---- */
+
+#define MAX_KEYS 8
+
+struct layer_line {
+    parser *p;
+    const char *kind;        /* its word, for messages */
+    option opts[MAX_KEYS];   /* the kind's keys and the values the line gave */
+    int n_opts;
+    cnn_shape in2;           /* the second input's shape (add) */
+    const char *input_names[2];
+};
+
+int line_fail(layer_line *l, const char *fmt, ...)
 {
-    if (k > in + 2 * pad)
-        return fail(p, "%s %d is larger than its input %d%s", what, k, in,
-                    pad ? " plus padding" : "");
-    return (in - k + 2 * pad) / stride + 1;
+    parser *p = l->p;
+    int len = snprintf(p->err, CNN_ERR_LEN, "%s:%d: ", p->source, p->line);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->err + len, CNN_ERR_LEN - len, fmt, ap);
+    va_end(ap);
+    return -1;
 }
 
-static int add_conv_or_pool(parser *p, cnn_layer *L, cnn_layer_kind kind,
-                            char **tok, int ntok)
+const char *line_value(const layer_line *l, const char *key)
 {
-    const char *name = cnn_layer_name(kind);
-    option o[] = { { "filters", 0 }, { "size", 0 }, { "stride", 0 }, { "pad", 0 }, { "act", 0 } };
-    int nopts = kind == CNN_CONV ? 5 : 2;
-    option *opts = kind == CNN_CONV ? o : o + 1;   /* pools: size, stride */
-    if (read_options(p, name, tok, ntok, opts, nopts)) return -1;
-    L->kind = kind;
-    int filters = 0;
-    if (kind == CNN_CONV) {
-        if (need(p, name, &o[0]) || parse_int(p, "filters", o[0].value, 1, MAX_DIM, &filters))
-            return -1;
-        if (o[4].value && parse_act(p, o[4].value, &L->act)) return -1;
-        if (o[3].value && parse_int(p, "pad", o[3].value, 0, MAX_DIM, &L->pad)) return -1;
-    }
-    if (need(p, name, &o[1]) || parse_size(p, o[1].value, &L->kh, &L->kw)) return -1;
-    L->stride = kind == CNN_CONV ? 1 : L->kh;
-    if (o[2].value && parse_int(p, "stride", o[2].value, 1, MAX_DIM, &L->stride)) return -1;
-    if (L->pad >= L->kh || L->pad >= L->kw)
-        return fail(p, "pad=%d must be smaller than the kernel %dx%d", L->pad, L->kh, L->kw);
-    int ho = slide(p, kind == CNN_CONV ? "kernel height" : "window height",
-                   L->in.h, L->kh, L->stride, L->pad);
-    if (ho < 0) return -1;
-    int wo = slide(p, kind == CNN_CONV ? "kernel width" : "window width",
-                   L->in.w, L->kw, L->stride, L->pad);
-    if (wo < 0) return -1;
-    L->out = (cnn_shape){ kind == CNN_CONV ? filters : L->in.c, ho, wo };
-    if (kind == CNN_CONV) {
-        L->n_w = (size_t)filters * L->in.c * L->kh * L->kw;
-        L->n_b = (size_t)filters;
-    }
-    return 0;
+    for (int k = 0; k < l->n_opts; k++)
+        if (!strcmp(l->opts[k].key, key)) return l->opts[k].value;
+    return NULL;
 }
 
-static int add_dense(parser *p, cnn_layer *L, char **tok, int ntok)
+int line_need(layer_line *l, const char *key)
 {
-    option o[] = { { "units", 0 }, { "act", 0 } };
-    if (read_options(p, "dense", tok, ntok, o, 2)) return -1;
-    int units;
-    if (need(p, "dense", &o[0]) || parse_int(p, "units", o[0].value, 1, MAX_DIM, &units))
-        return -1;
-    if (o[1].value && parse_act(p, o[1].value, &L->act)) return -1;
-    L->kind = CNN_DENSE;
-    L->kh = L->kw = L->stride = 1;
-    L->out = (cnn_shape){ units, 1, 1 };
-    L->n_w = (size_t)units * cnn_shape_size(L->in);
-    L->n_b = (size_t)units;
-    return 0;
+    return line_value(l, key) ? 0 : line_fail(l, "%s needs %s=", l->kind, key);
 }
 
-static int add_dropout(parser *p, cnn_layer *L, char **tok, int ntok)
+int line_int(layer_line *l, const char *key, int lo, int hi, int *out)
 {
-    option o[] = { { "rate", 0 } };
-    if (read_options(p, "dropout", tok, ntok, o, 1)) return -1;
-    if (need(p, "dropout", &o[0]) || parse_float(p, "rate", o[0].value, 0, 0.99, &L->rate))
-        return -1;
-    L->kind = CNN_DROPOUT;
-    L->kh = L->kw = L->stride = 1;
-    L->out = L->in;
-    return 0;
+    const char *v = line_value(l, key);
+    return v ? parse_int(l->p, key, v, lo, hi, out) : 0;
 }
+
+int line_float(layer_line *l, const char *key, double lo, double hi, float *out)
+{
+    const char *v = line_value(l, key);
+    return v ? parse_float(l->p, key, v, lo, hi, out) : 0;
+}
+
+int line_size(layer_line *l, int *h, int *w)
+{
+    const char *v = line_value(l, "size");
+    return v ? parse_size(l->p, v, h, w) : 0;
+}
+
+int line_act(layer_line *l, cnn_act *a)
+{
+    const char *v = line_value(l, "act");
+    return v ? parse_act(l->p, v, a) : 0;
+}
+
+cnn_shape line_second_input(const layer_line *l) { return l->in2; }
+const char *line_input_name(const layer_line *l, int i) { return l->input_names[i]; }
 
 static int set_loss(parser *p, cnn_net *net, char **tok, int ntok)
 {
@@ -298,6 +295,114 @@ static int tokenize(char *line, char **tok, int max)
     return n;
 }
 
+/* ---- the graph: names and inputs ---- */
+
+/* The layer named `name` above this line (CNN_INPUT for "input"), or -2. */
+static int find_layer(const cnn_net *net, const char *name)
+{
+    if (!strcmp(name, "input")) return CNN_INPUT;
+    for (int l = 0; l < net->n_layers; l++)
+        if (!strcmp(net->layers[l].name, name)) return l;
+    return -2;
+}
+
+static int set_name(parser *p, const cnn_net *net, cnn_layer *L, const char *name)
+{
+    size_t len = strlen(name);
+    if (len > CNN_NAME_MAX || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                           "0123456789_-") != len)
+        return fail(p, "name=%s: a name is 1 to %d letters, digits, '_' or '-'", name,
+                    CNN_NAME_MAX);
+    if (!strcmp(name, "input")) return fail(p, "name=input: input names the network's input");
+    int taken = find_layer(net, name);
+    if (taken >= 0) return fail(p, "name=%s is taken by line %d", name, net->layers[taken].line);
+    memcpy(L->name, name, len + 1);
+    return 0;
+}
+
+/* from=a (one input; for a two-input kind, the previous layer and a) or
+ * from=a,b; without it, the previous layer. */
+static int set_inputs(parser *p, const cnn_net *net, const layer_kind *kind, cnn_layer *L,
+                      char *from)
+{
+    int previous = net->n_layers - 1;   /* CNN_INPUT (-1) for the first layer */
+    L->n_from = kind->inputs;
+    L->from[0] = previous;
+    L->from[1] = previous;
+    if (!from) {
+        if (kind->inputs == 2) return fail(p, "%s needs from= (its second input)", kind->name);
+        return 0;
+    }
+    char *names[3], *rest;
+    int n = 0;
+    for (char *s = strtok_r(from, ",", &rest); s && n < 3; s = strtok_r(NULL, ",", &rest))
+        names[n++] = s;
+    if (n == 0) return fail(p, "from= names no layer");
+    if (n > kind->inputs)
+        return fail(p, "%s takes %d input%s; from= names %d", kind->name, kind->inputs,
+                    kind->inputs == 1 ? "" : "s", n);
+    for (int i = 0; i < n; i++) {
+        int l = find_layer(net, names[i]);
+        if (l == -2)
+            return fail(p, "from=%s: no layer above is named %s (a layer reads only layers "
+                        "above it)", names[i], names[i]);
+        L->from[kind->inputs - n + i] = l;
+    }
+    return 0;
+}
+
+static cnn_shape output_of(const cnn_net *net, int l)
+{
+    return l == CNN_INPUT ? net->input : net->layers[l].out;
+}
+
+static const char *name_of(const cnn_net *net, int l, char *buf, size_t len)
+{
+    if (l == CNN_INPUT) return "input";
+    if (net->layers[l].name[0]) return net->layers[l].name;
+    snprintf(buf, len, "line %d", net->layers[l].line);
+    return buf;
+}
+
+/* A layer's line: name= and from=, then its kind's own options. */
+static int read_layer_line(parser *p, const cnn_net *net, const layer_kind *kind,
+                           cnn_layer *L, char **tok, int ntok)
+{
+    layer_line line = { .p = p, .kind = kind->name };
+    option *name = &line.opts[0], *from = &line.opts[1];
+    *name = (option){ "name", 0 };
+    *from = (option){ "from", 0 };
+    line.n_opts = 2;
+    for (int k = 0; kind->keys[k] && line.n_opts < MAX_KEYS; k++)
+        line.opts[line.n_opts++] = (option){ kind->keys[k], 0 };
+    if (read_options(p, kind->name, tok, ntok, line.opts, line.n_opts) ||
+        (name->value && set_name(p, net, L, name->value)) ||
+        set_inputs(p, net, kind, L, from->value))
+        return -1;
+    char names[2][32];
+    L->in = output_of(net, L->from[0]);
+    line.in2 = output_of(net, L->from[1]);
+    for (int i = 0; i < 2; i++)
+        line.input_names[i] = name_of(net, L->from[i], names[i], sizeof names[i]);
+    return kind->setup(&line, L);
+}
+
+/* Every layer's output but the last is read by a later layer. */
+static int check_all_read(parser *p, const cnn_net *net)
+{
+    for (int l = 0; l + 1 < net->n_layers; l++) {
+        int read = 0;
+        for (int k = l + 1; k < net->n_layers && !read; k++)
+            for (int i = 0; i < net->layers[k].n_from; i++) read |= net->layers[k].from[i] == l;
+        if (!read) {
+            p->line = net->layers[l].line;
+            return fail(p, "%s's output is never read (every layer but the last feeds a "
+                        "later one)", cnn_layer_name(net->layers[l].kind));
+        }
+    }
+    return 0;
+}
+
 static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int *have_loss,
                       int *have_recipe)
 {
@@ -320,12 +425,13 @@ static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int 
         *have_input = 1;
         return set_input(p, net, tok + 1, ntok - 1);
     }
-    int is_layer = !strcmp(tok[0], "conv") || !strcmp(tok[0], "dense") ||
-                   !strcmp(tok[0], "maxpool") || !strcmp(tok[0], "minpool") ||
-                   !strcmp(tok[0], "avgpool") || !strcmp(tok[0], "dropout");
-    if (!is_layer && strcmp(tok[0], "loss"))
-        return fail(p, "unknown layer '%s' (input, conv, maxpool, minpool, avgpool, "
-                       "dense, dropout, loss, train)", tok[0]);
+    const layer_kind *kind = layer_kind_named(tok[0]);
+    if (!kind && strcmp(tok[0], "loss")) {
+        char list[256] = "input";
+        for (int k = 0; k < CNN_LAYER_KINDS; k++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), ", %s", layer_kinds[k].name);
+        return fail(p, "unknown layer '%s' (%s, loss, train)", tok[0], list);
+    }
     if (!*have_input) return fail(p, "%s before the input line", tok[0]);
     if (!strcmp(tok[0], "loss")) {
         *have_loss = 1;
@@ -335,20 +441,9 @@ static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int 
         return fail(p, "more than %d layers", CNN_MAX_LAYERS);
     cnn_layer *L = &net->layers[net->n_layers];
     memset(L, 0, sizeof *L);
+    L->kind = kind->kind;
     L->line = p->line;
-    L->in = net->n_layers ? net->layers[net->n_layers - 1].out : net->input;
-    int rc;
-    if (!strcmp(tok[0], "dense")) {
-        rc = add_dense(p, L, tok + 1, ntok - 1);
-    } else if (!strcmp(tok[0], "dropout")) {
-        rc = add_dropout(p, L, tok + 1, ntok - 1);
-    } else {
-        cnn_layer_kind kind = !strcmp(tok[0], "conv") ? CNN_CONV
-                            : !strcmp(tok[0], "maxpool") ? CNN_MAXPOOL
-                            : !strcmp(tok[0], "minpool") ? CNN_MINPOOL : CNN_AVGPOOL;
-        rc = add_conv_or_pool(p, L, kind, tok + 1, ntok - 1);
-    }
-    if (rc) return -1;
+    if (read_layer_line(p, net, kind, L, tok + 1, ntok - 1)) return -1;
     if (cnn_shape_size(L->out) > MAX_ELEMS)
         return fail(p, "%s output of %zu values per image is too large",
                     tok[0], cnn_shape_size(L->out));
@@ -395,6 +490,7 @@ cnn_net *net_parse_layout(const char *text, const char *source, char *err)
         fail(&p, "no loss line at the end");
         goto bad;
     }
+    if (check_all_read(&p, net)) goto bad;
     /* until a training run names them: output k is class "k" */
     char names[256][12];
     const char *name_of[256];

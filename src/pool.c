@@ -12,7 +12,7 @@
 static inline void pool_plane(float *out, int32_t *mask, const float *plane, int32_t base,
                               const cnn_layer *L, cnn_layer_kind kind)
 {
-    int W = L->in.w, Ho = L->out.h, Wo = L->out.w, kh = L->kh, kw = L->kw, s = L->stride;
+    int W = L->in.w, Ho = L->out.h, Wo = L->out.w, kh = L->win.kh, kw = L->win.kw, s = L->win.stride;
     float inv_area = 1.0f / (float)(kh * kw);
     if (kh == 2 && kw == 2 && s == 2) {   /* the common case */
         for (int oy = 0; oy < Ho; oy++)
@@ -56,7 +56,8 @@ static inline void pool_plane(float *out, int32_t *mask, const float *plane, int
         }
 }
 
-void pool_forward(const layer_pass *p, int32_t *mask)
+/* Every plane of the chunk; kind is a constant at each call below. */
+static inline void pool_planes(const layer_pass *p, int32_t *mask, cnn_layer_kind kind)
 {
     const cnn_layer *L = p->L;
     int C = L->in.c;
@@ -65,20 +66,15 @@ void pool_forward(const layer_pass *p, int32_t *mask)
     for (int i = 0; i < p->n; i++)
         for (int c = 0; c < C; c++) {
             size_t plane = (size_t)i * C + c;
-            const float *x = p->in + plane * HW;
-            float *out = p->out + plane * P;
-            int32_t base = (int32_t)(c * HW);
-            switch (L->kind) {
-            case CNN_MAXPOOL: pool_plane(out, mask + plane * P, x, base, L, CNN_MAXPOOL); break;
-            case CNN_MINPOOL: pool_plane(out, mask + plane * P, x, base, L, CNN_MINPOOL); break;
-            case CNN_AVGPOOL: pool_plane(out, NULL, x, base, L, CNN_AVGPOOL); break;
-            case CNN_CONV:
-            case CNN_DENSE:
-            case CNN_DROPOUT: break;   /* not pooling layers */
-            }
+            pool_plane(p->out + plane * P, mask ? mask + plane * P : NULL, p->in + plane * HW,
+                       (int32_t)(c * HW), L, kind);
         }
     prof_lap(&clock, CNN_PHASE_POOL);
 }
+
+void maxpool_forward(const layer_pass *p, int32_t *mask) { pool_planes(p, mask, CNN_MAXPOOL); }
+void minpool_forward(const layer_pass *p, int32_t *mask) { pool_planes(p, mask, CNN_MINPOOL); }
+void avgpool_forward(const layer_pass *p) { pool_planes(p, NULL, CNN_AVGPOOL); }
 
 void pool_backward(const layer_pass *p, const layer_grads *g, const int32_t *mask)
 {
@@ -98,7 +94,7 @@ void pool_backward(const layer_pass *p, const layer_grads *g, const int32_t *mas
         prof_lap(&clock, CNN_PHASE_POOL);
         return;
     }
-    int kh = L->kh, kw = L->kw, s = L->stride;
+    int kh = L->win.kh, kw = L->win.kw, s = L->win.stride;
     float inv_area = 1.0f / (float)(kh * kw);
     for (int i = 0; i < n; i++)
         for (int c = 0; c < C; c++) {

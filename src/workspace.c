@@ -24,21 +24,12 @@ int workspace_alloc(workspace *ws, const cnn_net *net, int n)
     int ok = 1;
     for (int l = 0; l < net->n_layers; l++) {
         const cnn_layer *L = &net->layers[l];
+        const layer_kind *kind = &layer_kinds[L->kind];
         size_t out = cnn_shape_size(L->out);
         ok &= (ws->act[l] = aligned_calloc((size_t)n * out, sizeof(float))) != NULL;
-        switch (L->kind) {
-        case CNN_CONV:
-            ok &= conv_scratch_alloc(&ws->conv[l], L, n) == 0;
-            break;
-        case CNN_MAXPOOL:
-        case CNN_MINPOOL:
-        case CNN_DROPOUT:
-            ok &= (ws->mask[l] = aligned_calloc((size_t)n * out, sizeof(int32_t))) != NULL;
-            break;
-        case CNN_AVGPOOL:
-        case CNN_DENSE:
-            break;
-        }
+        if (kind->alloc) ok &= kind->alloc(&ws->scratch[l], L, n) == 0;
+        if (net_output_summed(net, l))
+            ok &= (ws->dsum[l] = aligned_calloc((size_t)n * out, sizeof(float))) != NULL;
         if (out > grad) grad = out;
     }
     ok &= (ws->d[0] = aligned_calloc(grad * n, sizeof(float))) != NULL;
@@ -52,8 +43,9 @@ void workspace_free(workspace *ws)
 {
     for (int l = 0; l < CNN_MAX_LAYERS; l++) {
         free(ws->act[l]);
-        free(ws->mask[l]);
-        conv_scratch_free(&ws->conv[l]);
+        free(ws->scratch[l].mask);
+        conv_scratch_free(&ws->scratch[l].conv);
+        free(ws->dsum[l]);
     }
     free(ws->d[0]);
     free(ws->d[1]);

@@ -17,7 +17,7 @@ void reference_conv(double *out, double *dw, double *db, double *dx, const float
                     const float *w, const float *b, const float *dy, const cnn_layer *L,
                     int n)
 {
-    int C = L->in.c, F = L->out.c, kh = L->kh, kw = L->kw, s = L->stride, p = L->pad;
+    int C = L->in.c, F = L->out.c, kh = L->win.kh, kw = L->win.kw, s = L->win.stride, p = L->win.pad;
     int Ho = L->out.h, Wo = L->out.w, H = L->in.h, W = L->in.w;
     memset(dw, 0, sizeof(double) * F * C * kh * kw);
     memset(db, 0, sizeof(double) * F);

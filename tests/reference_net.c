@@ -37,7 +37,7 @@ int ref_net_init(ref_net *r, const cnn_net *net, const workspace *ws, const floa
         }
         if (ok && picks(L)) {
             ok = (r->pick[l] = malloc(sizeof(int32_t) * len)) != NULL;
-            if (ok) memcpy(r->pick[l], ws->mask[l], sizeof(int32_t) * len);
+            if (ok) memcpy(r->pick[l], ws->scratch[l].mask, sizeof(int32_t) * len);
         }
     }
     if (!ok) {
@@ -74,7 +74,7 @@ static void conv_image(double *out, const double *x, const double *w, const doub
                        const cnn_layer *L)
 {
     int C = L->in.c, H = L->in.h, W = L->in.w, F = L->out.c, Ho = L->out.h, Wo = L->out.w;
-    int kh = L->kh, kw = L->kw, s = L->stride, pad = L->pad;
+    int kh = L->win.kh, kw = L->win.kw, s = L->win.stride, pad = L->win.pad;
     for (int f = 0; f < F; f++) {
         double *o = out + (size_t)f * Ho * Wo;
         for (int k = 0; k < Ho * Wo; k++) o[k] = b[f];
@@ -98,7 +98,7 @@ static void conv_image(double *out, const double *x, const double *w, const doub
  * at the engine's choices `pick` (indices within the image). */
 static void pool_image(double *out, const double *x, const int32_t *pick, const cnn_layer *L)
 {
-    int H = L->in.h, W = L->in.w, Ho = L->out.h, Wo = L->out.w, s = L->stride;
+    int H = L->in.h, W = L->in.w, Ho = L->out.h, Wo = L->out.w, s = L->win.stride;
     size_t P = (size_t)Ho * Wo;
     for (int c = 0; c < L->out.c; c++)
         for (int oy = 0; oy < Ho; oy++)
@@ -109,10 +109,10 @@ static void pool_image(double *out, const double *x, const int32_t *pick, const 
                     continue;
                 }
                 double sum = 0.0;
-                for (int y = 0; y < L->kh; y++)
-                    for (int xx = 0; xx < L->kw; xx++)
+                for (int y = 0; y < L->win.kh; y++)
+                    for (int xx = 0; xx < L->win.kw; xx++)
                         sum += x[((size_t)c * H + oy * s + y) * W + ox * s + xx];
-                out[o] = sum / (L->kh * L->kw);
+                out[o] = sum / (L->win.kh * L->win.kw);
             }
 }
 
@@ -144,6 +144,13 @@ static double image_loss(const double *y, int label, int m, cnn_loss_kind kind)
     return NAN;
 }
 
+/* Layer L's input k in the reference, image i: (C, H, W) */
+static const double *input_image(const ref_net *r, const cnn_layer *L, int k, int i)
+{
+    size_t in = cnn_shape_size(L->in);
+    return (L->from[k] == CNN_INPUT ? r->x : r->act[L->from[k]]) + i * in;
+}
+
 double ref_net_loss(ref_net *r, int from)
 {
     const cnn_net *net = r->net;
@@ -152,7 +159,7 @@ double ref_net_loss(ref_net *r, int from)
         size_t in = cnn_shape_size(L->in), out = cnn_shape_size(L->out);
         const double *w = r->params + L->w_off, *b = r->params + L->b_off;
         for (int i = 0; i < r->n; i++) {
-            const double *x = (l ? r->act[l - 1] : r->x) + i * in;
+            const double *x = input_image(r, L, 0, i);
             double *y = r->act[l] + i * out;
             const int32_t *pick = r->pick[l] ? r->pick[l] + i * out : NULL;
             switch (L->kind) {
@@ -175,6 +182,11 @@ double ref_net_loss(ref_net *r, int from)
                 for (size_t k = 0; k < out; k++)
                     y[k] = !r->dropout.on ? x[k] : pick[k] ? x[k] / (1.0 - L->rate) : 0.0;
                 break;
+            case CNN_ADD:
+                for (size_t k = 0; k < out; k++) y[k] = x[k] + input_image(r, L, 1, i)[k];
+                break;
+            case CNN_LAYER_KINDS:   /* the count, not a kind */
+                break;
             }
             if (r->pre[l]) memcpy(r->pre[l] + i * out, y, sizeof(double) * out);
             activate(y, r->relu_on[l] ? r->relu_on[l] + i * out : NULL, out, L->act);
@@ -187,24 +199,17 @@ double ref_net_loss(ref_net *r, int from)
     return total / r->n;
 }
 
-/* Layer l's input in the reference, image i: (C, H, W) */
-static const double *layer_input(const ref_net *r, int l, int i)
-{
-    size_t in = cnn_shape_size(r->net->layers[l].in);
-    return (l ? r->act[l - 1] : r->x) + i * in;
-}
-
 /* Whether the engine's choice for output o of a max/min pool lies in o's
  * window and holds its extreme to within tol; 0 or -1 with why. */
 static int check_pick(const cnn_layer *L, const double *x, size_t o, int32_t pick, double tol,
                       char *why)
 {
-    int H = L->in.h, W = L->in.w, Wo = L->out.w, s = L->stride;
+    int H = L->in.h, W = L->in.w, Wo = L->out.w, s = L->win.stride;
     size_t P = (size_t)L->out.h * Wo, c = o / P;
     int oy = (int)(o % P) / Wo, ox = (int)(o % P) % Wo, in_window = 0;
     double best = x[(c * H + oy * s) * W + ox * s];
-    for (int y = 0; y < L->kh; y++)
-        for (int xx = 0; xx < L->kw; xx++) {
+    for (int y = 0; y < L->win.kh; y++)
+        for (int xx = 0; xx < L->win.kw; xx++) {
             size_t k = (c * H + oy * s + y) * W + ox * s + xx;
             best = L->kind == CNN_MAXPOOL ? fmax(best, x[k]) : fmin(best, x[k]);
             in_window |= (size_t)pick == k;
@@ -241,7 +246,7 @@ int ref_net_check_branches(ref_net *r, char *why)
         }
         for (int i = 0; i < r->n && picks(L) && (L->kind != CNN_DROPOUT || r->dropout.on); i++) {
             const int32_t *pick = r->pick[l] + i * out;
-            const double *x = layer_input(r, l, i);
+            const double *x = input_image(r, L, 0, i);
             double top = 0.0;
             for (size_t k = 0; k < cnn_shape_size(L->in); k++) top = fmax(top, fabs(x[k]));
             for (size_t o = 0; o < out; o++) {

@@ -14,7 +14,7 @@ static int rand_int(cnn_rng *r, int lo, int hi)
 
 static cnn_layer conv_layer(int C, int F, int k, int stride, int pad, int H, int W)
 {
-    cnn_layer L = { .kind = CNN_CONV, .kh = k, .kw = k, .stride = stride, .pad = pad,
+    cnn_layer L = { .kind = CNN_CONV, .win = { k, k, stride, pad },
                     .in = { C, H, W }, .line = H * W };
     L.out = (cnn_shape){ F, (H - k + 2 * pad) / stride + 1, (W - k + 2 * pad) / stride + 1 };
     L.n_w = (size_t)F * C * k * k;
@@ -54,25 +54,25 @@ int main(void)
         L.line = t;
         L.in.c = rand_int(&r, 1, 4);
         L.out.c = rand_int(&r, 1, 5);
-        L.kh = rand_int(&r, 1, 5);
-        L.kw = rand_int(&r, 1, 5);
-        L.stride = rand_int(&r, 1, 3);
-        int kmin = L.kh < L.kw ? L.kh : L.kw;
-        L.pad = rand_int(&r, 0, kmin - 1);
-        L.in.h = rand_int(&r, L.kh, 12);
-        L.in.w = rand_int(&r, L.kw, 12);
-        L.out.h = (L.in.h - L.kh + 2 * L.pad) / L.stride + 1;
-        L.out.w = (L.in.w - L.kw + 2 * L.pad) / L.stride + 1;
-        L.n_w = (size_t)L.out.c * L.in.c * L.kh * L.kw;
+        L.win.kh = rand_int(&r, 1, 5);
+        L.win.kw = rand_int(&r, 1, 5);
+        L.win.stride = rand_int(&r, 1, 3);
+        int kmin = L.win.kh < L.win.kw ? L.win.kh : L.win.kw;
+        L.win.pad = rand_int(&r, 0, kmin - 1);
+        L.in.h = rand_int(&r, L.win.kh, 12);
+        L.in.w = rand_int(&r, L.win.kw, 12);
+        L.out.h = (L.in.h - L.win.kh + 2 * L.win.pad) / L.win.stride + 1;
+        L.out.w = (L.in.w - L.win.kw + 2 * L.win.pad) / L.win.stride + 1;
+        L.n_w = (size_t)L.out.c * L.in.c * L.win.kh * L.win.kw;
         int n = rand_int(&r, 1, 3);
-        strided += L.stride > 1;
-        padded += L.pad > 0;
+        strided += L.win.stride > 1;
+        padded += L.win.pad > 0;
         float *w = malloc(sizeof(float) * L.n_w);
         fill_uniform(w, L.n_w, -1, 1, &r);
         char why[CNN_ERR_LEN];
         if (reference_check_conv(&L, w, n, 1, why))
             FAIL("case %d (C %d F %d kernel %dx%d stride %d pad %d input %dx%d batch %d): %s",
-                 t, L.in.c, L.out.c, L.kh, L.kw, L.stride, L.pad, L.in.h, L.in.w, n, why);
+                 t, L.in.c, L.out.c, L.win.kh, L.win.kw, L.win.stride, L.win.pad, L.in.h, L.in.w, n, why);
         free(w);
     }
     CHECK(strided > CASES / 3 && padded > CASES / 4);   /* the cases cover both */

@@ -8,8 +8,8 @@ static cnn_layer pool_layer(cnn_layer_kind kind, int c, int h, int w, int size, 
 {
     cnn_layer L = { 0 };
     L.kind = kind;
-    L.kh = L.kw = size;
-    L.stride = stride;
+    L.win.kh = L.win.kw = size;
+    L.win.stride = stride;
     L.in = (cnn_shape){ c, h, w };
     L.out = (cnn_shape){ c, (h - size) / stride + 1, (w - size) / stride + 1 };
     return L;
@@ -23,10 +23,12 @@ static const float X[16] = {
     8, 1,   6, 6,      /* window (1,1): all four tie */
 };
 
+/* Through the kind's entry in the table, as the network runs it. */
 static void forward(const cnn_layer *L, const float *x, float *out, int32_t *mask, int n)
 {
-    layer_pass p = { L, n, x, out, { NULL, 0 } };
-    pool_forward(&p, mask);
+    layer_scratch s = { .mask = mask };
+    layer_run r = { { L, n, x, out, { NULL, 0 } }, NULL, NULL, &s, NULL, CNN_ACT_NONE };
+    layer_kinds[L->kind].forward(&r);
 }
 
 static void backward(const cnn_layer *L, float *dout, float *din, const int32_t *mask, int n)

@@ -12,8 +12,8 @@ static void describe(char *buf, size_t len, const cnn_layer *L)
 {
     switch (L->kind) {
     case CNN_CONV:
-        snprintf(buf, len, "conv %d@%dx%d stride %d pad %d %s", L->out.c, L->kh, L->kw,
-                 L->stride, L->pad, cnn_act_name(L->act));
+        snprintf(buf, len, "conv %d@%dx%d stride %d pad %d %s", L->out.c, L->win.kh, L->win.kw,
+                 L->win.stride, L->win.pad, cnn_act_name(L->act));
         break;
     case CNN_DENSE:
         snprintf(buf, len, "dense %d %s", L->out.c, cnn_act_name(L->act));
@@ -22,8 +22,8 @@ static void describe(char *buf, size_t len, const cnn_layer *L)
         snprintf(buf, len, "dropout rate %g (training only)", L->rate);
         break;
     default:
-        snprintf(buf, len, "%s %dx%d stride %d", cnn_layer_name(L->kind), L->kh, L->kw,
-                 L->stride);
+        snprintf(buf, len, "%s %dx%d stride %d", cnn_layer_name(L->kind), L->win.kh, L->win.kw,
+                 L->win.stride);
     }
 }
 

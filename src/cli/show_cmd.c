@@ -61,9 +61,9 @@ static int new_canvas(canvas *c, int w, int h, int channels)
  * one colour tile. */
 static int draw_kernels(canvas *c, const cnn_net *net, const cnn_layer *L)
 {
-    const int s = 16, F = L->out.c, C = L->in.c, KK = L->kh * L->kw;
+    const int s = 16, F = L->out.c, C = L->in.c, KK = L->win.kh * L->win.kw;
     const int colour = C == 3, tiles = colour ? 1 : C;
-    const int tw = L->kw * s + GAP, th = L->kh * s + GAP;
+    const int tw = L->win.kw * s + GAP, th = L->win.kh * s + GAP;
     const float *w = net->params + L->w_off;
     float lo, hi;
     min_max(w, L->n_w, &lo, &hi);
@@ -71,7 +71,7 @@ static int draw_kernels(canvas *c, const cnn_net *net, const cnn_layer *L)
     for (int f = 0; f < F; f++)
         for (int t = 0; t < tiles; t++)
             blit(c, GAP + t * tw, GAP + f * th, w + ((size_t)f * C + t) * KK, colour ? 3 : 1,
-                 L->kw, L->kh, s, lo, hi);
+                 L->win.kw, L->win.kh, s, lo, hi);
     return 0;
 }
 
