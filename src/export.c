@@ -11,14 +11,6 @@ int export_check_params(const cnn_net *net, const char *path, char *err)
     return -1;
 }
 
-void export_inference_net(const cnn_net *net, cnn_net *out)
-{
-    *out = *net;
-    out->n_layers = 0;
-    for (int l = 0; l < net->n_layers; l++)
-        if (net->layers[l].kind != CNN_DROPOUT) out->layers[out->n_layers++] = net->layers[l];
-}
-
 const char *export_output_kind(const cnn_net *net)
 {
     if (net->loss == CNN_LOSS_SOFTMAX_CE) return "softmax probabilities";
@@ -26,8 +18,9 @@ const char *export_output_kind(const cnn_net *net)
     case CNN_ACT_SIGMOID: return "sigmoid outputs";
     case CNN_ACT_RELU:    return "ReLU outputs";
     case CNN_ACT_TANH:    return "tanh outputs";
-    default:              return "the last layer's outputs (no activation)";
+    case CNN_ACT_NONE:    break;
     }
+    return "the last layer's outputs (no activation)";
 }
 
 const char *export_pixels(const cnn_net *net)

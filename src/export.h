@@ -13,10 +13,6 @@ const char *export_pixels(const cnn_net *net);
  * such a network computes nothing useful, and a C file could not hold it. */
 int export_check_params(const cnn_net *net, const char *path, char *err);
 
-/* *out = net without its dropout layers (the identity outside training),
- * sharing net's parameters, text and names: what an export computes. */
-void export_inference_net(const cnn_net *net, cnn_net *out);
-
 /* What the network outputs, for the documentation: "softmax probabilities"
  * or the last layer's activations. */
 const char *export_output_kind(const cnn_net *net);

@@ -6,15 +6,17 @@
  * which gcc -O2 does only for loops of known length), the activations this
  * network uses and no other (-Wunused-function would catch one), and two
  * entry points: NAME_predict, with its scratch on the stack, and
- * NAME_predict_scratch, taking the caller's. Scratch is two buffers the size
- * of the largest layer output, which the layers write in turn; the last
- * layer writes into probs. Convolutions are plain loops: the file depends on
- * nothing but libm. Nothing is allocated and nothing changes but the
- * caller's buffers, so calls are reentrant.
+ * NAME_predict_scratch, taking the caller's. Scratch is a few buffers the
+ * size of the largest layer output, which the layers write in turn (two for
+ * a chain; a graph holds a buffer until its last reader has run); the last
+ * layer writes into probs. Convolutions are plain loops: the
+ * file depends on nothing but libm. Nothing is allocated and nothing changes
+ * but the caller's buffers, so calls are reentrant.
  *
  * Sums run in the engine's order (the bias last), and dense weights are
  * stored inputs x units, so each output's sum is built input by input in a
  * loop over the units, which vectorises without reordering any sum. */
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +75,11 @@ static const char AVGPOOL_BODY[] =
     "                    for (int j = 0; j < KW; j++) sum += p[i * IN_W + j];\n"
     "                *out++ = sum * inv_area;\n"
     "            }\n"
+    "}\n\n";
+
+/* Constants: SIZE; inputs a and b. */
+static const char ADD_BODY[] =
+    "    for (int k = 0; k < SIZE; k++) out[k] = a[k] + b[k];\n"
     "}\n\n";
 
 /* Constants: INPUTS, UNITS; w (INPUTS x UNITS) and b (UNITS). */
@@ -205,70 +212,122 @@ static void put_value(FILE *f, float v, size_t k)
     fprintf(f, "%s%af,", k % 5 ? " " : "\n    ", (double)v);
 }
 
-/* Each conv and dense layer's weights and biases; dense weights transposed
- * to inputs x units. */
+/* ---- each kind: its parameters as arrays, and its function's body ---- */
+
+static void put_biases(FILE *f, const cnn_layer *L, const float *b, const char *layer)
+{
+    fprintf(f, "\n};\nstatic const float %s_b[%zu] = {", layer, L->n_b);
+    for (size_t k = 0; k < L->n_b; k++) put_value(f, b[k], k);
+    fprintf(f, "\n};\n\n");
+}
+
+static void conv_parameters(FILE *f, const cnn_layer *L, const float *params, const char *layer)
+{
+    fprintf(f, "/* %d filters x %d channels x %d x %d */\n", L->out.c, L->in.c, L->win.kh,
+            L->win.kw);
+    fprintf(f, "static const float %s_w[%zu] = {", layer, L->n_w);
+    for (size_t k = 0; k < L->n_w; k++) put_value(f, params[L->w_off + k], k);
+    put_biases(f, L, params + L->b_off, layer);
+}
+
+/* Dense weights transposed to inputs x units. */
+static void dense_parameters(FILE *f, const cnn_layer *L, const float *params, const char *layer)
+{
+    const float *w = params + L->w_off;
+    size_t units = (size_t)L->out.c, inputs = L->n_w / units, k = 0;
+    fprintf(f, "/* %zu inputs x %zu units */\n", inputs, units);
+    fprintf(f, "static const float %s_w[%zu] = {", layer, L->n_w);
+    for (size_t i = 0; i < inputs; i++)
+        for (size_t o = 0; o < units; o++, k++) put_value(f, w[o * inputs + i], k);
+    put_biases(f, L, params + L->b_off, layer);
+}
+
+static void window_constants(FILE *f, const cnn_layer *L)
+{
+    fprintf(f, "    enum { IN_C = %d, IN_H = %d, IN_W = %d, OUT_C = %d, OUT_H = %d, OUT_W = %d,\n"
+            "           KH = %d, KW = %d, STRIDE = %d, PAD = %d };\n", L->in.c, L->in.h,
+            L->in.w, L->out.c, L->out.h, L->out.w, L->win.kh, L->win.kw, L->win.stride,
+            L->win.pad);
+}
+
+static void conv_body(FILE *f, const cnn_layer *L, const char *layer)
+{
+    window_constants(f, L);
+    fprintf(f, "    const float *w = %s_w, *b = %s_b;\n", layer, layer);
+    fputs(CONV_BODY, f);
+}
+
+static void maxpool_body(FILE *f, const cnn_layer *L, const char *layer)
+{
+    window_constants(f, L);
+    fprintf(f, EXTREME_POOL_BODY, ">");
+}
+
+static void minpool_body(FILE *f, const cnn_layer *L, const char *layer)
+{
+    window_constants(f, L);
+    fprintf(f, EXTREME_POOL_BODY, "<");
+}
+
+static void avgpool_body(FILE *f, const cnn_layer *L, const char *layer)
+{
+    window_constants(f, L);
+    fputs(AVGPOOL_BODY, f);
+}
+
+static void dense_body(FILE *f, const cnn_layer *L, const char *layer)
+{
+    fprintf(f, "    enum { INPUTS = %zu, UNITS = %d };\n"
+            "    const float *w = %s_w, *b = %s_b;\n", cnn_shape_size(L->in), L->out.c,
+            layer, layer);
+    fputs(DENSE_BODY, f);
+}
+
+static void add_body(FILE *f, const cnn_layer *L, const char *layer)
+{
+    fprintf(f, "    enum { SIZE = %zu };\n", cnn_shape_size(L->out));
+    fputs(ADD_BODY, f);
+}
+
+/* In the order of cnn_layer_kind. Dropout, the identity outside training,
+ * has no code: its readers read its input. */
+static const struct {
+    void (*parameters)(FILE *f, const cnn_layer *L, const float *params, const char *layer);
+    void (*body)(FILE *f, const cnn_layer *L, const char *layer);
+} kinds[] = {
+    { conv_parameters, conv_body }, { NULL, maxpool_body }, { NULL, minpool_body },
+    { NULL, avgpool_body }, { dense_parameters, dense_body }, { NULL, NULL }, { NULL, add_body },
+};
+static_assert(sizeof kinds / sizeof kinds[0] == CNN_LAYER_KINDS,
+              "export_c.c needs an entry for every cnn_layer_kind");
+
 static void put_parameters(FILE *f, const cnn_net *net)
 {
     fprintf(f, "/* ---- parameters ---- */\n\n");
     for (int l = 0; l < net->n_layers; l++) {
-        const cnn_layer *L = &net->layers[l];
-        const float *w = net->params + L->w_off, *b = net->params + L->b_off;
         char layer[32];
-        if (L->kind != CNN_CONV && L->kind != CNN_DENSE) continue;
         layer_name(layer, sizeof layer, net, l);
-        size_t units = (size_t)L->out.c, inputs = L->n_w / units, k = 0;
-        if (L->kind == CNN_CONV) {
-            fprintf(f, "/* %zu filters x %d channels x %d x %d */\n", units, L->in.c, L->win.kh,
-                    L->win.kw);
-            fprintf(f, "static const float %s_w[%zu] = {", layer, L->n_w);
-            for (; k < L->n_w; k++) put_value(f, w[k], k);
-        } else {
-            fprintf(f, "/* %zu inputs x %zu units */\n", inputs, units);
-            fprintf(f, "static const float %s_w[%zu] = {", layer, L->n_w);
-            for (size_t i = 0; i < inputs; i++)
-                for (size_t o = 0; o < units; o++, k++) put_value(f, w[o * inputs + i], k);
-        }
-        fprintf(f, "\n};\nstatic const float %s_b[%zu] = {", layer, L->n_b);
-        for (k = 0; k < L->n_b; k++) put_value(f, b[k], k);
-        fprintf(f, "\n};\n\n");
+        if (kinds[net->layers[l].kind].parameters)
+            kinds[net->layers[l].kind].parameters(f, &net->layers[l], net->params, layer);
     }
 }
 
-/* One layer's function: what it is, its sizes as constants, then the body
- * of its kind. */
+/* One layer's function: what it is, then its kind's constants and body. */
 static void put_layer(FILE *f, const cnn_net *net, int l)
 {
     const cnn_layer *L = &net->layers[l];
-    char layer[32];
+    char layer[32], what[96];
+    if (!kinds[L->kind].body) return;
     layer_name(layer, sizeof layer, net, l);
-    fprintf(f, "/* Layer %d (line %d of the description): %s", l + 1, L->line,
-            cnn_layer_name(L->kind));
-    if (L->kind == CNN_CONV)
-        fprintf(f, " %d@%dx%d stride %d pad %d", L->out.c, L->win.kh, L->win.kw, L->win.stride, L->win.pad);
-    else if (L->kind != CNN_DENSE)
-        fprintf(f, " %dx%d stride %d", L->win.kh, L->win.kw, L->win.stride);
-    fprintf(f, ", %dx%dx%d -> %dx%dx%d. */\n"
-            "static void %s(float *restrict out, const float *restrict in)\n{\n",
-            L->in.c, L->in.h, L->in.w, L->out.c, L->out.h, L->out.w, layer);
-    if (L->kind == CNN_DENSE) {
-        fprintf(f, "    enum { INPUTS = %zu, UNITS = %d };\n"
-                "    const float *w = %s_w, *b = %s_b;\n", cnn_shape_size(L->in), L->out.c,
-                layer, layer);
-        fputs(DENSE_BODY, f);
-        return;
-    }
-    fprintf(f, "    enum { IN_C = %d, IN_H = %d, IN_W = %d, OUT_C = %d, OUT_H = %d, OUT_W = %d,\n"
-            "           KH = %d, KW = %d, STRIDE = %d, PAD = %d };\n", L->in.c, L->in.h,
-            L->in.w, L->out.c, L->out.h, L->out.w, L->win.kh, L->win.kw, L->win.stride, L->win.pad);
-    switch (L->kind) {
-    case CNN_CONV:
-        fprintf(f, "    const float *w = %s_w, *b = %s_b;\n", layer, layer);
-        fputs(CONV_BODY, f);
-        break;
-    case CNN_MAXPOOL: fprintf(f, EXTREME_POOL_BODY, ">"); break;
-    case CNN_MINPOOL: fprintf(f, EXTREME_POOL_BODY, "<"); break;
-    default:          fputs(AVGPOOL_BODY, f); break;
-    }
+    cnn_layer_describe(L, what, sizeof what);
+    fprintf(f, "/* Layer %d (line %d of the description): %s, %dx%dx%d -> %dx%dx%d. */\n",
+            l + 1, L->line, what, L->in.c, L->in.h, L->in.w, L->out.c, L->out.h, L->out.w);
+    if (L->n_from > 1)
+        fprintf(f, "static void %s(float *restrict out, const float *restrict a,\n"
+                "    const float *restrict b)\n{\n", layer);
+    else
+        fprintf(f, "static void %s(float *restrict out, const float *restrict in)\n{\n", layer);
+    kinds[L->kind].body(f, L, layer);
 }
 
 /* The activations the network uses, each layer's function, softmax for a
@@ -285,47 +344,96 @@ static void put_layers(FILE *f, const cnn_net *net)
     fputs(ARGMAX_CODE, f);
 }
 
-/* The floats of each of the two scratch buffers: the largest output of any
- * layer but the last, which writes into probs. */
-static size_t scratch_half(const cnn_net *net)
+/* ---- where each layer's output lives ---- */
+
+#define IN_IMAGE (-1)   /* a value held by the caller's image */
+#define IN_PROBS (-2)   /* the last layer's output: probs */
+
+/* The buffer of every layer's output: the lowest-numbered scratch buffer
+ * that no value still to be read holds (a chain alternates 0 and 1), the
+ * caller's image for a dropout on the input, and probs for the last. */
+typedef struct {
+    int buffer[CNN_MAX_LAYERS];
+    int buffers;        /* scratch buffers used */
+    size_t size;        /* floats each: the largest output held in one */
+} placement;
+
+/* The last layer that reads layer l's output (through dropouts, which pass
+ * their input on). */
+static int last_reader(const cnn_net *net, int l)
 {
-    size_t half = 0;
-    for (int l = 0; l + 1 < net->n_layers; l++) {
-        size_t n = cnn_shape_size(net->layers[l].out);
-        if (n > half) half = n;
+    int last = l;
+    for (int k = l + 1; k < net->n_layers; k++)
+        for (int i = 0; i < net->layers[k].n_from; i++)
+            if (net->layers[k].from[i] == l) {
+                int reader = kinds[net->layers[k].kind].body ? k : last_reader(net, k);
+                if (reader > last) last = reader;
+            }
+    return last;
+}
+
+static placement place(const cnn_net *net)
+{
+    placement p = { { 0 }, 0, 0 };
+    int held_until[CNN_MAX_LAYERS];   /* per buffer: the last reader of its value */
+    int last = net->n_layers - 1;
+    for (int l = 0; l < net->n_layers; l++) {
+        const cnn_layer *L = &net->layers[l];
+        if (!kinds[L->kind].body) {   /* dropout: its input's buffer */
+            p.buffer[l] = L->from[0] == CNN_INPUT ? IN_IMAGE : p.buffer[L->from[0]];
+            continue;
+        }
+        if (l == last) {
+            p.buffer[l] = IN_PROBS;
+            continue;
+        }
+        int b = 0;
+        while (b < p.buffers && held_until[b] >= l) b++;
+        if (b == p.buffers) p.buffers++;
+        held_until[b] = last_reader(net, l);
+        p.buffer[l] = b;
+        if (cnn_shape_size(L->out) > p.size) p.size = cnn_shape_size(L->out);
     }
-    return half;
+    return p;
 }
 
-/* Two buffers when there are two layers or more between image and probs,
- * one for one, and a float for none (C has no empty arrays). */
-static size_t scratch_floats(const cnn_net *net)
+/* Scratch floats: the buffers, and a float for none (C has no empty arrays). */
+static size_t scratch_floats(const placement *p)
 {
-    size_t half = scratch_half(net);
-    return net->n_layers >= 3 ? 2 * half : net->n_layers == 2 ? half : 1;
+    return p->buffers ? p->buffers * p->size : 1;
 }
 
-/* The layers in turn: layer l writes buffer l % 2 (ping, pong), the last
- * one probs. */
-static void put_predict(FILE *f, const cnn_net *net, const char *name)
+static void buffer_name(char *name, size_t size, const placement *p, int l)
 {
-    static const char *const buffer[] = { "ping", "pong" };
-    int n = net->n_layers;
+    int b = l == CNN_INPUT ? IN_IMAGE : p->buffer[l];
+    if (b == IN_IMAGE) snprintf(name, size, "image");
+    else if (b == IN_PROBS) snprintf(name, size, "probs");
+    else snprintf(name, size, "scratch + %zu", b * p->size);
+}
+
+/* The layers in order, each writing its buffer from its inputs'; the last
+ * writes probs. */
+static void put_predict(FILE *f, const cnn_net *net, const placement *p, const char *name)
+{
     char upper[64];
     upper_case(upper, sizeof upper, name);
     fprintf(f, "/* ---- prediction ---- */\n\n"
             "int %s_predict_scratch(const float *image, float *probs, float *scratch)\n{\n",
             name);
-    if (n == 1) fprintf(f, "    (void)scratch;\n");
-    if (n == 2) fprintf(f, "    float *ping = scratch;\n");
-    if (n >= 3) fprintf(f, "    float *ping = scratch, *pong = scratch + %zu;\n",
-                        scratch_half(net));
-    for (int l = 0; l < n; l++) {
+    if (!p->buffers) fprintf(f, "    (void)scratch;\n");
+    for (int l = 0; l < net->n_layers; l++) {
         const cnn_layer *L = &net->layers[l];
-        const char *out = l + 1 < n ? buffer[l % 2] : "probs";
-        char layer[32];
+        char layer[32], out[48], a[48], b[48];
+        if (!kinds[L->kind].body) continue;
         layer_name(layer, sizeof layer, net, l);
-        fprintf(f, "    %s(%s, %s);\n", layer, out, l ? buffer[(l - 1) % 2] : "image");
+        buffer_name(out, sizeof out, p, l);
+        buffer_name(a, sizeof a, p, L->from[0]);
+        if (L->n_from > 1) {
+            buffer_name(b, sizeof b, p, L->from[1]);
+            fprintf(f, "    %s(%s, %s, %s);\n", layer, out, a, b);
+        } else {
+            fprintf(f, "    %s(%s, %s);\n", layer, out, a);
+        }
         if (L->act != CNN_ACT_NONE)
             fprintf(f, "    %s(%s, %zu);\n", ACT_FUNCTION[L->act], out, cnn_shape_size(L->out));
     }
@@ -355,9 +463,7 @@ int cnn_export_c(const char *path, const cnn_net *net, const cnn_export_info *ab
         return -1;
     }
     if (export_check_params(net, path, err)) return -1;
-    cnn_net inference;
-    export_inference_net(net, &inference);
-    net = &inference;
+    placement where = place(net);
 
     char *text = NULL;
     size_t len = 0;
@@ -366,10 +472,10 @@ int cnn_export_c(const char *path, const cnn_net *net, const cnn_export_info *ab
         snprintf(err, CNN_ERR_LEN, "%s: out of memory", path);
         return -1;
     }
-    put_header(f, net, about, scratch_floats(net));
+    put_header(f, net, about, scratch_floats(&where));
     put_parameters(f, net);
     put_layers(f, net);
-    put_predict(f, net, about->name);
+    put_predict(f, net, &where, about->name);
     int failed = ferror(f);
     int rc = -1;
     if (fclose(f) || failed) snprintf(err, CNN_ERR_LEN, "%s: out of memory", path);

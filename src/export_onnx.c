@@ -14,9 +14,13 @@
  *   minpool     Neg, MaxPool, Neg: min(x) = -max(-x), exactly
  *   avgpool     AveragePool (every window whole, so always kh*kw values)
  *   dense       Flatten (after a 4-d value) + Gemm (transB=1) [+ activation]
+ *   dropout     nothing: the identity outside training
+ *   add         Add of its two inputs [+ activation]
  * then Softmax for softmax-cross-entropy networks. A conv or pool after a
- * dense layer first reshapes its (N, units) to (N, units, 1, 1). The input
- * is "image" (N, C, H, W), the output "probs" (N, classes). */
+ * dense layer first reshapes its (N, units) to (N, units, 1, 1). The graph
+ * follows the network's: each node reads the value its input layer wrote.
+ * The input is "image" (N, C, H, W), the output "probs" (N, classes). */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 #include "export.h"
@@ -92,6 +96,7 @@ typedef struct {
     outbuf node;             /* the last node, still without its output name */
     char value[64];          /* the name of that output: what the next node reads */
     int rank;                /* of that value: 4 (N, C, H, W) or 2 (N, features) */
+    char second[64];         /* add's second input */
 } graph;
 
 /* The pending node gets its output name and joins the graph. */
@@ -194,6 +199,19 @@ static void to_rank4(graph *g, const cnn_layer *L, const char *layer)
     g->rank = 4;
 }
 
+/* The same for add's second input (g->second), as node LAYERb_reshape. */
+static void second_as_maps(graph *g, const cnn_layer *L, const char *layer)
+{
+    char first[64], name[40];
+    snprintf(first, sizeof first, "%s", g->value);
+    snprintf(g->value, sizeof g->value, "%s", g->second);
+    snprintf(name, sizeof name, "%sb", layer);
+    to_rank4(g, L, name);
+    finish_node(g, g->value);
+    snprintf(g->second, sizeof g->second, "%s", g->value);
+    snprintf(g->value, sizeof g->value, "%s", first);
+}
+
 static void to_rank2(graph *g, const char *layer)
 {
     char name[64];
@@ -217,6 +235,7 @@ static outbuf window_attrs(const cnn_layer *L)
 static void add_conv(graph *g, const cnn_layer *L, const float *params, const char *layer)
 {
     char w[64], b[64];
+    to_rank4(g, L, layer);
     snprintf(w, sizeof w, "%s.weight", layer);
     snprintf(b, sizeof b, "%s.bias", layer);
     add_floats(g, w, (const int64_t[]){ L->out.c, L->in.c, L->win.kh, L->win.kw }, 4,
@@ -228,25 +247,28 @@ static void add_conv(graph *g, const cnn_layer *L, const float *params, const ch
     add_activation(g, L->act, layer);
 }
 
-static void add_pool(graph *g, const cnn_layer *L, const char *layer)
+static void add_maxpool(graph *g, const cnn_layer *L, const float *params, const char *layer)
+{
+    outbuf attrs = window_attrs(L);
+    add_node(g, (node){ .op = "MaxPool", .name = layer }, &attrs);
+}
+
+static void add_avgpool(graph *g, const cnn_layer *L, const float *params, const char *layer)
+{
+    outbuf attrs = window_attrs(L);
+    add_node(g, (node){ .op = "AveragePool", .name = layer }, &attrs);
+}
+
+/* ONNX has no MinPool: min(x) = -max(-x). */
+static void add_minpool(graph *g, const cnn_layer *L, const float *params, const char *layer)
 {
     char name[64];
     outbuf attrs = window_attrs(L);
-    switch (L->kind) {
-    case CNN_MAXPOOL:
-        add_node(g, (node){ .op = "MaxPool", .name = layer }, &attrs);
-        break;
-    case CNN_AVGPOOL:
-        add_node(g, (node){ .op = "AveragePool", .name = layer }, &attrs);
-        break;
-    default:   /* minpool */
-        snprintf(name, sizeof name, "%s_neg", layer);
-        add_node(g, (node){ .op = "Neg", .name = name }, NULL);
-        snprintf(name, sizeof name, "%s_max", layer);
-        add_node(g, (node){ .op = "MaxPool", .name = name }, &attrs);
-        add_node(g, (node){ .op = "Neg", .name = layer }, NULL);
-        break;
-    }
+    snprintf(name, sizeof name, "%s_neg", layer);
+    add_node(g, (node){ .op = "Neg", .name = name }, NULL);
+    snprintf(name, sizeof name, "%s_max", layer);
+    add_node(g, (node){ .op = "MaxPool", .name = name }, &attrs);
+    add_node(g, (node){ .op = "Neg", .name = layer }, NULL);
 }
 
 static void add_dense(graph *g, const cnn_layer *L, const float *params, const char *layer)
@@ -263,6 +285,30 @@ static void add_dense(graph *g, const cnn_layer *L, const float *params, const c
     add_node(g, (node){ .op = "Gemm", .name = layer, .params = { w, b } }, &attrs);
     add_activation(g, L->act, layer);
 }
+
+/* Dropout is the identity outside training: no node. */
+static void add_dropout(graph *g, const cnn_layer *L, const float *params, const char *layer)
+{
+}
+
+/* Add reads the current value and g->second, of the same rank. */
+static void add_sum(graph *g, const cnn_layer *L, const float *params, const char *layer)
+{
+    add_node(g, (node){ .op = "Add", .name = layer, .params = { g->second } }, NULL);
+    add_activation(g, L->act, layer);
+}
+
+/* Each kind's nodes, reading the current value (to_rank4 has run unless the
+ * kind takes any rank), in the order of cnn_layer_kind. */
+static const struct {
+    void (*write)(graph *g, const cnn_layer *L, const float *params, const char *layer);
+    int any_rank;   /* dense flattens what it gets; dropout and add keep it */
+} writers[] = {
+    { add_conv, 0 }, { add_maxpool, 0 }, { add_minpool, 0 }, { add_avgpool, 0 },
+    { add_dense, 1 }, { add_dropout, 1 }, { add_sum, 1 },
+};
+static_assert(sizeof writers / sizeof writers[0] == CNN_LAYER_KINDS,
+              "export_onnx.c needs a writer for every cnn_layer_kind");
 
 /* A graph input or output: float, with N symbolic and the other dims fixed. */
 static void add_value_info(outbuf *graph_msg, int field, const char *name,
@@ -283,21 +329,30 @@ static void add_value_info(outbuf *graph_msg, int field, const char *name,
     pb_message(graph_msg, field, &info);
 }
 
+/* The layers in order; each reads the values its inputs wrote (the node
+ * output that a layer's name names, or "image"), in the rank they have. */
 static void build_graph(graph *g, const cnn_net *net)
 {
-    snprintf(g->value, sizeof g->value, "image");
-    g->rank = 4;
+    char values[CNN_MAX_LAYERS][64];
+    int ranks[CNN_MAX_LAYERS];
     for (int l = 0; l < net->n_layers; l++) {
         const cnn_layer *L = &net->layers[l];
         char layer[32];
         snprintf(layer, sizeof layer, "%s%d", cnn_layer_name(L->kind), l + 1);
-        if (L->kind == CNN_DENSE) {
-            add_dense(g, L, net->params, layer);
-            continue;
+        int a = L->from[0], b = L->from[1];
+        snprintf(g->value, sizeof g->value, "%s", a == CNN_INPUT ? "image" : values[a]);
+        g->rank = a == CNN_INPUT ? 4 : ranks[a];
+        if (L->n_from > 1) {   /* add: both inputs in one rank, 2 only when both are */
+            snprintf(g->second, sizeof g->second, "%s", b == CNN_INPUT ? "image" : values[b]);
+            int second_rank = b == CNN_INPUT ? 4 : ranks[b];
+            if (g->rank == 2 && second_rank == 4) to_rank4(g, L, layer);
+            if (g->rank == 4 && second_rank == 2) second_as_maps(g, L, layer);
         }
-        to_rank4(g, L, layer);
-        if (L->kind == CNN_CONV) add_conv(g, L, net->params, layer);
-        else add_pool(g, L, layer);
+        if (!writers[L->kind].any_rank) to_rank4(g, L, layer);
+        writers[L->kind].write(g, L, net->params, layer);
+        if (l + 1 < net->n_layers) finish_node(g, g->value);   /* the last one's is "probs" */
+        snprintf(values[l], sizeof values[l], "%s", g->value);
+        ranks[l] = g->rank;
     }
     to_rank2(g, "output");   /* a conv last: its maps as one row of outputs */
     if (net->loss == CNN_LOSS_SOFTMAX_CE) {
@@ -312,9 +367,6 @@ int cnn_export_onnx(const char *path, const cnn_net *net, const cnn_export_info 
                     char *err)
 {
     if (export_check_params(net, path, err)) return -1;
-    cnn_net inference;
-    export_inference_net(net, &inference);
-    net = &inference;
     graph g = { 0 };
     build_graph(&g, net);
 

@@ -99,3 +99,10 @@ done:
     free(rout); free(rdw); free(rdb); free(rdx);
     return rc;
 }
+
+void reference_example_net(const layer_kind *k, char *text, size_t len)
+{
+    snprintf(text, len, "# the example of the %s entry in the table of layer kinds\n"
+             "input channels=1 height=28 width=28\n%s\ndense units=10\n"
+             "loss softmax-cross-entropy\n", k->name, k->example);
+}

@@ -20,6 +20,11 @@ void reference_conv(double *out, double *dw, double *db, double *dx, const float
 int reference_check_conv(const cnn_layer *L, const float *w, int n, int input_grad,
                          char *why);
 
+/* A network around layer kind k's example line (layer_kind.example), for
+ * the tests that loop over the table: a 1x28x28 input, the line, a dense
+ * layer of 10 outputs and softmax cross-entropy. */
+void reference_example_net(const layer_kind *k, char *text, size_t len);
+
 /* A network's mean loss in double precision by direct loops, on the branches
  * an engine forward pass took: which ReLUs passed their input, which input
  * each max/min pool output took, which elements dropout kept. On fixed

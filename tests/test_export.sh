@@ -1,7 +1,8 @@
 #!/bin/sh
-# cnn export against cnn predict, for every shipped network (src/nets/*.net)
-# and tests/export_*.net (the layer kinds and shapes those lack), each
-# trained for one short epoch on real digits:
+# cnn export against cnn predict, for every shipped network (src/nets/*.net),
+# tests/export_*.net (the layer kinds, shapes and graphs those lack) and the
+# example of every entry in the table of layer kinds (KIND_EXAMPLES writes
+# them), each trained for one short epoch on real digits:
 #   c:      the C file compiles with gcc and clang at -std=c99 -Wall -Wextra
 #           -Werror -O2; a driver built from each predicts all the test
 #           images with the same class and outputs within 1e-5;
@@ -11,9 +12,9 @@
 #   errors: a damaged model, NaN parameters, unwritable paths, an unknown
 #           format, a bad name: a one-line reason, exit 1 or 2, no file
 #           written or replaced.
-# usage: test_export.sh CNN SOURCE_ROOT c|onnx|errors
+# usage: test_export.sh CNN SOURCE_ROOT c|onnx|errors KIND_EXAMPLES
 . "$(dirname "$0")/setup.sh"
-mode=$3
+mode=$3 kind_examples=$4
 here=$root/tests
 images=$data/t10k-images-idx3-ubyte.gz
 [ -f "$images" ] || images=$data/t10k-images-idx3-ubyte
@@ -148,7 +149,8 @@ data = open(sys.argv[1], "rb").read()
 open(sys.argv[2], "wb").write(b"".join(data[i + 1:i + 3073] for i in range(0, len(data), 3073)))
 EOF
 
-for file in "$root"/src/nets/*.net "$here"/export_*.net; do
+mkdir "$tmp/kinds" && "$kind_examples" "$tmp/kinds" || fail "kind_examples"
+for file in "$root"/src/nets/*.net "$here"/export_*.net "$tmp"/kinds/*.net; do
     name=$(basename "$file" .net)
     train "$name" "$file"
     case $shape in

@@ -165,9 +165,22 @@ int main(void)
     check_text("mse, tanh output", "input channels=1 height=5 width=5\n"
                "conv filters=3 size=5 act=tanh\nloss mean-squared-error\n");
 
+    /* every entry of the table of layer kinds, by its example line */
+    for (int k = 0; k < CNN_LAYER_KINDS; k++) {
+        char text[1024], name[64];
+        reference_example_net(&layer_kinds[k], text, sizeof text);
+        snprintf(name, sizeof name, "the %s example", layer_kinds[k].name);
+        check_text(name, text);
+    }
+    /* a graph: residual blocks, outputs read twice and out of turn */
+    char err[CNN_ERR_LEN];
+    cnn_net *graph = cnn_net_load(SOURCE_ROOT "/tests/export_residual.net", err);
+    if (!graph) FAIL("%s", err);
+    check_net("export_residual", graph, 2, 5);
+    cnn_net_free(graph);
+
     /* end to end through every shipped network, at its initial weights */
     for (const cnn_builtin_net *b = cnn_builtin_nets; b->name; b++) {
-        char err[CNN_ERR_LEN];
         cnn_net *net = cnn_net_load(b->name, err);
         if (!net) FAIL("%s", err);
         check_net(b->name, net, 2, 11 + (uint64_t)(b - cnn_builtin_nets));

@@ -1,6 +1,7 @@
 /* Bad network descriptions: each is refused with "source:line: reason",
  * the line and reason as stated, never a crash. */
 #include "check.h"
+#include "reference.h"
 
 static void expect(const char *text, const char *where, const char *why)
 {
@@ -87,6 +88,56 @@ int main(void)
     expect(IN "conv a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11 l=12 m=13 n=14 o=15 p=16\n",
            "bad.net:2:", "too many words");
 
+    /* graphs: names, inputs, shapes, cycles, unused branches */
+#define CONV "conv name=a filters=2 size=3 pad=1\n"
+    expect(IN CONV "conv name=a filters=2 size=3 pad=1\n" END, "bad.net:3:",
+           "name=a is taken by line 2");
+    expect(IN "conv name=input filters=2 size=3\n" END, "bad.net:2:", "input names the network's input");
+    expect(IN "conv name=a/b filters=2 size=3\n" END, "bad.net:2:", "a name is 1 to 31 letters");
+    expect(IN "conv name=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa filters=2 size=3\n" END, "bad.net:2:",
+           "a name is 1 to 31");
+    expect(IN CONV "conv filters=2 size=3 pad=1 from=b\n" END, "bad.net:3:",
+           "from=b: no layer above is named b");
+    /* a cycle: a layer reading one below it, or itself */
+    expect(IN CONV "conv filters=2 size=3 pad=1 from=c\nadd name=c from=a\n" END, "bad.net:3:",
+           "from=c: no layer above is named c");
+    expect(IN "conv name=s filters=2 size=3 from=s\n" END, "bad.net:2:",
+           "from=s: no layer above is named s");
+    expect(IN CONV "conv filters=2 size=3 from=a,input\n" END, "bad.net:3:",
+           "conv takes 1 input; from= names 2");
+    expect(IN CONV "add from=a,a,a\n" END, "bad.net:3:", "add takes 2 inputs; from= names 3");
+    expect(IN CONV "add\n" END, "bad.net:3:", "add needs from= (its second input)");
+    expect(IN CONV "add from=,\n" END, "bad.net:3:", "from= names no layer");
+    expect(IN CONV "add from=input\n" END, "bad.net:3:",
+           "add: a's output is 2x28x28 but input's is 1x28x28 (they must match)");
+    expect(IN CONV "conv filters=2 size=3\nadd from=a\n" END, "bad.net:4:",
+           "add: line 3's output is 2x26x26 but a's is 2x28x28");
+    /* an unused branch: a layer nobody reads */
+    expect(IN CONV "conv filters=2 size=3 pad=1\nconv filters=2 size=3 from=a\n" END,
+           "bad.net:3:", "conv's output is never read");
+    /* and graphs that are right */
+    const char *good[] = {
+        IN CONV "conv filters=2 size=3 pad=1\nadd from=a act=relu\n" END,
+        IN "add from=input,input\n" END,
+        IN CONV "dropout rate=0.5\nconv filters=2 size=1\nadd from=a\n" END,
+    };
+    for (size_t k = 0; k < sizeof good / sizeof good[0]; k++) {
+        char err[CNN_ERR_LEN];
+        cnn_net *net = cnn_net_parse(good[k], "good.net", err);
+        if (!net) FAIL("%s refused: %s", good[k], err);
+        cnn_net_free(net);
+    }
+    /* every entry of the table of layer kinds: its example line parses */
+    for (int k = 0; k < CNN_LAYER_KINDS; k++) {
+        char text[1024], err[CNN_ERR_LEN];
+        CHECK(layer_kinds[k].kind == (cnn_layer_kind)k);
+        reference_example_net(&layer_kinds[k], text, sizeof text);
+        cnn_net *net = cnn_net_parse(text, layer_kinds[k].name, err);
+        if (!net) FAIL("the %s example: %s", layer_kinds[k].name, err);
+        CHECK(net->n_layers == 2 && net->layers[0].kind == (cnn_layer_kind)k);
+        cnn_net_free(net);
+    }
+
     /* a file that is not there, or is a folder */
     char err[CNN_ERR_LEN];
     CHECK(cnn_net_load("/nonexistent/x.net", err) == NULL);
@@ -95,7 +146,7 @@ int main(void)
     CHECK(strstr(err, "/tmp: ") != NULL);
     CHECK(cnn_net_load("seed005", err) == NULL);
     CHECK(strstr(err, "seed005: no such network") != NULL);
-    printf("59 bad descriptions refused with file:line: reason; the recipe table's "
-           "ends accepted\n");
+    printf("73 bad descriptions refused with file:line: reason; the recipe table's "
+           "ends, 3 graphs and every layer kind's example accepted\n");
     return 0;
 }

@@ -31,6 +31,7 @@ cases() {
     echo "colour colour --net $root/tests/colour.net --flip --crop 2"
     echo "export_mix grey --net $root/tests/export_mix.net --optimizer adamw"
     echo "export_single grey --net $root/tests/export_single.net --weight-decay 0"
+    echo "export_residual grey --net $root/tests/export_residual.net"
 }
 hash_run() {   # NAME WHERE: the model's, .best's and the log's SHA-256
     for f in "$tmp/$1.model" "$tmp/$1.model.best"; do

@@ -8,22 +8,18 @@
 
 static const char *USAGE = "cnn info (--net NAME|FILE | --model MODEL)";
 
-static void describe(char *buf, size_t len, const cnn_layer *L)
+/* The layer's words, and where it reads from when that is not simply the
+ * layer above: "add relu  <- 3, input" (by number in this list). */
+static void describe(char *buf, size_t len, const cnn_layer *L, int l)
 {
-    switch (L->kind) {
-    case CNN_CONV:
-        snprintf(buf, len, "conv %d@%dx%d stride %d pad %d %s", L->out.c, L->win.kh, L->win.kw,
-                 L->win.stride, L->win.pad, cnn_act_name(L->act));
-        break;
-    case CNN_DENSE:
-        snprintf(buf, len, "dense %d %s", L->out.c, cnn_act_name(L->act));
-        break;
-    case CNN_DROPOUT:
-        snprintf(buf, len, "dropout rate %g (training only)", L->rate);
-        break;
-    default:
-        snprintf(buf, len, "%s %dx%d stride %d", cnn_layer_name(L->kind), L->win.kh, L->win.kw,
-                 L->win.stride);
+    cnn_layer_describe(L, buf, len);
+    if (L->n_from == 1 && L->from[0] == l - 1) return;
+    size_t at = strlen(buf);
+    for (int i = 0; i < L->n_from && at < len; i++) {
+        int n = L->from[i] == CNN_INPUT
+                    ? snprintf(buf + at, len - at, "%sinput", i ? ", " : "  <- ")
+                    : snprintf(buf + at, len - at, "%s%d", i ? ", " : "  <- ", L->from[i] + 1);
+        at += n > 0 ? (size_t)n : 0;
     }
 }
 
@@ -63,7 +59,7 @@ int cmd_info(int argc, char **argv)
     for (int l = 0; l < net->n_layers; l++) {
         const cnn_layer *L = &net->layers[l];
         char what[64], shape[32];
-        describe(what, sizeof what, L);
+        describe(what, sizeof what, L, l);
         snprintf(shape, sizeof shape, "%dx%dx%d", L->out.c, L->out.h, L->out.w);
         double macs = cnn_layer_macs(L);
         total_macs += macs;
