@@ -21,6 +21,7 @@
 #include "machine.h"
 #include "list.h"
 #include "reference.h"
+#include "ensure.h"
 
 #define MAX_LIST 16
 #define MAX_WINDOWS 64
@@ -155,6 +156,7 @@ static void time_windows(cnn_trainer *t, int training, const float *x, const uin
     cnn_sgd sgd = { .lr = 0.001f, .momentum = 0.9f };   /* small, so the weights stay sane */
     float *probs = malloc(sizeof(float) * batch * cnn_trainer_net(t)->classes);
     double rates[MAX_WINDOWS];
+    ENSURE(o->windows >= 1 && o->windows <= MAX_WINDOWS);   /* options checked it */
     for (int w = -1; w < o->windows; w++) {   /* window -1 is the warm-up */
         long steps = 0;
         double t0 = cnn_clock(), el;

@@ -11,6 +11,7 @@
  * large finite loss, never inf. */
 #include <math.h>
 #include "layers.h"
+#include "ensure.h"
 
 #define LOG_FLOOR 1e-7f
 
@@ -33,9 +34,10 @@ int count_correct(const float *out, const uint8_t *labels, int n, int classes)
 static double softmax_ce(float *dz, float *probs, const float *z, int label, int m,
                          float scale)
 {
+    ENSURE(m >= 1);   /* a network has 2 classes or more: the sum is >= 1 */
     float zmax = z[argmax(z, m)];
-    double sum = 0.0;
-    for (int k = 0; k < m; k++) sum += exp((double)(z[k] - zmax));
+    double sum = exp((double)(z[0] - zmax));   /* the same bits as 0.0 + it */
+    for (int k = 1; k < m; k++) sum += exp((double)(z[k] - zmax));
     double logsum = log(sum);
     for (int k = 0; k < m; k++) {
         probs[k] = (float)exp((double)(z[k] - zmax) - logsum);

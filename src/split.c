@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "layers.h"
+#include "ensure.h"
 
 /* quota[c]: how many images of class c go to the validation set. */
 static void class_quotas(const cnn_dataset *d, int n, int *quota)
@@ -22,6 +23,7 @@ static void class_quotas(const cnn_dataset *d, int n, int *quota)
         int best = -1;
         for (int c = 0; c < 256; c++)
             if (quota[c] < count[c] && (best < 0 || rem[c] > rem[best])) best = c;
+        ENSURE(best >= 0);   /* n is below d->count: some class has images left */
         quota[best]++;
         rem[best] = -1;
     }

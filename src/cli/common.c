@@ -220,7 +220,8 @@ int load_any_part(cnn_dataset *d, const char *dir, int test, const cnn_image_spe
 int labels_by_name(cnn_dataset *d, const cnn_net *net, char *err)
 {
     int to[256];
-    for (int k = 0; d->class_names && k < d->n_classes; k++) {
+    if (!d->class_names) return 0;
+    for (int k = 0; k < d->n_classes; k++) {
         to[k] = -1;
         for (int j = 0; j < net->classes; j++)
             if (!strcmp(d->class_names[k], net->class_names[j])) to[k] = j;
@@ -232,9 +233,9 @@ int labels_by_name(cnn_dataset *d, const cnn_net *net, char *err)
             return -1;
         }
     }
-    for (int i = 0; d->class_names && i < d->count; i++) d->labels[i] = (uint8_t)to[d->labels[i]];
+    for (int i = 0; i < d->count; i++) d->labels[i] = (uint8_t)to[d->labels[i]];
     /* the labels are the network's now; the data's own order of names goes */
-    for (int k = 0; d->class_names && k < d->n_classes; k++) free(d->class_names[k]);
+    for (int k = 0; k < d->n_classes; k++) free(d->class_names[k]);
     free(d->class_names);
     d->class_names = NULL;
     d->n_classes = 0;
