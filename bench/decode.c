@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include "cnn.h"
 #include "machine.h"
+#include "sys/runtime.h"
 
 static double load(cnn_dataset *d, const char *dir, const cnn_image_spec *spec, int threads)
 {

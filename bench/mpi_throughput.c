@@ -17,7 +17,8 @@
 #include "cnn.h"
 #include "machine.h"
 #include "list.h"
-#include "dist.h"
+#include "dist/dist.h"
+#include "sys/runtime.h"
 
 #define MAX_LIST 16
 

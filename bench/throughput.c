@@ -21,7 +21,8 @@
 #include "machine.h"
 #include "list.h"
 #include "reference.h"
-#include "ensure.h"
+#include "sys/ensure.h"
+#include "sys/runtime.h"
 
 #define MAX_LIST 16
 #define MAX_WINDOWS 64

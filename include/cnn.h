@@ -86,6 +86,10 @@ typedef struct {
     int resize;           /* 1: images of another size are scaled (cnn_image_spec) */
 } cnn_recipe;
 
+/* The engine's defaults, the one place they are written: what a network
+ * trains with when neither its `train` line nor the user says otherwise. */
+extern const cnn_recipe cnn_recipe_default;
+
 /* The range of every recipe setting: one table for the description's `train`
  * line, the command line and the model loader. Names are the description's
  * keys and the command's options (--weight-decay). */
@@ -158,14 +162,6 @@ typedef struct cnn_net {
 
 /* ---- the process ---------------------------------------------------------- */
 
-/* Call first in main(). Linking it in also links a step that runs before the
- * libraries load: it re-executes the program with OMP_NUM_THREADS=1 (so
- * OpenBLAS maps one buffer at load, not one per core) and OMP_WAIT_POLICY=
- * passive, and fails with "out of memory" when the memory limits leave no
- * room for OpenBLAS. This call restores the user's thread count and, where
- * OpenBLAS would run slow generic kernels on this CPU, sets OPENBLAS_CORETYPE
- * and re-executes once more. User settings are kept. */
-void cnn_runtime_setup(char **argv);
 /* The BLAS library running the products: its version ("0.3.21"), kernel
  * family (openblas_get_corename(): "Haswell", "Cooperlake", ...), threading
  * model ("OpenMP", "pthreads", "sequential") and OPENBLAS_CORETYPE (NULL:
@@ -461,6 +457,57 @@ int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *
 /* Loads the network and its parameters; st (optional) receives the training
  * state, with st->velocity and st->moment2 malloc'ed (free them). */
 cnn_net *cnn_model_load(const char *path, cnn_train_state *st, char *err);
+
+/* ---- a whole run ---------------------------------------------------------- */
+
+/* The data of a run: the training images, the test set evaluated after
+ * every epoch, and the held-out images (cnn_dataset_split; NULL: none). */
+typedef struct {
+    const cnn_dataset *train, *test, *val;
+} cnn_fit_data;
+
+/* What one finished epoch measured. */
+typedef struct {
+    int epoch, epochs;            /* the epoch finished (from 1), of those planned */
+    float lr;                     /* its learning rate */
+    cnn_epoch_stats train, test, val;   /* val: with held-out images */
+    double seconds;               /* its training; evaluation left out */
+    int better;                   /* the best validation accuracy so far */
+} cnn_epoch_report;
+
+/* Where a run writes and whom it tells; every field may be 0. Under MPI
+ * only rank 0 writes the files. */
+typedef struct {
+    const char *out;              /* the model, after every epoch */
+    const char *best;             /* with st->val.keep_best: the best epoch's model */
+    void (*on_epoch_start)(void *ctx, int epoch, float lr);   /* epoch from 0 */
+    cnn_progress_fn on_step;      /* within an epoch; non-zero stops the run */
+    /* After an epoch is saved; non-zero ends the run as failed, err set. */
+    int (*on_epoch)(void *ctx, const cnn_epoch_report *r, char *err);
+    void *ctx;
+} cnn_fit_hooks;
+
+typedef enum {
+    CNN_FIT_DONE,          /* st->epochs reached */
+    CNN_FIT_PATIENCE,      /* st->val.patience epochs without a better accuracy */
+    CNN_FIT_INTERRUPTED,   /* on_step or a signal (cnn_dist_watch) stopped it */
+    CNN_FIT_EPOCH_FAILED,  /* a non-finite loss or parameter; err says where */
+    CNN_FIT_FAILED,        /* a save, a hook or the processes' check; err says why
+                              (cnn_dist_agree(d, 1) then tells the others) */
+    CNN_FIT_PEER_FAILED,   /* another process failed; it says why */
+} cnn_fit_end;
+
+/* A new run of net: its parameters initialised from seed (cnn_net_init),
+ * and st its recipe (net->recipe) at epoch 0, with no validation, ready for
+ * cnn_fit; change any field before the run. */
+void cnn_train_begin(cnn_net *net, uint64_t seed, cnn_train_state *st);
+
+/* Train t's network from st's position to st->epochs: each epoch trains
+ * (st's recipe and augmentation, lr from its schedule), evaluates, checks
+ * that all processes hold the same parameters, saves and reports. st
+ * follows the run: after any end, st->epoch counts the epochs finished. */
+cnn_fit_end cnn_fit(cnn_trainer *t, cnn_train_state *st, const cnn_fit_data *data,
+                    const cnn_fit_hooks *hooks, char *err);
 
 /* ---- export -------------------------------------------------------------- */
 

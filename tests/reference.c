@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "layers.h"
+#include "net/net.h"
 #include "reference.h"
 
 /* x (n, C, H, W) at image i, channel c, row y, column x; zero outside */

@@ -5,7 +5,7 @@
 #ifndef CNN_REFERENCE_H
 #define CNN_REFERENCE_H
 
-#include "layers.h"
+#include "net/net.h"
 
 /* out (n, F, Ho, Wo), dw (F, C, kh, kw), db (F), dx (n, C, H, W), in double,
  * from input x, weights w, bias b and output gradient dy. */

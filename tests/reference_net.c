@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "layers.h"
+#include "net/net.h"
 #include "reference.h"
 
 /* Whether layer l's branches come from pooling choices or dropout masks. */

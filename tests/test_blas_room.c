@@ -7,7 +7,7 @@
 #include <cblas.h>
 #include <sys/resource.h>
 #include "check.h"
-#include "layers.h"
+#include "sys/blas_room.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN

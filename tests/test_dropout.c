@@ -5,7 +5,7 @@
  * layer is within three standard deviations of the rate; inference is the
  * identity. (The gradient with the mask held fixed: test_gradcheck.) */
 #include "check.h"
-#include "layers.h"
+#include "net/net.h"
 
 #define RATE 0.3f
 

@@ -17,7 +17,7 @@
  * (the largest fraction used is printed per network); a wrong gradient,
  * even one term of it, uses many times all of it. */
 #include "check.h"
-#include "layers.h"
+#include "net/net.h"
 #include "reference.h"
 
 #define H 1e-5
@@ -76,8 +76,8 @@ static void check_net(const char *name, cnn_net *net, int n, uint64_t seed)
      * masks, so the loss is a fixed function for the differences */
     ws.dropout = (dropout_draw){ 1, 0x5eed, 0 };
     net_forward(&ws, net, net->params, x, n);
-    double loss = net_backward(&ws, net, net->params, grad, GRAD_WRITE, dx, labels, n, 1.0f / n,
-                               NULL) / n;
+    double loss = net_loss(&ws, net, &(loss_batch){ labels, n, 1.0f / n }, NULL) / n;
+    net_backward(&ws, net, net->params, &(grad_target){ grad, GRAD_WRITE, dx }, n);
     ref_net r;
     char why[CNN_ERR_LEN];
     CHECK(ref_net_init(&r, net, &ws, x, labels, n) == 0);

@@ -7,7 +7,7 @@
 #define _DEFAULT_SOURCE   /* M_PI */
 #include <stdint.h>
 #include "check.h"
-#include "layers.h"
+#include "net/net.h"
 
 #define P 97
 #define STEPS 100

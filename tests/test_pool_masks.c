@@ -1,8 +1,8 @@
 /* Pooling masks: max (min) pooling sends each output's gradient to the one
  * input it took and nowhere else, ties to the first in row-major window
- * order; average pooling spreads it evenly (seeds 000, 001, 004). */
+ * order; average pooling spreads it evenly. */
 #include "check.h"
-#include "layers.h"
+#include "net/net.h"
 
 static cnn_layer pool_layer(cnn_layer_kind kind, int c, int h, int w, int size, int stride)
 {

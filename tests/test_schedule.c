@@ -4,7 +4,7 @@
  * schedule that drops, repeats or overwrites any part of a batch fails here,
  * whatever the thread count, even where every thread count agrees. */
 #include "check.h"
-#include "layers.h"
+#include "net/net.h"
 
 /* The mean over n images of each image's own gradient, in double. */
 static void per_image_gradient(cnn_net *net, const float *x, const uint8_t *y, int n,
@@ -17,7 +17,8 @@ static void per_image_gradient(cnn_net *net, const float *x, const uint8_t *y, i
     memset(mean, 0, sizeof(double) * P);
     for (int i = 0; i < n; i++) {
         net_forward(&ws, net, net->params, x + i * isz, 1);
-        net_backward(&ws, net, net->params, g, GRAD_WRITE, NULL, y + i, 1, 1.0f, NULL);
+        net_loss(&ws, net, &(loss_batch){ y + i, 1, 1.0f }, NULL);
+        net_backward(&ws, net, net->params, &(grad_target){ g, GRAD_WRITE, NULL }, 1);
         for (size_t k = 0; k < P; k++) mean[k] += g[k];
     }
     for (size_t k = 0; k < P; k++) mean[k] /= n;

@@ -1,6 +1,6 @@
 /* The worked examples of the seed documents, as exact numbers. */
 #include "check.h"
-#include "layers.h"
+#include "net/net.h"
 
 static cnn_net *parse(const char *text)
 {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # cppcheck over the engine, the command, the benchmarks and the tests, as CI
 # runs it: any finding fails. What it cannot see the code states with
-# ENSURE (src/ensure.h), an assertion that stays in release builds.
+# ENSURE (src/sys/ensure.h), an assertion that stays in release builds.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -16,24 +16,24 @@ meson setup "$work/build" "$work" > "$work/setup.log" 2>&1 ||
     { cat "$work/setup.log" >&2; exit 1; }
 
 # file|what it breaks|sed expression
-mutations='src/conv.c|conv input gradient: kernels not rotated|s/\* KK + KK - 1 - k\]/* KK + k]/
-src/conv.c|conv kernel gradient: read untransposed|s/float v = s->dwt\[(size_t)k \* F + f\]/float v = s->dwt[(size_t)f * K + k]/
-src/conv.c|conv bias gradient: last position left out|s/for (int q = 0; q < P; q++) sum += plane\[q\]/for (int q = 0; q < P - 1; q++) sum += plane[q]/
+mutations='src/kernels/conv.c|conv input gradient: kernels not rotated|s/\* KK + KK - 1 - k\]/* KK + k]/
+src/kernels/conv.c|conv kernel gradient: read untransposed|s/float v = s->dwt\[(size_t)k \* F + f\]/float v = s->dwt[(size_t)f * K + k]/
+src/kernels/conv.c|conv bias gradient: last position left out|s/for (int q = 0; q < P; q++) sum += plane\[q\]/for (int q = 0; q < P - 1; q++) sum += plane[q]/
 src/im2col.c|strided conv input gradient: last dz column left out|s/else for (int xx = 0; xx < p->w; xx++)/else for (int xx = 0; xx < p->w - 1; xx++)/
-src/dense.c|dense weight gradient: first image only|s/CblasTrans, CblasNoTrans, no, ni, p->n,/CblasTrans, CblasNoTrans, no, ni, 1,/
-src/dense.c|dense input gradient: 0.1% too large|s/params + L->w_off, ni, 0.0f, g->din, ni)/params + L->w_off, ni, 0.0f, g->din, ni); for (size_t e = 0; e < (size_t)p->n * ni; e++) g->din[e] *= 1.001f/
-src/pool.c|max/min pool: every image scattered by the first image'"'"'s mask|s/dimg\[mask\[i \* out_size + o\]\]/dimg[mask[o]]/
-src/pool.c|avgpool 2x2: one input of four left out|s/at\[0\] = at\[1\] = at\[W\] = at\[W + 1\] = share/at[0] = at[1] = at[W] = share/
-src/pool.c|avgpool, overlapping: overlaps overwritten, not added|s/plane\[(oy \* s + y) \* W + ox \* s + x\] += share/plane[(oy * s + y) * W + ox * s + x] = share/
-src/dropout.c|dropout: kept elements not scaled|s/g->din\[e\] = mask\[e\] ? g->dout\[e\] \* scale/g->din[e] = mask[e] ? g->dout[e]/
-src/act.c|relu: passes the gradient where y = 0|s/d\[i\] = y\[i\] > 0.0f ? d\[i\]/d[i] = y[i] >= 0.0f ? d[i]/
-src/act.c|sigmoid: derivative 0.1% too large|s/d\[i\] \*= y\[i\] \* (1.0f - y\[i\])/d[i] *= y[i] * (1.0f - y[i]) * 1.001f/
-src/act.c|tanh: 1 - y instead of 1 - y^2|s/d\[i\] \*= 1.0f - y\[i\] \* y\[i\]/d[i] *= 1.0f - y[i]/
-src/loss.c|softmax cross-entropy: 0.1% too large|s/dz\[k\] = scale \* (probs\[k\] - (k == label ? 1.0f : 0.0f))/dz[k] = 1.001f * scale * (probs[k] - (k == label ? 1.0f : 0.0f))/
-src/loss.c|binary cross-entropy: not divided by the outputs|s/dz\[k\] = scale \* (p\[k\] - t) \/ (float)m/dz[k] = scale * (p[k] - t)/
-src/loss.c|mean squared error: twice the gradient|s/dz\[k\] = scale \* e;/dz[k] = 2 * scale * e;/
-src/pool.c|maxpool 2x2 forward: the first of the window, not its max|s/if (kind == CNN_MAXPOOL ? plane\[k\[j\]\] > plane\[at\]/if (kind == CNN_MAXPOOL ? 0/
-src/act.c|relu forward: stops inputs up to 0.1|s/x\[i\] = x\[i\] > 0.0f ? x\[i\] : 0.0f/x[i] = x[i] > 0.1f ? x[i] : 0.0f/'
+src/kernels/dense.c|dense weight gradient: first image only|s/CblasTrans, CblasNoTrans, no, ni, p->n,/CblasTrans, CblasNoTrans, no, ni, 1,/
+src/kernels/dense.c|dense input gradient: 0.1% too large|s/params + L->w_off, ni, 0.0f, g->din, ni)/params + L->w_off, ni, 0.0f, g->din, ni); for (size_t e = 0; e < (size_t)p->n * ni; e++) g->din[e] *= 1.001f/
+src/kernels/pool.c|max/min pool: every image scattered by the first image'"'"'s mask|s/dimg\[mask\[i \* out_size + o\]\]/dimg[mask[o]]/
+src/kernels/pool.c|avgpool 2x2: one input of four left out|s/at\[0\] = at\[1\] = at\[W\] = at\[W + 1\] = share/at[0] = at[1] = at[W] = share/
+src/kernels/pool.c|avgpool, overlapping: overlaps overwritten, not added|s/plane\[(oy \* s + y) \* W + ox \* s + x\] += share/plane[(oy * s + y) * W + ox * s + x] = share/
+src/kernels/dropout.c|dropout: kept elements not scaled|s/g->din\[e\] = mask\[e\] ? g->dout\[e\] \* scale/g->din[e] = mask[e] ? g->dout[e]/
+src/kernels/act.c|relu: passes the gradient where y = 0|s/d\[i\] = y\[i\] > 0.0f ? d\[i\]/d[i] = y[i] >= 0.0f ? d[i]/
+src/kernels/act.c|sigmoid: derivative 0.1% too large|s/d\[i\] \*= y\[i\] \* (1.0f - y\[i\])/d[i] *= y[i] * (1.0f - y[i]) * 1.001f/
+src/kernels/act.c|tanh: 1 - y instead of 1 - y^2|s/d\[i\] \*= 1.0f - y\[i\] \* y\[i\]/d[i] *= 1.0f - y[i]/
+src/kernels/loss.c|softmax cross-entropy: 0.1% too large|s/dz\[k\] = scale \* (probs\[k\] - (k == label ? 1.0f : 0.0f))/dz[k] = 1.001f * scale * (probs[k] - (k == label ? 1.0f : 0.0f))/
+src/kernels/loss.c|binary cross-entropy: not divided by the outputs|s/dz\[k\] = scale \* (p\[k\] - t) \/ (float)m/dz[k] = scale * (p[k] - t)/
+src/kernels/loss.c|mean squared error: twice the gradient|s/dz\[k\] = scale \* e;/dz[k] = 2 * scale * e;/
+src/kernels/pool.c|maxpool 2x2 forward: the first of the window, not its max|s/if (kind == CNN_MAXPOOL ? plane\[k\[j\]\] > plane\[at\]/if (kind == CNN_MAXPOOL ? 0/
+src/kernels/act.c|relu forward: stops inputs up to 0.1|s/x\[i\] = x\[i\] > 0.0f ? x\[i\] : 0.0f/x[i] = x[i] > 0.1f ? x[i] : 0.0f/'
 
 # the kernel families as OPENBLAS_CORETYPE names them ("unset": OpenBLAS's own pick)
 run_gradcheck() {   # KERNEL: run the test under it, its complaints into $work/err

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "outputs.h"
+#include "sys/runtime.h"
 
 static int usage(FILE *to)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include "cnn.h"
-#include "outbuf.h"
+#include "sys/outbuf.h"
 #include "picture.h"
 
 /* The PNG encoding of the picture, malloc'ed, or NULL with err. */

@@ -49,10 +49,8 @@ static const char *HELP =
     "                       the shorter side to the input's, centre-cropped, by area\n"
     "                       averaging (eval and predict then do the same)\n"
     "                       Unset, these come from the network's `train` line (see\n"
-    "                       cnn info), else 20 epochs, batch 32, sgd, lr 0.05,\n"
-    "                       momentum 0.9, weight decay 5e-4, beta1 0.9, beta2 0.999,\n"
-    "                       eps 1e-8, cosine, no warm-up, step-every 30, gamma\n"
-    "                       0.1, no shift, no flip.\n"
+    "                       cnn info), else from cnn_recipe_default:\n"
+    "                       %s\n"
     "  --classes A,B,...    train on these labels only, one per output of the network\n"
     "                       (seed002: 0,1); the model records them for eval and predict\n"
     "  --class-names FILE   IDX data: name the classes, line k of FILE naming label k\n"
@@ -110,9 +108,8 @@ static void on_signal(int sig)
 typedef struct {
     int live, epoch, epochs;
     float lr;                                   /* the rate in force */
-    double start, batch_images, done_before;   /* for time left */
+    double start;                               /* of the epoch, for time left */
     long total_images;
-    cnn_dist *dist;           /* all processes stop at the same step */
 } progress_ctx;
 
 static void format_duration(char *buf, size_t len, double s)
@@ -122,9 +119,25 @@ static void format_duration(char *buf, size_t len, double s)
     else snprintf(buf, len, "%.0fs", s);
 }
 
+/* What the run's hooks print and write. */
+typedef struct {
+    progress_ctx progress;
+    int quiet;
+    FILE *log;
+    const char *log_path, *out;
+} report_ctx;
+
+static void on_epoch_start(void *p, int epoch, float lr)
+{
+    progress_ctx *c = &((report_ctx *)p)->progress;
+    c->epoch = epoch;
+    c->lr = lr;
+    c->start = cnn_clock();
+}
+
 static int on_step(void *p, int step, int steps, const cnn_epoch_stats *so_far)
 {
-    progress_ctx *c = p;
+    const progress_ctx *c = &((report_ctx *)p)->progress;
     if (c->live && (step % 8 == 0 || step == steps)) {
         double elapsed = cnn_clock() - c->start, rate = so_far->images / elapsed;
         double left_images = (double)c->total_images * (c->epochs - c->epoch) - so_far->images;
@@ -135,7 +148,40 @@ static int on_step(void *p, int step, int steps, const cnn_epoch_stats *so_far)
                 so_far->accuracy, rate, left);
         fflush(stderr);
     }
-    return cnn_dist_stopping(c->dist);
+    return 0;
+}
+
+/* The epoch's line and log row; lost output stops the run, since nobody
+ * would see how it went. */
+static int on_epoch(void *p, const cnn_epoch_report *r, char *err)
+{
+    const report_ctx *c = p;
+    if (c->progress.live) fprintf(stderr, "\r\033[K");
+    if (!c->quiet) {
+        printf("epoch %d/%d  lr %.4g  train loss %.4f  acc %.4f  test loss %.4f acc %.4f",
+               r->epoch, r->epochs, r->lr, r->train.loss, r->train.accuracy, r->test.loss,
+               r->test.accuracy);
+        if (r->val.images)
+            printf("  val loss %.4f acc %.4f%s", r->val.loss, r->val.accuracy,
+                   r->better ? " *" : "");
+        printf("  %.1fs  %.0f img/s\n", r->seconds, r->train.images / r->seconds);
+    }
+    if (c->log) {
+        fprintf(c->log, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f,%.6g,", r->epoch, r->train.loss,
+                r->train.accuracy, r->test.loss, r->test.accuracy, r->seconds,
+                r->train.images / r->seconds, r->lr);
+        if (r->val.images) fprintf(c->log, "%.6f,%.6f", r->val.loss, r->val.accuracy);
+        fprintf(c->log, "\n");
+    }
+    if (check_written(stdout, "standard output", err) ||
+        (c->log && check_written(c->log, c->log_path, err))) {
+        char lost[CNN_ERR_LEN];
+        snprintf(lost, sizeof lost, "%s", err);
+        snprintf(err, CNN_ERR_LEN, "epoch %d: %.400s; %s holds epoch %d", r->epoch, lost,
+                 c->out, r->epoch);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- options ---- */
@@ -265,7 +311,19 @@ static int parse_options(int argc, char **argv, train_opts *o)
             o->set_recipe = 1;
             break;
         case O_HELP:
-            printf("usage: %s\n\n%s", USAGE, HELP);
+        {
+            const cnn_recipe *d = &cnn_recipe_default;
+            char defaults[256];
+            snprintf(defaults, sizeof defaults, "%d epochs, batch %d, %s, lr %g, momentum %g,\n"
+                     "                       weight decay %g, beta1 %g, beta2 %g, eps %g, %s,\n"
+                     "                       warm-up %d, step-every %d, gamma %g, shift %d, "
+                     "flip %d.", d->epochs, d->batch, cnn_optimizer_name(d->sgd.kind), d->sgd.lr,
+                     d->sgd.momentum, d->sgd.weight_decay, d->sgd.beta1, d->sgd.beta2,
+                     d->sgd.eps, cnn_schedule_name(d->schedule), d->sgd.warmup,
+                     d->sgd.step_every, d->sgd.gamma, d->shift, d->flip);
+            printf("usage: %s\n\n", USAGE);
+            printf(HELP, defaults);
+        }
             return 1;
         default:
             option_error("train", argv[optind - 1]);
@@ -479,29 +537,26 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
     }
     net = cnn_net_load(o->net, err);
     if (!net) return NULL;
-    st->rng = cnn_rng_seed(o->seed);
-    cnn_net_init(net, &st->rng);
-    /* what the user did not set comes from the network's recipe */
-    const cnn_recipe *d = &net->recipe;
-    st->epochs = o->r.epochs > 0 ? o->r.epochs : d->epochs;
-    st->batch = o->r.batch > 0 ? o->r.batch : d->batch;
-    st->sgd.lr = o->r.sgd.lr >= 0 ? o->r.sgd.lr : d->sgd.lr;
-    st->sgd.momentum = o->r.sgd.momentum >= 0 ? o->r.sgd.momentum : d->sgd.momentum;
-    st->sgd.weight_decay = o->r.sgd.weight_decay >= 0 ? o->r.sgd.weight_decay
-                                                        : d->sgd.weight_decay;
-    st->sgd.beta1 = o->r.sgd.beta1 >= 0 ? o->r.sgd.beta1 : d->sgd.beta1;
-    st->sgd.beta2 = o->r.sgd.beta2 >= 0 ? o->r.sgd.beta2 : d->sgd.beta2;
-    st->sgd.eps = o->r.sgd.eps >= 0 ? o->r.sgd.eps : d->sgd.eps;
-    st->sgd.kind = (int)o->r.sgd.kind >= 0 ? o->r.sgd.kind : d->sgd.kind;
-    st->sgd.warmup = o->r.sgd.warmup >= 0 ? o->r.sgd.warmup : d->sgd.warmup;
-    st->sgd.step_every = o->r.sgd.step_every >= 0 ? o->r.sgd.step_every : d->sgd.step_every;
-    st->sgd.gamma = o->r.sgd.gamma >= 0 ? o->r.sgd.gamma : d->sgd.gamma;
-    st->schedule = (int)o->r.schedule >= 0 ? o->r.schedule : d->schedule;
-    st->shift = o->r.shift >= 0 ? o->r.shift : d->shift;
-    st->flip = o->r.flip >= 0 ? o->r.flip : d->flip;
-    st->resize = o->r.resize >= 0 ? o->r.resize : d->resize;
+    cnn_train_begin(net, o->seed, st);
+    /* what the user set replaces the network's recipe */
+    const cnn_recipe *u = &o->r;
+    if (u->epochs > 0) st->epochs = u->epochs;
+    if (u->batch > 0) st->batch = u->batch;
+    if (u->sgd.lr >= 0) st->sgd.lr = u->sgd.lr;
+    if (u->sgd.momentum >= 0) st->sgd.momentum = u->sgd.momentum;
+    if (u->sgd.weight_decay >= 0) st->sgd.weight_decay = u->sgd.weight_decay;
+    if (u->sgd.beta1 >= 0) st->sgd.beta1 = u->sgd.beta1;
+    if (u->sgd.beta2 >= 0) st->sgd.beta2 = u->sgd.beta2;
+    if (u->sgd.eps >= 0) st->sgd.eps = u->sgd.eps;
+    if ((int)u->sgd.kind >= 0) st->sgd.kind = u->sgd.kind;
+    if (u->sgd.warmup >= 0) st->sgd.warmup = u->sgd.warmup;
+    if (u->sgd.step_every >= 0) st->sgd.step_every = u->sgd.step_every;
+    if (u->sgd.gamma >= 0) st->sgd.gamma = u->sgd.gamma;
+    if ((int)u->schedule >= 0) st->schedule = u->schedule;
+    if (u->shift >= 0) st->shift = u->shift;
+    if (u->flip >= 0) st->flip = u->flip;
+    if (u->resize >= 0) st->resize = u->resize;
     st->val.count = o->val;
-    st->val.seed = o->seed;
     st->val.keep_best = o->keep_best;
     st->val.patience = o->patience;
     return net;
@@ -635,8 +690,9 @@ int cmd_train(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGXFSZ, SIG_IGN);   /* a file-size limit is a write error, not a kill */
     cnn_dist_watch(dist, &interrupted);
-    progress_ctx pc = { .live = !o.quiet && isatty(STDERR_FILENO), .epochs = st.epochs,
-                        .total_images = train.count, .dist = dist };
+    report_ctx report = { { .live = !o.quiet && isatty(STDERR_FILENO), .epochs = st.epochs,
+                         .total_images = train.count }, o.quiet, log, o.log, out };
+    cnn_fit_hooks hooks = { out, best, on_epoch_start, on_step, on_epoch, &report };
     if (!o.quiet)
         printf("training %s (%zu parameters) on %d images, testing on %d; batch %d, "
                "%s, lr %g %s, %s %g, weight decay %g, shift %d%s%s, threads %d%s\n",
@@ -647,88 +703,34 @@ int cmd_train(int argc, char **argv)
                st.sgd.weight_decay, st.shift, st.flip ? ", flip" : "",
                st.resize ? ", resize" : "", cnn_trainer_threads(t), processes(dist));
     double run_start = cnn_clock();
-    for (int e = st.epoch; e < st.epochs; e++) {
-        cnn_sgd sgd = st.sgd;
-        sgd.lr = cnn_schedule_lr(st.schedule, &st.sgd, e, st.epochs);
-        pc.lr = sgd.lr;
-        cnn_epoch_stats tr;
-        pc.epoch = e;
-        pc.start = cnn_clock();
-        cnn_augment aug = { st.shift, st.flip };
-        int r = cnn_train_epoch(t, &train, st.batch, &aug, &sgd, &st.rng, on_step, &pc,
-                                &tr, err);
-        if (pc.live) fprintf(stderr, "\r\033[K");
-        if (r != 0 && !rank0) {   /* every process stops here; rank 0 says why */
-            status = r < 0 ? EXIT_FAIL : 130;
-            goto done;
-        }
-        if (r < 0) {
-            if (e > 0)
-                cli_error(EXIT_FAIL, "train", "epoch %d %s; %s keeps the model of epoch %d",
-                          e + 1, err, out, e);
-            else
-                cli_error(EXIT_FAIL, "train", "epoch 1 %s; no model was written", err);
-            goto done;
-        }
-        if (r > 0) {
-            if (e > 0)
-                fprintf(stderr, "cnn train: interrupted in epoch %d; %s holds epoch %d: "
-                        "continue with cnn train --resume %s --data ...\n", e + 1, out, e, out);
-            else
-                fprintf(stderr, "cnn train: interrupted in epoch 1; no model was written\n");
-            status = 130;
-            goto done;
-        }
-        double secs = cnn_clock() - pc.start;
-        cnn_epoch_stats te = cnn_evaluate(t, &test, NULL);
-        st.epoch = e + 1;
-        st.steps = cnn_trainer_steps(t);
-        cnn_epoch_stats ve = { 0 };
-        int better = 0;
-        if (st.val.count) {
-            ve = cnn_evaluate(t, &val, NULL);
-            better = st.val.best_epoch == 0 || (float)ve.accuracy > st.val.best_accuracy;
-            if (better) {
-                st.val.best_epoch = e + 1;
-                st.val.best_accuracy = (float)ve.accuracy;
-            }
-        }
-        /* the processes' parameters must have stayed identical: check before saving */
-        if (cnn_dist_check_run(dist, net, &st, NULL, NULL, err)) goto fail;
-        if (cnn_dist_agree(dist, 0) >= 0) goto done;
-        if (rank0 && cnn_model_save(out, net, &st, err)) goto fail;
-        if (rank0 && better && st.val.keep_best && cnn_model_save(best, net, &st, err))
-            goto fail;
-        if (!o.quiet) {
-            printf("epoch %d/%d  lr %.4g  train loss %.4f acc %.4f  test loss %.4f acc %.4f",
-                   e + 1, st.epochs, sgd.lr, tr.loss, tr.accuracy, te.loss, te.accuracy);
-            if (st.val.count)
-                printf("  val loss %.4f acc %.4f%s", ve.loss, ve.accuracy, better ? " *" : "");
-            printf("  %.1fs  %.0f img/s\n", secs, train.count / secs);
-        }
-        if (log) {
-            fprintf(log, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f,%.6g,", e + 1, tr.loss, tr.accuracy,
-                    te.loss, te.accuracy, secs, train.count / secs, sgd.lr);
-            if (st.val.count) fprintf(log, "%.6f,%.6f", ve.loss, ve.accuracy);
-            fprintf(log, "\n");
-        }
-        /* lost output stops the run: nobody would see how it went */
-        if (check_written(stdout, "standard output", err) ||
-            (log && check_written(log, o.log, err))) {
-            char lost[CNN_ERR_LEN];
-            snprintf(lost, sizeof lost, "%s", err);
-            snprintf(err, CNN_ERR_LEN, "epoch %d: %.400s; %s holds epoch %d", e + 1, lost, out,
-                     e + 1);
-            goto fail;
-        }
-        if (cnn_dist_agree(dist, 0) >= 0) goto done;
-        if (st.val.patience && e + 1 - st.val.best_epoch >= st.val.patience) {
-            if (!o.quiet)
-                printf("stopped after epoch %d: no better validation accuracy in %d epochs "
-                       "(best %.4f, epoch %d)\n", e + 1, st.val.patience,
-                       st.val.best_accuracy, st.val.best_epoch);
-            break;
-        }
+    cnn_fit_end end = cnn_fit(t, &st, &(cnn_fit_data){ &train, &test, &val }, &hooks, err);
+    if (report.progress.live) fprintf(stderr, "\r\033[K");
+    switch (end) {
+    case CNN_FIT_DONE: break;
+    case CNN_FIT_PATIENCE:
+        if (!o.quiet)
+            printf("stopped after epoch %d: no better validation accuracy in %d epochs "
+                   "(best %.4f, epoch %d)\n", st.epoch, st.val.patience,
+                   st.val.best_accuracy, st.val.best_epoch);
+        break;
+    case CNN_FIT_EPOCH_FAILED:   /* every process stops here; rank 0 says why */
+        if (rank0 && st.epoch > 0)
+            cli_error(EXIT_FAIL, "train", "epoch %d %s; %s keeps the model of epoch %d",
+                      st.epoch + 1, err, out, st.epoch);
+        else if (rank0)
+            cli_error(EXIT_FAIL, "train", "epoch 1 %s; no model was written", err);
+        goto done;
+    case CNN_FIT_INTERRUPTED:
+        if (rank0 && st.epoch > 0)
+            fprintf(stderr, "cnn train: interrupted in epoch %d; %s holds epoch %d: "
+                    "continue with cnn train --resume %s --data ...\n", st.epoch + 1, out,
+                    st.epoch, out);
+        else if (rank0)
+            fprintf(stderr, "cnn train: interrupted in epoch 1; no model was written\n");
+        status = 130;
+        goto done;
+    case CNN_FIT_FAILED: goto fail;
+    case CNN_FIT_PEER_FAILED: goto done;
     }
     if (!o.quiet)
         printf("done in %.1fs; model written to %s\n", cnn_clock() - run_start, out);
