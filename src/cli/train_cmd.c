@@ -315,8 +315,8 @@ static int parse_options(int argc, char **argv, train_opts *o)
             const cnn_recipe *d = &cnn_recipe_default;
             char defaults[256];
             snprintf(defaults, sizeof defaults, "%d epochs, batch %d, %s, lr %g, momentum %g,\n"
-                     "                       weight decay %g, beta1 %g, beta2 %g, eps %g, %s,\n"
-                     "                       warm-up %d, step-every %d, gamma %g, shift %d, "
+                     "                       weight decay %g, beta1 %g, beta2 %g, eps %g,\n"
+                     "                       %s, warm-up %d, step-every %d, gamma %g, shift %d, "
                      "flip %d.", d->epochs, d->batch, cnn_optimizer_name(d->sgd.kind), d->sgd.lr,
                      d->sgd.momentum, d->sgd.weight_decay, d->sgd.beta1, d->sgd.beta2,
                      d->sgd.eps, cnn_schedule_name(d->schedule), d->sgd.warmup,
