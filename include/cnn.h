@@ -36,6 +36,7 @@
 typedef enum { CNN_ACT_NONE, CNN_ACT_RELU, CNN_ACT_SIGMOID, CNN_ACT_TANH } cnn_act;
 typedef enum {
     CNN_CONV, CNN_MAXPOOL, CNN_MINPOOL, CNN_AVGPOOL, CNN_DENSE, CNN_DROPOUT, CNN_ADD,
+    CNN_GAP, CNN_GMP,
     CNN_LAYER_KINDS   /* how many there are: every table of kinds has this many entries */
 } cnn_layer_kind;
 typedef enum {

@@ -10,7 +10,8 @@
 /* Whether layer l's branches come from pooling choices or dropout masks. */
 static int picks(const cnn_layer *L)
 {
-    return L->kind == CNN_MAXPOOL || L->kind == CNN_MINPOOL || L->kind == CNN_DROPOUT;
+    return L->kind == CNN_MAXPOOL || L->kind == CNN_MINPOOL || L->kind == CNN_GMP ||
+           L->kind == CNN_DROPOUT;
 }
 
 int ref_net_init(ref_net *r, const cnn_net *net, const workspace *ws, const float *x,
@@ -176,6 +177,8 @@ double ref_net_loss(ref_net *r, int from)
             case CNN_MAXPOOL:
             case CNN_MINPOOL:
             case CNN_AVGPOOL:
+            case CNN_GAP:
+            case CNN_GMP:
                 pool_image(y, x, pick, L);
                 break;
             case CNN_DROPOUT:
@@ -211,13 +214,13 @@ static int check_pick(const cnn_layer *L, const double *x, size_t o, int32_t pic
     for (int y = 0; y < L->win.kh; y++)
         for (int xx = 0; xx < L->win.kw; xx++) {
             size_t k = (c * H + oy * s + y) * W + ox * s + xx;
-            best = L->kind == CNN_MAXPOOL ? fmax(best, x[k]) : fmin(best, x[k]);
+            best = L->kind == CNN_MINPOOL ? fmin(best, x[k]) : fmax(best, x[k]);
             in_window |= (size_t)pick == k;
         }
     if (in_window && fabs(x[pick] - best) <= tol) return 0;
     snprintf(why, CNN_ERR_LEN, "output %zu took input %d (%.9g), %s; the window's %s is %.9g",
              o, pick, in_window ? x[pick] : NAN, in_window ? "in its window" : "outside its window",
-             L->kind == CNN_MAXPOOL ? "max" : "min", best);
+             L->kind == CNN_MINPOOL ? "min" : "max", best);
     return -1;
 }
 

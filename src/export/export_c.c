@@ -297,6 +297,7 @@ static const struct {
 } kinds[] = {
     { conv_parameters, conv_body }, { NULL, maxpool_body }, { NULL, minpool_body },
     { NULL, avgpool_body }, { dense_parameters, dense_body }, { NULL, NULL }, { NULL, add_body },
+    { NULL, avgpool_body }, { NULL, maxpool_body },   /* gap, gmp: one window, the input */
 };
 static_assert(sizeof kinds / sizeof kinds[0] == CNN_LAYER_KINDS,
               "export_c.c needs an entry for every cnn_layer_kind");

@@ -16,6 +16,7 @@
  *   dense       Flatten (after a 4-d value) + Gemm (transB=1) [+ activation]
  *   dropout     nothing: the identity outside training
  *   add         Add of its two inputs [+ activation]
+ *   gap, gmp    GlobalAveragePool, GlobalMaxPool
  * then Softmax for softmax-cross-entropy networks. A conv or pool after a
  * dense layer first reshapes its (N, units) to (N, units, 1, 1). The graph
  * follows the network's: each node reads the value its input layer wrote.
@@ -291,6 +292,16 @@ static void add_dropout(graph *g, const cnn_layer *L, const float *params, const
 {
 }
 
+static void add_gap(graph *g, const cnn_layer *L, const float *params, const char *layer)
+{
+    add_node(g, (node){ .op = "GlobalAveragePool", .name = layer }, NULL);
+}
+
+static void add_gmp(graph *g, const cnn_layer *L, const float *params, const char *layer)
+{
+    add_node(g, (node){ .op = "GlobalMaxPool", .name = layer }, NULL);
+}
+
 /* Add reads the current value and g->second, of the same rank. */
 static void add_sum(graph *g, const cnn_layer *L, const float *params, const char *layer)
 {
@@ -305,7 +316,7 @@ static const struct {
     int any_rank;   /* dense flattens what it gets; dropout and add keep it */
 } writers[] = {
     { add_conv, 0 }, { add_maxpool, 0 }, { add_minpool, 0 }, { add_avgpool, 0 },
-    { add_dense, 1 }, { add_dropout, 1 }, { add_sum, 1 },
+    { add_dense, 1 }, { add_dropout, 1 }, { add_sum, 1 }, { add_gap, 0 }, { add_gmp, 0 },
 };
 static_assert(sizeof writers / sizeof writers[0] == CNN_LAYER_KINDS,
               "export_onnx.c needs a writer for every cnn_layer_kind");

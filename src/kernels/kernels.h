@@ -112,7 +112,8 @@ void conv_backward(const layer_pass *p, const float *params, const layer_grads *
 
 /* ---- pooling (pool.c) ---- */
 /* mask (n, C, Ho, Wo): index within the image of the input each max/min output
- * took; ties go to the first in row-major window order. NULL for average. */
+ * took; ties go to the first in row-major window order. NULL for average
+ * (pool_backward then spreads each gradient over its window). */
 void maxpool_forward(const layer_pass *p, int32_t *mask);
 void minpool_forward(const layer_pass *p, int32_t *mask);
 void avgpool_forward(const layer_pass *p);

@@ -85,7 +85,7 @@ void pool_backward(const layer_pass *p, const layer_grads *g, const int32_t *mas
     const float *dout = g->dout;
     prof_clock clock = prof_start(p->site.prof);
     memset(din, 0, sizeof(float) * n * in_size);
-    if (L->kind != CNN_AVGPOOL) {
+    if (mask) {   /* max and min: each output's gradient to the input it took */
         for (int i = 0; i < n; i++) {
             float *dimg = din + i * in_size;
             for (size_t o = 0; o < out_size; o++)

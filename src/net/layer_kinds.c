@@ -214,6 +214,22 @@ static void add_back(const layer_run *r, const layer_grads *g)
     act_backward(g->dout, p->out, (size_t)p->n * cnn_shape_size(p->L->out), r->act);
 }
 
+/* ---- gap and gmp: global average and max pooling, a window the size of
+ * the input, so the pool kernels run them ---- */
+
+static int global_setup(layer_line *p, cnn_layer *L)
+{
+    L->win = (cnn_window){ L->in.h, L->in.w, 1, 0 };
+    L->out = (cnn_shape){ L->in.c, 1, 1 };
+    return 0;
+}
+
+static void global_describe(const cnn_layer *L, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s %dx%d", L->kind == CNN_GAP ? "gap (average)" : "gmp (max)",
+             L->in.h, L->in.w);
+}
+
 /* ---- the table ---- */
 
 const layer_kind layer_kinds[] = {
@@ -234,6 +250,10 @@ const layer_kind layer_kinds[] = {
       0 },
     { CNN_ADD, "add", { "act" }, 2, "add from=input act=relu",
       add_setup, add_describe, no_macs, NULL, NULL, add_run, add_back, 1 },
+    { CNN_GAP, "gap", { NULL }, 1, "conv filters=3 size=3 act=tanh\ngap",
+      global_setup, global_describe, no_macs, NULL, NULL, avgpool_run, pool_back, 0 },
+    { CNN_GMP, "gmp", { NULL }, 1, "conv filters=3 size=3 act=tanh\ngmp",
+      global_setup, global_describe, no_macs, NULL, mask_alloc, maxpool_run, pool_back, 0 },
 };
 static_assert(sizeof layer_kinds / sizeof layer_kinds[0] == CNN_LAYER_KINDS,
               "layer_kinds needs one entry per cnn_layer_kind");

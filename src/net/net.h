@@ -57,9 +57,9 @@ typedef struct {
     const char *name;               /* the description's word: "conv" */
     const char *keys[6];            /* its options; every kind also takes name= and from= */
     int inputs;                     /* 1, or 2 (add) */
-    /* A line the tests try after a 1x28x28 input, before a dense layer
-     * (reference_example_net): it must parse, train, pass the gradient check
-     * and export. */
+    /* Lines the tests try after a 1x28x28 input, before a dense layer
+     * (reference_example_net), the last one of this kind: they must parse,
+     * train, pass the gradient check and export. */
     const char *example;
     /* From the line's options: the settings, out, n_w and n_b (in is set). */
     int (*setup)(layer_line *p, cnn_layer *L);

@@ -7,6 +7,7 @@
  *   dense   units=10 [act=...]
  *   dropout rate=0.5                    (0 <= rate < 1; the identity but in training)
  *   add     from=a[,b] [act=...]        (the sum of two layers' outputs of one shape)
+ *   gap                                 (global average pooling to C x 1 x 1; gmp: max)
  *   loss    softmax-cross-entropy | binary-cross-entropy | mean-squared-error
  *   train   [epochs=20] [batch=32] [lr=0.05] [momentum=0.9] [weight-decay=5e-4]
  *           [schedule=cosine|constant|step] [warmup=0] [step-every=30] [gamma=0.1]
