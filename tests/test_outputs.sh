@@ -2,7 +2,9 @@
 # What the commands write: an output that is a device, a FIFO, one of the
 # run's inputs or another of its outputs is refused before any work; output
 # lost to a full device or a closed stdout fails the command; a second run on
-# the same model is refused naming the first; stale temporary files go; and
+# the same model is refused naming the first; stale temporary files go (only
+# those a save left: mode 0600, the model magic or empty), the lock file is
+# never made through a symlink; and
 # models keep the replaced file's mode, else follow the umask.
 # usage: test_outputs.sh CNN SOURCE_ROOT
 . "$(dirname "$0")/setup.sh"
@@ -124,14 +126,28 @@ pid=$!
 while [ ! -f "$tmp/lock.model.lock" ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
 kill -9 $pid
 wait $pid 2>/dev/null
-echo partial > "$tmp/lock.model.tmp.Ab12Cd"   # as a save cut short by SIGKILL leaves it
-echo partial > "$tmp/lock.model.best.tmp.Ef34Gh"   # the same of --keep-best's model
+# as a save cut short by SIGKILL leaves it: mode 0600, the model's magic or
+# nothing yet; files under such names that are not that are the user's
+( umask 077; printf 'CNNMODEL\005\000' > "$tmp/lock.model.tmp.Ab12Cd"
+  : > "$tmp/lock.model.best.tmp.Ef34Gh" )   # the same of --keep-best's model, empty
 echo mine > "$tmp/lock.model.tmp.notes"
+echo backup > "$tmp/lock.model.tmp.backup"
+( umask 077; echo secret > "$tmp/lock.model.tmp.secret" )   # 0600, but not a model
+cp "$tmp/lock.model.tmp.Ab12Cd" "$tmp/lock.model.tmp.mycopy" && chmod 644 "$tmp/lock.model.tmp.mycopy"
 "$cnn" train --data "$data" $small --val 50 --keep-best --out "$tmp/lock.model" 2> "$tmp/err" ||
     fail "after a killed run: $(cat "$tmp/err")"
 [ -e "$tmp/lock.model.tmp.Ab12Cd" ] && fail "a stale temporary file was left"
 [ -e "$tmp/lock.model.best.tmp.Ef34Gh" ] && fail "a stale temporary file of OUT.best was left"
-[ -e "$tmp/lock.model.tmp.notes" ] || fail "a file that is no temporary was removed"
+for f in notes backup mycopy secret; do
+    [ -e "$tmp/lock.model.tmp.$f" ] || fail "the user's lock.model.tmp.$f was removed"
+done
+# the lock file is never made through a symlink
+echo PRECIOUS > "$tmp/victim"
+ln -s "$tmp/victim" "$tmp/sym.model.lock"
+"$cnn" train --data "$data" $small --out "$tmp/sym.model" 2> "$tmp/err"
+[ $? -eq 1 ] && grep -q "cannot create its lock file" "$tmp/err" ||
+    fail "a symlinked lock file: $(cat "$tmp/err")"
+[ "$(cat "$tmp/victim")" = PRECIOUS ] && [ ! -e "$tmp/sym.model" ] || fail "written through the lock's symlink"
 [ -e "$tmp/lock.model.lock" ] && fail "the lock file was left behind"
 echo "after SIGKILL: the next run takes the model over and removes its stale temporary file"
 

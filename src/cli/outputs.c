@@ -120,7 +120,8 @@ static void describe_process(char *buf, size_t len, pid_t pid)
 /* One attempt: 0 locked, 1 try again, -1 refused (err set). */
 static int try_lock(const char *path, const char *lock, int *fd, char *err)
 {
-    int f = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    /* never through a symlink: it could create a file anywhere */
+    int f = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (f < 0) {
         snprintf(err, CNN_ERR_LEN, "%s: cannot create its lock file %s: %s", path, lock,
                  strerror(errno));
@@ -176,6 +177,24 @@ void unlock_model(const char *path, int fd)
     close(fd);
 }
 
+/* Whether `path` is what a model save leaves when killed: a regular file of
+ * ours, mode 0600 as mkstemp makes it, empty or starting with the model
+ * magic. Anything else under a matching name is a user's, and stays. */
+static int left_by_a_save(const char *path)
+{
+    struct stat st;
+    char head[8];
+    if (lstat(path, &st) || !S_ISREG(st.st_mode) || st.st_uid != getuid() ||
+        (st.st_mode & 07777) != 0600)
+        return 0;
+    if (st.st_size == 0) return 1;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int ours = fd >= 0 && read(fd, head, sizeof head) == (ssize_t)sizeof head &&
+               !memcmp(head, "CNNMODEL", sizeof head);
+    if (fd >= 0) close(fd);
+    return ours;
+}
+
 void remove_stale_temporaries(const char *path, int quiet)
 {
     char *dcopy = strdup(path), *bcopy = strdup(path);
@@ -195,8 +214,7 @@ void remove_stale_temporaries(const char *path, int quiet)
         char *stale = malloc(len);
         if (!stale) break;
         snprintf(stale, len, "%s%s%s", in_cwd ? "" : dir, in_cwd ? "" : "/", e->d_name);
-        struct stat st;
-        if (lstat(stale, &st) == 0 && S_ISREG(st.st_mode) && unlink(stale) == 0 && !quiet)
+        if (left_by_a_save(stale) && unlink(stale) == 0 && !quiet)
             fprintf(stderr, "cnn train: removed %s, left by a run killed while saving\n", stale);
         free(stale);
     }
