@@ -120,6 +120,15 @@ expect 1 "a second run on the same --out" "another run (cnn, process $pid) is wr
     "$cnn" train --data "$data" $small --out "$tmp/lock.model"
 wait $pid || fail "the first run failed"
 [ -e "$tmp/lock.model.lock" ] && fail "the lock file was left behind"
+# with --keep-best, OUT.best is the run's too: another run may not write it
+"$cnn" train --data "$data" --limit 3000 --epochs 4 --quiet --val 100 --keep-best \
+    --out "$tmp/kb.model" &
+pid=$!
+while [ ! -f "$tmp/kb.model.best.lock" ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
+expect 1 "a run on another's OUT.best" "another run (cnn, process $pid) is writing this model" \
+    "$cnn" train --data "$data" $small --out "$tmp/kb.model.best"
+wait $pid || fail "the --keep-best run failed"
+[ -e "$tmp/kb.model.lock" ] || [ -e "$tmp/kb.model.best.lock" ] && fail "a lock file was left behind"
 # a run killed holding the lock, and while saving: the next run takes over
 "$cnn" train --data "$data" --limit 3000 --epochs 4 --quiet --out "$tmp/lock.model" &
 pid=$!

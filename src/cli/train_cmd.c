@@ -567,8 +567,11 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
  * is written back, so --out may be --resume), --out is not being written by
  * another run (locked until the end), and temporary files a killed run left
  * beside the models go. best is NULL without --keep-best. */
+/* The model's outputs checked and locked: OUT, and with --keep-best
+ * OUT.best too, so that no other run writes either (locks[2]: their lock
+ * files, or -1). */
 static int claim_outputs(const train_opts *o, const char *out, const char *best,
-                         const data_paths *data, int *lock, char *err)
+                         const data_paths *data, int locks[2], char *err)
 {
     int builtin = 0;
     for (const cnn_builtin_net *b = cnn_builtin_nets; o->net && b->name; b++)
@@ -584,7 +587,7 @@ static int claim_outputs(const train_opts *o, const char *out, const char *best,
     if (check_output(&model, 1, others, 5, err) ||
         (best && check_output(&best_model, 1, others, 7, err)) ||
         (o->log && check_output(&log, 0, others, 8, err)) || check_writable(out, err) ||
-        lock_model(out, lock, err))
+        lock_model(out, &locks[0], err) || (best && lock_model(best, &locks[1], err)))
         return -1;
     remove_stale_temporaries(out, o->quiet);
     if (best) remove_stale_temporaries(best, o->quiet);
@@ -639,7 +642,7 @@ int cmd_train(int argc, char **argv)
     FILE *log = NULL;
     char *out = NULL;
     data_paths data;
-    int status = EXIT_FAIL, lock = -1;
+    int status = EXIT_FAIL, locks[2] = { -1, -1 };
     cnn_net *net = start(&o, &st, err);
     if (!net) goto fail;
     if (st.epochs <= st.epoch) {
@@ -656,7 +659,7 @@ int cmd_train(int argc, char **argv)
     snprintf(best, best_len, "%s.best", out);
     int keep[256], n_keep;
     if (find_data(&o, &data, err) ||
-        (rank0 && claim_outputs(&o, out, st.val.keep_best ? best : NULL, &data, &lock, err)) ||
+        (rank0 && claim_outputs(&o, out, st.val.keep_best ? best : NULL, &data, locks, err)) ||
         choose_data(&o, net, &st, keep, &n_keep, err) ||
         load_data(&o, &data, net, &(cnn_image_spec){ net->input, st.resize }, keep, n_keep,
                   &train, &test, err))
@@ -742,7 +745,8 @@ fail:
 done:
     if (log && fclose(log) && status == EXIT_OK)
         status = cli_error(EXIT_FAIL, "train", "%s: write failed: %s", o.log, strerror(errno));
-    unlock_model(out, lock);
+    unlock_model(out, locks[0]);
+    unlock_model(best, locks[1]);
     if (!t) {
         free(st.velocity);
         free(st.moment2);
