@@ -3,8 +3,8 @@
 # run's inputs or another of its outputs is refused before any work; output
 # lost to a full device or a closed stdout fails the command; a second run on
 # the same model is refused naming the first; stale temporary files go (only
-# those a save left: mode 0600, the model magic or empty), the lock file is
-# never made through a symlink; and
+# those a save left: mode 0600, the model magic or empty), neither the lock
+# file nor the log is written through a symlink; and
 # models keep the replaced file's mode, else follow the umask.
 # usage: test_outputs.sh CNN SOURCE_ROOT
 . "$(dirname "$0")/setup.sh"
@@ -157,6 +157,16 @@ ln -s "$tmp/victim" "$tmp/sym.model.lock"
 [ $? -eq 1 ] && grep -q "cannot create its lock file" "$tmp/err" ||
     fail "a symlinked lock file: $(cat "$tmp/err")"
 [ "$(cat "$tmp/victim")" = PRECIOUS ] && [ ! -e "$tmp/sym.model" ] || fail "written through the lock's symlink"
+# nor the log, which a resumed run appends to under one header
+ln -s "$tmp/victim" "$tmp/sym.csv"
+"$cnn" train --data "$data" $small --log "$tmp/sym.csv" --out "$tmp/log.model" 2> "$tmp/err"
+[ $? -eq 1 ] && grep -q "sym.csv: cannot write the log: it is a symlink" "$tmp/err" &&
+    [ "$(cat "$tmp/victim")" = PRECIOUS ] || fail "--log through a symlink: $(cat "$tmp/err")"
+"$cnn" train --data "$data" $small --log "$tmp/log.csv" --out "$tmp/log.model" &&
+    "$cnn" train --data "$data" --resume "$tmp/log.model" --epochs 2 --quiet --log "$tmp/log.csv" ||
+    fail "a resumed run with --log"
+[ "$(grep -c '^epoch,' "$tmp/log.csv")" -eq 1 ] && [ "$(wc -l < "$tmp/log.csv")" -eq 3 ] ||
+    fail "the resumed log: $(cat "$tmp/log.csv")"
 [ -e "$tmp/lock.model.lock" ] && fail "the lock file was left behind"
 echo "after SIGKILL: the next run takes the model over and removes its stale temporary file"
 

@@ -1,6 +1,7 @@
 /* train_cmd.c: cnn train. Trains, tests after every epoch, writes the model
  * atomically after every epoch, and can resume from any model it wrote. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -604,14 +605,20 @@ static const char *processes(const cnn_dist *d)
 
 /* ---- the metrics log ---- */
 
+/* Never through a symlink, as no other output is written through one. */
 static FILE *open_log(const char *path, int append, char *err)
 {
-    FILE *f = fopen(path, append ? "a" : "w");
+    int mode = append ? O_APPEND : O_TRUNC;
+    int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | mode, 0666);
+    FILE *f = fd >= 0 ? fdopen(fd, append ? "a" : "w") : NULL;
     if (!f) {
-        snprintf(err, CNN_ERR_LEN, "%s: cannot write the log: %s", path, strerror(errno));
+        snprintf(err, CNN_ERR_LEN, "%s: cannot write the log: %s", path,
+                 errno == ELOOP ? "it is a symlink (give the file it points to)"
+                                : strerror(errno));
+        if (fd >= 0) close(fd);
         return NULL;
     }
-    if (!append || ftell(f) <= 0)
+    if (!append || lseek(fd, 0, SEEK_END) <= 0)   /* a new or empty file (or a FIFO) */
         fprintf(f, "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,"
                    "images_per_sec,lr,val_loss,val_accuracy\n");
     if (check_written(f, path, err)) {
