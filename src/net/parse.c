@@ -40,12 +40,19 @@ typedef struct {
     char *err;
 } parser;
 
-static int fail(parser *p, const char *fmt, ...)
+/* "source:line: reason" into p->err; returns -1. */
+static int vfail(parser *p, const char *fmt, va_list ap)
 {
     int len = snprintf(p->err, CNN_ERR_LEN, "%s:%d: ", p->source, p->line);
+    vsnprintf(p->err + len, CNN_ERR_LEN - len, fmt, ap);
+    return -1;
+}
+
+static int fail(parser *p, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(p->err + len, CNN_ERR_LEN - len, fmt, ap);
+    vfail(p, fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -148,11 +155,9 @@ struct layer_line {
 
 int line_fail(layer_line *l, const char *fmt, ...)
 {
-    parser *p = l->p;
-    int len = snprintf(p->err, CNN_ERR_LEN, "%s:%d: ", p->source, p->line);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(p->err + len, CNN_ERR_LEN - len, fmt, ap);
+    vfail(l->p, fmt, ap);
     va_end(ap);
     return -1;
 }
