@@ -23,6 +23,23 @@ static void describe(char *buf, size_t len, const cnn_layer *L, int l)
     }
 }
 
+/* A recipe in words: the optimiser with the settings it uses, the
+ * schedule with its own, augmentation. */
+static void print_recipe(const cnn_recipe *r)
+{
+    const cnn_sgd *o = &r->sgd;
+    int adam = o->kind == CNN_OPT_ADAM || o->kind == CNN_OPT_ADAMW;
+    printf("%d epochs, batch %d, %s", r->epochs, r->batch, cnn_optimizer_name(o->kind));
+    if (adam) printf(" (beta1 %g, beta2 %g, eps %g)", o->beta1, o->beta2, o->eps);
+    else printf(" (momentum %g)", o->momentum);
+    printf(", lr %g %s", o->lr, cnn_schedule_name(r->schedule));
+    if (r->schedule == CNN_SCHEDULE_STEP)
+        printf(" (times %g every %d epochs)", o->gamma, o->step_every);
+    if (o->warmup) printf(", warm-up %d epoch%s", o->warmup, o->warmup == 1 ? "" : "s");
+    printf(", weight decay %g, shift %d%s%s\n", o->weight_decay, r->shift, r->flip ? ", flip" : "",
+           r->resize ? ", resize" : "");
+}
+
 int cmd_info(int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -69,17 +86,22 @@ int cmd_info(int argc, char **argv)
     printf("\ntotal: %zu parameters, %.0f multiply-adds per image forward, "
            "about %.1f MFLOP per training image\n", net->n_params, total_macs,
            total_macs * 6 / 1e6);
-    const cnn_recipe *r = &net->recipe;
-    printf("default recipe: %d epochs, batch %d, lr %g %s, momentum %g, weight decay %g, "
-           "shift %d%s%s\n", r->epochs, r->batch, r->sgd.lr,
-           cnn_schedule_name(r->schedule), r->sgd.momentum,
-           r->sgd.weight_decay, r->shift, r->flip ? ", flip" : "", r->resize ? ", resize" : "");
-    if (model)
-        printf("model: %d of %d epochs trained, batch %d, lr %g %s, momentum %g, "
-               "weight decay %g, shift %d%s%s\n", st.epoch, st.epochs, st.batch, st.sgd.lr,
-               cnn_schedule_name(st.schedule), st.sgd.momentum,
-               st.sgd.weight_decay, st.shift, st.flip ? ", flip" : "",
-               st.resize ? ", resize" : "");
+    printf("default recipe: ");
+    print_recipe(&net->recipe);
+    if (model) {
+        cnn_recipe run = { st.epochs, st.batch, st.sgd, st.schedule, st.shift, st.flip,
+                           st.resize };
+        printf("model: %d epochs trained of ", st.epoch);
+        print_recipe(&run);
+        if (st.val.count) {
+            printf("validation: %d images held out (seed %llu); best epoch %d, accuracy %.4f",
+                   st.val.count, (unsigned long long)st.val.seed, st.val.best_epoch,
+                   st.val.best_accuracy);
+            if (st.val.keep_best) printf("; --keep-best");
+            if (st.val.patience) printf("; --patience %d", st.val.patience);
+            printf("\n");
+        }
+    }
     if (model && net->class_names_guessed) {
         printf("classes: not recorded (a format-1 model)\n");
     } else if (model) {
