@@ -19,7 +19,7 @@ meson setup "$work/build" "$work" > "$work/setup.log" 2>&1 ||
 mutations='src/kernels/conv.c|conv input gradient: kernels not rotated|s/\* KK + KK - 1 - k\]/* KK + k]/
 src/kernels/conv.c|conv kernel gradient: read untransposed|s/float v = s->dwt\[(size_t)k \* F + f\]/float v = s->dwt[(size_t)f * K + k]/
 src/kernels/conv.c|conv bias gradient: last position left out|s/for (int q = 0; q < P; q++) sum += plane\[q\]/for (int q = 0; q < P - 1; q++) sum += plane[q]/
-src/im2col.c|strided conv input gradient: last dz column left out|s/else for (int xx = 0; xx < p->w; xx++)/else for (int xx = 0; xx < p->w - 1; xx++)/
+src/kernels/im2col.c|strided conv input gradient: last dz column left out|s/else for (int xx = 0; xx < p->w; xx++)/else for (int xx = 0; xx < p->w - 1; xx++)/
 src/kernels/dense.c|dense weight gradient: first image only|s/CblasTrans, CblasNoTrans, no, ni, p->n,/CblasTrans, CblasNoTrans, no, ni, 1,/
 src/kernels/dense.c|dense input gradient: 0.1% too large|s/params + L->w_off, ni, 0.0f, g->din, ni)/params + L->w_off, ni, 0.0f, g->din, ni); for (size_t e = 0; e < (size_t)p->n * ni; e++) g->din[e] *= 1.001f/
 src/kernels/pool.c|max/min pool: every image scattered by the first image'"'"'s mask|s/dimg\[mask\[i \* out_size + o\]\]/dimg[mask[o]]/
@@ -33,7 +33,9 @@ src/kernels/loss.c|softmax cross-entropy: 0.1% too large|s/dz\[k\] = scale \* (p
 src/kernels/loss.c|binary cross-entropy: not divided by the outputs|s/dz\[k\] = scale \* (p\[k\] - t) \/ (float)m/dz[k] = scale * (p[k] - t)/
 src/kernels/loss.c|mean squared error: twice the gradient|s/dz\[k\] = scale \* e;/dz[k] = 2 * scale * e;/
 src/kernels/pool.c|maxpool 2x2 forward: the first of the window, not its max|s/if (kind == CNN_MAXPOOL ? plane\[k\[j\]\] > plane\[at\]/if (kind == CNN_MAXPOOL ? 0/
-src/kernels/act.c|relu forward: stops inputs up to 0.1|s/x\[i\] = x\[i\] > 0.0f ? x\[i\] : 0.0f/x[i] = x[i] > 0.1f ? x[i] : 0.0f/'
+src/kernels/act.c|relu forward: stops inputs up to 0.1|s/x\[i\] = x\[i\] > 0.0f ? x\[i\] : 0.0f/x[i] = x[i] > 0.1f ? x[i] : 0.0f/
+src/net/net.c|graph: a second input gradient replaces the first|s/    if (sum) add_into(gs->of\[src + 1\], g, len);/    if (0) add_into(gs->of[src + 1], g, len);/
+src/net/net.c|graph: a layer'"'"'s input gradient not added to a summed output|s/            if (sum) add_into(gs.of\[L->from\[0\] + 1\], din/            if (0) add_into(gs.of[L->from[0] + 1], din/'
 
 # the kernel families as OPENBLAS_CORETYPE names them ("unset": OpenBLAS's own pick)
 run_gradcheck() {   # KERNEL: run the test under it, its complaints into $work/err
