@@ -19,7 +19,7 @@ cmp "$tmp/adam-1.model" "$tmp/adam-2.model" || fail "adam: 1 and 2 threads diffe
 cmp "$tmp/adam-1.model.best" "$tmp/adam-2.model.best" || fail "adam: 1 and 2 threads' best differ"
 # info --model names the optimiser and its settings, and the validation
 "$cnn" info --model "$tmp/adam-1.model" > "$tmp/info" || fail "info --model of the Adam run"
-grep -q "^model: 2 epochs trained of 2 epochs, batch 50, adam (beta1 0.9, beta2 0.999, eps 1e-08), lr 0.001 " "$tmp/info" &&
+grep -q "^model: 2 of 2 epochs trained, batch 50, adam (beta1 0.9, beta2 0.999, eps 1e-08), lr 0.001 " "$tmp/info" &&
     grep -q "^validation: [0-9]* images held out (seed [0-9]*); best epoch [12], accuracy 0\.[0-9]*; --keep-best" "$tmp/info" ||
     fail "info --model: $(cat "$tmp/info")"
 echo "adam + dropout: 1 thread and 2 threads give byte-identical models"

@@ -23,13 +23,13 @@ static void describe(char *buf, size_t len, const cnn_layer *L, int l)
     }
 }
 
-/* A recipe in words: the optimiser with the settings it uses, the
- * schedule with its own, augmentation. */
+/* A recipe in words, after its epochs: the batch, the optimiser with the
+ * settings it uses, the schedule with its own, augmentation. */
 static void print_recipe(const cnn_recipe *r)
 {
     const cnn_sgd *o = &r->sgd;
     int adam = o->kind == CNN_OPT_ADAM || o->kind == CNN_OPT_ADAMW;
-    printf("%d epochs, batch %d, %s", r->epochs, r->batch, cnn_optimizer_name(o->kind));
+    printf("batch %d, %s", r->batch, cnn_optimizer_name(o->kind));
     if (adam) printf(" (beta1 %g, beta2 %g, eps %g)", o->beta1, o->beta2, o->eps);
     else printf(" (momentum %g)", o->momentum);
     printf(", lr %g %s", o->lr, cnn_schedule_name(r->schedule));
@@ -86,12 +86,12 @@ int cmd_info(int argc, char **argv)
     printf("\ntotal: %zu parameters, %.0f multiply-adds per image forward, "
            "about %.1f MFLOP per training image\n", net->n_params, total_macs,
            total_macs * 6 / 1e6);
-    printf("default recipe: ");
+    printf("default recipe: %d epochs, ", net->recipe.epochs);
     print_recipe(&net->recipe);
     if (model) {
         cnn_recipe run = { st.epochs, st.batch, st.sgd, st.schedule, st.shift, st.flip,
                            st.resize };
-        printf("model: %d epochs trained of ", st.epoch);
+        printf("model: %d of %d epochs trained, ", st.epoch, st.epochs);
         print_recipe(&run);
         if (st.val.count) {
             printf("validation: %d images held out (seed %llu); best epoch %d, accuracy %.4f",
