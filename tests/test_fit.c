@@ -117,6 +117,10 @@ int main(void)
     if (a != b || memcmp(x, y, (size_t)a)) FAIL("the resumed run's model differs");
     printf("cnn_fit: 3 epochs reported in order with the schedule's rates; stopped after "
            "epoch 1 and resumed, the same %ld bytes\n", a);
+    free(x);
+    free(y);
+    free(st.moment2);
+    cnn_net_free(net);
 
     /* validation: 100 images held out, the best model kept, patience 1 */
     cnn_dataset val;
@@ -150,9 +154,6 @@ int main(void)
     cnn_net_free(best_net);
     cnn_dataset_free(&val);
     unlink(best_path);
-    free(x);
-    free(y);
-    free(st.moment2);
     cnn_net_free(net);
     unlink(whole);
     unlink(part);
