@@ -193,7 +193,7 @@ static float *gradient_target(const workspace *ws, const cnn_net *net, grad_slot
                               int src, const float *dout, int *sum)
 {
     *sum = 0;
-    float *own = src == CNN_INPUT ? gs->dx : net_output_summed(net, src) ? ws->dsum[src] : NULL;
+    float *own = src == CNN_INPUT ? gs->dx : ws->dsum[src];   /* set where net_output_summed */
     if (src == CNN_INPUT && !gs->dx) return NULL;
     if (!own) return gs->of[src + 1] = other_buffer(ws, dout);
     if (!gs->of[src + 1]) return gs->of[src + 1] = own;
