@@ -41,7 +41,7 @@ int main(int argc, char **argv)
     if (threads < 1) return fprintf(stderr, "decode: --threads must be at least 1\n"), 2;
     cnn_dataset one, many;
     double seconds = load(&many, argv[1], &spec, threads);
-    struct rusage ru;   /* the peak of one load, before the check's */
+    struct rusage ru; /* the peak of one load, before the check's */
     getrusage(RUSAGE_SELF, &ru);
     load(&one, argv[1], &spec, 1);
     size_t bytes = (size_t)many.count * many.image_size;
@@ -52,10 +52,10 @@ int main(int argc, char **argv)
     }
     machine_print_header();
     printf("%s: %d images to %dx%dx%d%s, %d thread%s: %.2f s, %.0f images/s; set %.1f MiB, "
-           "peak RSS %.1f MiB\n", argv[1], many.count, spec.shape.h,
-           spec.shape.w, spec.shape.c, spec.resize ? " (--resize)" : "", threads,
-           threads == 1 ? "" : "s", seconds, many.count / seconds, bytes / 1048576.0,
-           ru.ru_maxrss / 1024.0);
+           "peak RSS %.1f MiB\n",
+           argv[1], many.count, spec.shape.h, spec.shape.w, spec.shape.c,
+           spec.resize ? " (--resize)" : "", threads, threads == 1 ? "" : "s", seconds,
+           many.count / seconds, bytes / 1048576.0, ru.ru_maxrss / 1024.0);
     cnn_dataset_free(&one);
     cnn_dataset_free(&many);
     return 0;

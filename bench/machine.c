@@ -14,7 +14,7 @@ void machine_cpu(char *buf, size_t len)
             const char *name = strchr(line, ':') + 1;
             name += strspn(name, " \t");
             snprintf(model, sizeof model, "%.*s", (int)strcspn(name, "\n"), name);
-            for (char *c = model; *c; c++)   /* it goes into JSON strings too */
+            for (char *c = model; *c; c++) /* it goes into JSON strings too */
                 if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) *c = ' ';
             break;
         }

@@ -49,10 +49,10 @@ static int same_gradient(cnn_net *net, cnn_trainer *shared, const batch_data *b,
 
 /* Steps until rank 0 has timed `seconds`; it raises the stop flag, which
  * every process sees after the same step. Returns the steps. */
-static long timed_steps(cnn_dist *d, cnn_trainer *t, const batch_data *b, int batch,
-                        double seconds, volatile sig_atomic_t *stop)
+static long timed_steps(cnn_dist *d, cnn_trainer *t, const batch_data *b, int batch, double seconds,
+                        volatile sig_atomic_t *stop)
 {
-    cnn_sgd sgd = { .lr = 0.001f, .momentum = 0.9f };   /* small, so the weights stay sane */
+    cnn_sgd sgd = { .lr = 0.001f, .momentum = 0.9f }; /* small, so the weights stay sane */
     long steps = 0;
     double t0 = cnn_clock();
     *stop = 0;
@@ -75,7 +75,7 @@ static double sum_alone(cnn_dist *d, size_t len)
     }
     double best = 1e30;
     for (int r = 0; r < 20; r++) {
-        cnn_dist_agree(d, 0);   /* everyone starts together */
+        cnn_dist_agree(d, 0); /* everyone starts together */
         double t0 = cnn_clock();
         dist_sum_tree(d, g, len, cnn_dist_size(d));
         double el = cnn_clock() - t0;
@@ -104,11 +104,12 @@ static void measure(cnn_dist *d, const options *o, const char *name, int batch)
     cnn_trainer *t = b.x && b.y ? cnn_trainer_new_dist(net, batch, o->threads, d, err) : NULL;
     int failed = cnn_dist_agree(d, !t || !same_gradient(net, t, &b, batch));
     if (failed >= 0) {
-        if (rank0) printf("%-7s %5d  REFUSED on rank %d: %s\n", name, batch, failed,
-                          t ? "the shared gradient differs from one process's" : err);
+        if (rank0)
+            printf("%-7s %5d  REFUSED on rank %d: %s\n", name, batch, failed,
+                   t ? "the shared gradient differs from one process's" : err);
     } else {
         cnn_dist_watch(d, &stop);
-        timed_steps(d, t, &b, batch, o->seconds / 4, &stop);   /* warm-up */
+        timed_steps(d, t, &b, batch, o->seconds / 4, &stop); /* warm-up */
         double bytes0, comm0, bytes1, comm1;
         long s0, s1;
         cnn_dist_traffic(d, &bytes0, &comm0, &s0);
@@ -120,11 +121,10 @@ static void measure(cnn_dist *d, const options *o, const char *name, int batch)
         double alone = sum_alone(d, net->n_params);
         double model = 2.0 * 4 * net->n_params * (1 - 1.0 / procs);
         if (rank0)
-            printf("%-7s %5d %5d %7d %11.0f %9.2f %9.3f %9.2f %9.3f %12.0f %12.0f\n", name,
-                   batch, procs, cnn_trainer_threads(t), steps * batch / wall,
-                   1e3 * wall / steps, 1e3 * (comm1 - comm0) / steps,
-                   1e3 * (wall - (comm1 - comm0)) / steps, 1e3 * alone,
-                   (bytes1 - bytes0) / steps, model);
+            printf("%-7s %5d %5d %7d %11.0f %9.2f %9.3f %9.2f %9.3f %12.0f %12.0f\n", name, batch,
+                   procs, cnn_trainer_threads(t), steps * batch / wall, 1e3 * wall / steps,
+                   1e3 * (comm1 - comm0) / steps, 1e3 * (wall - (comm1 - comm0)) / steps,
+                   1e3 * alone, (bytes1 - bytes0) / steps, model);
     }
     fflush(stdout);
     cnn_trainer_free(t);
@@ -148,9 +148,9 @@ static const char *USAGE =
 static int parse_options(int argc, char **argv, options *o)
 {
     static const struct option longs[] = {
-        { "net", required_argument, 0, 'n' }, { "batch", required_argument, 0, 'b' },
+        { "net", required_argument, 0, 'n' },     { "batch", required_argument, 0, 'b' },
         { "threads", required_argument, 0, 't' }, { "seconds", required_argument, 0, 's' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "help", no_argument, 0, 'h' },          { 0, 0, 0, 0 },
     };
     *o = (options){ .batches = { 64, 256 }, .n_batches = 2, .seconds = 3 };
     int c;
@@ -161,7 +161,9 @@ static int parse_options(int argc, char **argv, options *o)
             if (o->n_nets == MAX_LIST) return -1;
             o->nets[o->n_nets++] = optarg;
             break;
-        case 'b': if (parse_list(optarg, o->batches, MAX_LIST, &o->n_batches)) return -1; break;
+        case 'b':
+            if (parse_list(optarg, o->batches, MAX_LIST, &o->n_batches)) return -1;
+            break;
         case 't':
             o->threads = (int)strtol(optarg, &end, 10);
             if (*end || o->threads < 1 || o->threads > 1024) return -1;
@@ -202,8 +204,8 @@ int main(int argc, char **argv)
         printf("# %s, %d process%s\n", mpi ? mpi : "built without MPI", cnn_dist_size(d),
                cnn_dist_size(d) > 1 ? "es" : "");
         printf("%-7s %5s %5s %7s %11s %9s %9s %9s %9s %12s %12s\n", "net", "batch", "procs",
-               "threads", "train img/s", "step ms", "comm ms", "compute", "sum alone",
-               "bytes/step", "model bytes");
+               "threads", "train img/s", "step ms", "comm ms", "compute", "sum alone", "bytes/step",
+               "model bytes");
     }
     for (int n = 0; n < o.n_nets; n++)
         for (int b = 0; b < o.n_batches; b++) measure(d, &o, o.nets[n], o.batches[b]);

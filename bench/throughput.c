@@ -24,25 +24,25 @@
 #include "sys/ensure.h"
 #include "sys/runtime.h"
 
-#define MAX_LIST 16
+#define MAX_LIST    16
 #define MAX_WINDOWS 64
 
 typedef struct {
     const char *nets[MAX_LIST];
     int n_nets, batches[MAX_LIST], n_batches, threads[MAX_LIST], n_threads;
     const char *data;
-    double seconds;        /* length of one timed window */
+    double seconds; /* length of one timed window */
     int windows, layers, json, contend;
 } options;
 
-typedef struct {           /* what a child reports */
+typedef struct { /* what a child reports */
     int ok;
     char why[CNN_ERR_LEN];
-    double train[3], infer[3];   /* median, min, max images/sec */
+    double train[3], infer[3]; /* median, min, max images/sec */
     double macs_train, macs_infer, peak_gflops;
     long rss_kib;
     cnn_profile prof;
-    double alone[CNN_MAX_LAYERS][CNN_GEMM_KINDS];   /* GFLOP/s of each product's shape alone */
+    double alone[CNN_MAX_LAYERS][CNN_GEMM_KINDS]; /* GFLOP/s of each product's shape alone */
 } result;
 
 static int cmp_double(const void *a, const void *b)
@@ -63,8 +63,8 @@ static double sgemm_peak(int threads)
     double best = 0;
     for (int r = 0; r < 4; r++) {
         double t0 = cnn_clock();
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n,
-                    0.0f, c, n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c,
+                    n);
         double g = 2.0 * n * n * n / (cnn_clock() - t0) / 1e9;
         if (g > best) best = g;
     }
@@ -88,12 +88,12 @@ static double gemm_alone(const cnn_gemm_stat *g)
     CBLAS_TRANSPOSE tb = g->trans_b ? CblasTrans : CblasNoTrans;
     int lda = g->trans_a ? g->m : g->k, ldb = g->trans_b ? g->k : g->n;
     double best = 0;
-    for (int r = 0; r < 5; r++) {   /* the best of 5 windows of 20 ms */
+    for (int r = 0; r < 5; r++) { /* the best of 5 windows of 20 ms */
         long calls = 0;
         double t0 = cnn_clock(), el;
         do {
-            cblas_sgemm(CblasRowMajor, ta, tb, g->m, g->n, g->k, 1.0f, a, lda, b, ldb, 0.0f,
-                        c, g->n);
+            cblas_sgemm(CblasRowMajor, ta, tb, g->m, g->n, g->k, 1.0f, a, lda, b, ldb, 0.0f, c,
+                        g->n);
             calls++;
         } while ((el = cnn_clock() - t0) < 0.02);
         double gflops = 2.0 * g->m * g->n * g->k * calls / el / 1e9;
@@ -115,8 +115,7 @@ static void time_products_alone(const cnn_profile *p, double alone[][CNN_GEMM_KI
 
 /* ---- verification before timing ---- */
 
-static int verify(cnn_net *net, int batch, int threads, const float *x, const uint8_t *y,
-                  char *why)
+static int verify(cnn_net *net, int batch, int threads, const float *x, const uint8_t *y, char *why)
 {
     char err[CNN_ERR_LEN];
     for (int l = 0; l < net->n_layers; l++)
@@ -151,14 +150,14 @@ static int verify(cnn_net *net, int batch, int threads, const float *x, const ui
 /* ---- timing ---- */
 
 /* Images/sec over `windows` windows of at least `seconds`, after a warm-up. */
-static void time_windows(cnn_trainer *t, int training, const float *x, const uint8_t *y,
-                         int batch, const options *o, double out[3])
+static void time_windows(cnn_trainer *t, int training, const float *x, const uint8_t *y, int batch,
+                         const options *o, double out[3])
 {
-    cnn_sgd sgd = { .lr = 0.001f, .momentum = 0.9f };   /* small, so the weights stay sane */
+    cnn_sgd sgd = { .lr = 0.001f, .momentum = 0.9f }; /* small, so the weights stay sane */
     float *probs = malloc(sizeof(float) * batch * cnn_trainer_net(t)->classes);
     double rates[MAX_WINDOWS];
-    ENSURE(o->windows >= 1 && o->windows <= MAX_WINDOWS);   /* options checked it */
-    for (int w = -1; w < o->windows; w++) {   /* window -1 is the warm-up */
+    ENSURE(o->windows >= 1 && o->windows <= MAX_WINDOWS); /* options checked it */
+    for (int w = -1; w < o->windows; w++) {               /* window -1 is the warm-up */
         long steps = 0;
         double t0 = cnn_clock(), el;
         do {
@@ -244,7 +243,7 @@ static void measure(const options *o, const char *name, int batch, int threads, 
             y[i] = (uint8_t)(cnn_rng_next(&rng) % net->classes);
         }
     }
-    cnn_dataset_free(&all);   /* the batch is copied; the data set is not counted */
+    cnn_dataset_free(&all); /* the batch is copied; the data set is not counted */
     if (verify(net, batch, threads, x, y, r->why) == 0) {
         reset_peak_rss();
         cnn_trainer *t = cnn_trainer_new(net, batch, threads, err);
@@ -281,7 +280,7 @@ static int run_child(const options *o, const char *name, int batch, int threads,
     pid_t spinner = -1;
     if (pipe(fd)) return -1;
     if (o->contend && (spinner = fork()) == 0)
-        for (volatile unsigned long i = 0;; i++) {}   /* keep one core busy */
+        for (volatile unsigned long i = 0;; i++) {} /* keep one core busy */
     pid_t pid = fork();
     if (pid == 0) {
         close(fd[0]);
@@ -324,13 +323,12 @@ static void print_layers(const result *r, int batch, int threads)
     for (int k = 0; k < CNN_PHASES; k++) total += p->phase[k];
     printf("    per batch (thread-ms):");
     for (int l = 0; l < CNN_MAX_LAYERS && (p->forward[l] > 0 || p->backward[l] > 0); l++)
-        printf(" L%d %.3f/%.3f", l + 1, 1e3 * p->forward[l] / steps,
-               1e3 * p->backward[l] / steps);
+        printf(" L%d %.3f/%.3f", l + 1, 1e3 * p->forward[l] / steps, 1e3 * p->backward[l] / steps);
     printf("  (forward/backward)\n    phases:");
     for (int k = 0; k < CNN_PHASES; k++)
         printf(" %s %.1f%%", cnn_phase_names[k], total > 0 ? 100 * p->phase[k] / total : 0);
-    printf("\n    %-5s %-11s %-18s %6s %9s %8s %8s\n", "layer", "sgemm", "M x N x K (op)",
-           "calls", "thread-ms", "GFLOP/s", "alone");
+    printf("\n    %-5s %-11s %-18s %6s %9s %8s %8s\n", "layer", "sgemm", "M x N x K (op)", "calls",
+           "thread-ms", "GFLOP/s", "alone");
     for (int l = 0; l < CNN_MAX_LAYERS; l++)
         for (int k = 0; k < CNN_GEMM_KINDS; k++) {
             const cnn_gemm_stat *g = &p->gemm[l][k];
@@ -346,8 +344,8 @@ static void print_layers(const result *r, int batch, int threads)
         }
     /* the step as the timed windows ran it: wall time per batch x threads */
     double step = threads * batch / r->train[0];
-    printf("    step %.3f thread-ms, sgemm bound %.3f thread-ms: %.2fx the bound\n",
-           1e3 * step, 1e3 * bound / steps, bound > 0 ? step / (bound / steps) : 0);
+    printf("    step %.3f thread-ms, sgemm bound %.3f thread-ms: %.2fx the bound\n", 1e3 * step,
+           1e3 * bound / steps, bound > 0 ? step / (bound / steps) : 0);
 }
 
 static void print_header(const options *o)
@@ -355,8 +353,8 @@ static void print_header(const options *o)
     if (o->json) return;
     machine_print_header();
     printf("%-9s %5s %3s  %-28s  %-28s %8s %8s %6s %8s\n", "net", "batch", "thr",
-           "train img/s median (min-max)", "infer img/s median (min-max)", "MFLOP/im",
-           "GFLOP/s", "peak%", "RSS MiB");
+           "train img/s median (min-max)", "infer img/s median (min-max)", "MFLOP/im", "GFLOP/s",
+           "peak%", "RSS MiB");
 }
 
 static void print_result(const options *o, const char *name, int batch, int threads,
@@ -371,8 +369,8 @@ static void print_result(const options *o, const char *name, int batch, int thre
         if (b.coretype_env) snprintf(env, sizeof env, "\"%.40s\"", b.coretype_env);
         printf("%s\n  {\"net\": \"%s\", \"batch\": %d, \"threads\": %d, \"cpu\": \"%s\", "
                "\"blas\": {\"version\": \"%s\", \"kernel\": \"%s\", \"threading\": \"%s\", "
-               "\"coretype_env\": %s}, \"ok\": %s", *first_json ? "" : ",", name, batch,
-               threads, cpu, b.version, b.kernel, b.threading,
+               "\"coretype_env\": %s}, \"ok\": %s",
+               *first_json ? "" : ",", name, batch, threads, cpu, b.version, b.kernel, b.threading,
                env, r->ok ? "true" : "false");
         *first_json = 0;
         if (!r->ok) {
@@ -395,8 +393,8 @@ static void print_result(const options *o, const char *name, int batch, int thre
     char tr[64], in[64];
     snprintf(tr, sizeof tr, "%.0f (%.0f-%.0f)", r->train[0], r->train[1], r->train[2]);
     snprintf(in, sizeof in, "%.0f (%.0f-%.0f)", r->infer[0], r->infer[1], r->infer[2]);
-    printf("%-9s %5d %3d  %-28s  %-28s %8.3f %8.2f %5.1f%% %8.1f\n", name, batch, threads,
-           tr, in, flop / 1e6, gflops, 100 * frac, r->rss_kib / 1024.0);
+    printf("%-9s %5d %3d  %-28s  %-28s %8.3f %8.2f %5.1f%% %8.1f\n", name, batch, threads, tr, in,
+           flop / 1e6, gflops, 100 * frac, r->rss_kib / 1024.0);
     if (o->layers) print_layers(r, batch, threads);
 }
 
@@ -418,16 +416,25 @@ static const char *USAGE =
 static int parse_options(int argc, char **argv, options *o)
 {
     static const struct option longs[] = {
-        { "net", required_argument, 0, 'n' }, { "batch", required_argument, 0, 'b' },
-        { "threads", required_argument, 0, 't' }, { "data", required_argument, 0, 'd' },
-        { "seconds", required_argument, 0, 's' }, { "windows", required_argument, 0, 'w' },
-        { "layers", no_argument, 0, 'l' }, { "json", no_argument, 0, 'j' },
-        { "contend", no_argument, 0, 'c' }, { "help", no_argument, 0, 'h' },
+        { "net", required_argument, 0, 'n' },
+        { "batch", required_argument, 0, 'b' },
+        { "threads", required_argument, 0, 't' },
+        { "data", required_argument, 0, 'd' },
+        { "seconds", required_argument, 0, 's' },
+        { "windows", required_argument, 0, 'w' },
+        { "layers", no_argument, 0, 'l' },
+        { "json", no_argument, 0, 'j' },
+        { "contend", no_argument, 0, 'c' },
+        { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     int cores = (int)sysconf(_SC_NPROCESSORS_ONLN), c;
-    *o = (options){ .batches = { 1, 16, 64, 256 }, .n_batches = 4, .threads = { 1, cores },
-                    .n_threads = cores > 1 ? 2 : 1, .seconds = 0.5, .windows = 5 };
+    *o = (options){ .batches = { 1, 16, 64, 256 },
+                    .n_batches = 4,
+                    .threads = { 1, cores },
+                    .n_threads = cores > 1 ? 2 : 1,
+                    .seconds = 0.5,
+                    .windows = 5 };
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         char *end;
         switch (c) {
@@ -435,8 +442,12 @@ static int parse_options(int argc, char **argv, options *o)
             if (o->n_nets == MAX_LIST) return -1;
             o->nets[o->n_nets++] = optarg;
             break;
-        case 'b': if (parse_list(optarg, o->batches, MAX_LIST, &o->n_batches)) return -1; break;
-        case 't': if (parse_list(optarg, o->threads, MAX_LIST, &o->n_threads)) return -1; break;
+        case 'b':
+            if (parse_list(optarg, o->batches, MAX_LIST, &o->n_batches)) return -1;
+            break;
+        case 't':
+            if (parse_list(optarg, o->threads, MAX_LIST, &o->n_threads)) return -1;
+            break;
         case 'd': o->data = optarg; break;
         case 's':
             o->seconds = strtod(optarg, &end);

@@ -28,24 +28,33 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CNN_ERR_LEN 512
+#define CNN_ERR_LEN    512
 #define CNN_MAX_LAYERS 64
 
 /* These enums are stored in model files (as part of the description text
  * only), but keep them append-only anyway. */
 typedef enum { CNN_ACT_NONE, CNN_ACT_RELU, CNN_ACT_SIGMOID, CNN_ACT_TANH } cnn_act;
 typedef enum {
-    CNN_CONV, CNN_MAXPOOL, CNN_MINPOOL, CNN_AVGPOOL, CNN_DENSE, CNN_DROPOUT, CNN_ADD,
-    CNN_GAP, CNN_GMP,
-    CNN_LAYER_KINDS   /* how many there are: every table of kinds has this many entries */
+    CNN_CONV,
+    CNN_MAXPOOL,
+    CNN_MINPOOL,
+    CNN_AVGPOOL,
+    CNN_DENSE,
+    CNN_DROPOUT,
+    CNN_ADD,
+    CNN_GAP,
+    CNN_GMP,
+    CNN_LAYER_KINDS /* how many there are: every table of kinds has this many entries */
 } cnn_layer_kind;
 typedef enum {
-    CNN_LOSS_SOFTMAX_CE,  /* softmax + cross-entropy, dL/dz = S - Y          */
-    CNN_LOSS_BCE,         /* binary cross-entropy on sigmoid outputs        */
-    CNN_LOSS_MSE          /* half the sum of squared errors                 */
+    CNN_LOSS_SOFTMAX_CE, /* softmax + cross-entropy, dL/dz = S - Y          */
+    CNN_LOSS_BCE,        /* binary cross-entropy on sigmoid outputs        */
+    CNN_LOSS_MSE         /* half the sum of squared errors                 */
 } cnn_loss_kind;
 
-typedef struct { int c, h, w; } cnn_shape;
+typedef struct {
+    int c, h, w;
+} cnn_shape;
 
 /* The update rules, each exactly as PyTorch's: torch.optim.SGD (with
  * nesterov=False or True), Adam (weight decay added to the gradient) and
@@ -53,16 +62,16 @@ typedef struct { int c, h, w; } cnn_shape;
 typedef enum { CNN_OPT_SGD, CNN_OPT_NESTEROV, CNN_OPT_ADAM, CNN_OPT_ADAMW } cnn_optimizer;
 
 typedef struct {
-    float lr;             /* learning rate */
-    float momentum;       /* sgd, nesterov: 0 = plain SGD */
-    float weight_decay;   /* L2 (decoupled for adamw) */
-    float beta1, beta2;   /* adam, adamw: moment decay rates */
-    float eps;            /* adam, adamw: added to the root of the second moment */
+    float lr;           /* learning rate */
+    float momentum;     /* sgd, nesterov: 0 = plain SGD */
+    float weight_decay; /* L2 (decoupled for adamw) */
+    float beta1, beta2; /* adam, adamw: moment decay rates */
+    float eps;          /* adam, adamw: added to the root of the second moment */
     cnn_optimizer kind;
     /* How lr varies over the epochs (cnn_schedule_lr): */
-    int warmup;           /* epochs of linear warm-up before the schedule */
-    int step_every;       /* step schedule: epochs between decays */
-    float gamma;          /* step schedule: the factor of each decay */
+    int warmup;     /* epochs of linear warm-up before the schedule */
+    int step_every; /* step schedule: epochs between decays */
+    float gamma;    /* step schedule: the factor of each decay */
 } cnn_sgd;
 
 /* "sgd", "nesterov", "adam", "adamw"; cnn_optimizer_parse returns -1 for
@@ -82,9 +91,9 @@ typedef struct {
     int epochs, batch;
     cnn_sgd sgd;
     cnn_schedule schedule;
-    int shift;            /* augmentation: random shifts of up to this many pixels */
-    int flip;             /* augmentation: 1, mirror half the images left to right */
-    int resize;           /* 1: images of another size are scaled (cnn_image_spec) */
+    int shift;  /* augmentation: random shifts of up to this many pixels */
+    int flip;   /* augmentation: 1, mirror half the images left to right */
+    int resize; /* 1: images of another size are scaled (cnn_image_spec) */
 } cnn_recipe;
 
 /* The engine's defaults, the one place they are written: what a network
@@ -95,15 +104,26 @@ extern const cnn_recipe cnn_recipe_default;
  * line, the command line and the model loader. Names are the description's
  * keys and the command's options (--weight-decay). */
 typedef enum {
-    CNN_RECIPE_EPOCHS, CNN_RECIPE_BATCH, CNN_RECIPE_LR, CNN_RECIPE_MOMENTUM,
-    CNN_RECIPE_WEIGHT_DECAY, CNN_RECIPE_SHIFT, CNN_RECIPE_BETA1, CNN_RECIPE_BETA2,
-    CNN_RECIPE_EPS, CNN_RECIPE_WARMUP, CNN_RECIPE_STEP_EVERY, CNN_RECIPE_GAMMA,
-    CNN_RECIPE_FLIP, CNN_RECIPE_RESIZE, CNN_RECIPE_FIELDS
+    CNN_RECIPE_EPOCHS,
+    CNN_RECIPE_BATCH,
+    CNN_RECIPE_LR,
+    CNN_RECIPE_MOMENTUM,
+    CNN_RECIPE_WEIGHT_DECAY,
+    CNN_RECIPE_SHIFT,
+    CNN_RECIPE_BETA1,
+    CNN_RECIPE_BETA2,
+    CNN_RECIPE_EPS,
+    CNN_RECIPE_WARMUP,
+    CNN_RECIPE_STEP_EVERY,
+    CNN_RECIPE_GAMMA,
+    CNN_RECIPE_FLIP,
+    CNN_RECIPE_RESIZE,
+    CNN_RECIPE_FIELDS
 } cnn_recipe_field;
 typedef struct {
     const char *name;
     double lo, hi;
-    int whole;            /* a whole number (an int field), else a float */
+    int whole; /* a whole number (an int field), else a float */
 } cnn_recipe_limit;
 extern const cnn_recipe_limit cnn_recipe_limits[CNN_RECIPE_FIELDS];
 double cnn_recipe_get(const cnn_recipe *r, cnn_recipe_field f);
@@ -117,10 +137,12 @@ int cnn_recipe_check(const cnn_recipe *r, const char *source, char *err);
 static inline size_t cnn_shape_size(cnn_shape s) { return (size_t)s.c * s.h * s.w; }
 
 /* A sliding window: a convolution's kernel or a pooling window. */
-typedef struct { int kh, kw, stride, pad; } cnn_window;
+typedef struct {
+    int kh, kw, stride, pad;
+} cnn_window;
 
-#define CNN_INPUT (-1)        /* in cnn_layer.from: the network's input */
-#define CNN_NAME_MAX 31       /* of a layer's name= in a description */
+#define CNN_INPUT    (-1) /* in cnn_layer.from: the network's input */
+#define CNN_NAME_MAX 31   /* of a layer's name= in a description */
 
 /* One layer. A network is a graph: each layer reads the outputs of earlier
  * layers (from), the one before it unless the description says otherwise.
@@ -128,16 +150,16 @@ typedef struct { int kh, kw, stride, pad; } cnn_window;
 typedef struct {
     cnn_layer_kind kind;
     cnn_act act;
-    int n_from;                /* inputs: 1, or 2 for add */
-    int from[2];               /* the layers read, by index, or CNN_INPUT */
-    cnn_shape in, out;         /* in: from[0]'s output; dense: out = {units, 1, 1} */
-    size_t w_off, n_w;         /* weights in the parameter block: conv (F, C*kh*kw), dense (out, in) */
-    size_t b_off, n_b;         /* biases: one per filter or unit */
-    int line;                  /* line of the description it came from */
-    char name[CNN_NAME_MAX + 1];   /* its name= ("" when it has none) */
-    union {                    /* the settings of its kind */
-        cnn_window win;        /* conv, maxpool, minpool, avgpool */
-        float rate;            /* dropout: the fraction dropped in training */
+    int n_from;        /* inputs: 1, or 2 for add */
+    int from[2];       /* the layers read, by index, or CNN_INPUT */
+    cnn_shape in, out; /* in: from[0]'s output; dense: out = {units, 1, 1} */
+    size_t w_off, n_w; /* weights in the parameter block: conv (F, C*kh*kw), dense (out, in) */
+    size_t b_off, n_b; /* biases: one per filter or unit */
+    int line;          /* line of the description it came from */
+    char name[CNN_NAME_MAX + 1]; /* its name= ("" when it has none) */
+    union {                      /* the settings of its kind */
+        cnn_window win;          /* conv, maxpool, minpool, avgpool */
+        float rate;              /* dropout: the fraction dropped in training */
     };
 } cnn_layer;
 
@@ -146,17 +168,17 @@ typedef struct cnn_net {
     int n_layers;
     cnn_layer layers[CNN_MAX_LAYERS];
     cnn_loss_kind loss;
-    int classes;               /* size of the last layer's output */
-    cnn_recipe recipe;         /* the default training recipe */
+    int classes;       /* size of the last layer's output */
+    cnn_recipe recipe; /* the default training recipe */
     size_t n_params;
-    float *params;             /* one block for all weights and biases */
-    char *text;                /* the description it was parsed from */
-    char **class_names;        /* what each of the classes outputs stands for:
+    float *params;           /* one block for all weights and biases */
+    char *text;              /* the description it was parsed from */
+    char **class_names;      /* what each of the classes outputs stands for:
                                   "0", "1", ... from a description; the labels
                                   (IDX) or names a training run chose */
-    int class_names_guessed;   /* 1 for a format-1 model, which did not record
+    int class_names_guessed; /* 1 for a format-1 model, which did not record
                                   them: the names are those defaults */
-    int *class_labels;         /* IDX data given names (train --class-names):
+    int *class_labels;       /* IDX data given names (train --class-names):
                                   the IDX label each output stands for; NULL:
                                   the names are the labels ("7") or folders */
 } cnn_net;
@@ -180,8 +202,10 @@ double cnn_clock(void);
 
 /* ---- networks ------------------------------------------------------------ */
 
-typedef struct { const char *name, *text; } cnn_builtin_net;
-extern const cnn_builtin_net cnn_builtin_nets[];   /* ends with {NULL, NULL} */
+typedef struct {
+    const char *name, *text;
+} cnn_builtin_net;
+extern const cnn_builtin_net cnn_builtin_nets[]; /* ends with {NULL, NULL} */
 
 /* Parse a description; `source` names it in error messages ("file:line: ..."). */
 cnn_net *cnn_net_parse(const char *text, const char *source, char *err);
@@ -192,12 +216,11 @@ void cnn_net_free(cnn_net *net);
  * bytes without control characters, all different. IDX data names a class
  * by its label in decimal ("7"). Errors start with `source`. */
 #define CNN_CLASS_NAME_MAX 255
-int cnn_net_set_class_names(cnn_net *net, const char *const *names, int n,
-                            const char *source, char *err);
+int cnn_net_set_class_names(cnn_net *net, const char *const *names, int n, const char *source,
+                            char *err);
 /* Record that output k stands for IDX label labels[k] (0 to 255, all
  * different) under the name it has: IDX data named by the user. */
-int cnn_net_set_class_labels(cnn_net *net, const int *labels, int n, const char *source,
-                             char *err);
+int cnn_net_set_class_labels(cnn_net *net, const int *labels, int n, const char *source, char *err);
 /* Class names from a text file, one a line in label order (line k names
  * label k, as CIFAR-10's batches.meta.txt does; blank lines are skipped):
  * at most max names into names[] (each malloc'd, for the caller to free),
@@ -213,10 +236,12 @@ void cnn_layer_describe(const cnn_layer *L, char *buf, size_t len);
 
 /* ---- random numbers and initialisation ----------------------------------- */
 
-typedef struct { uint64_t s; } cnn_rng;   /* splitmix64: one explicit state */
+typedef struct {
+    uint64_t s;
+} cnn_rng; /* splitmix64: one explicit state */
 cnn_rng cnn_rng_seed(uint64_t seed);
 uint64_t cnn_rng_next(cnn_rng *r);
-float cnn_rng_uniform(cnn_rng *r);        /* [0, 1) */
+float cnn_rng_uniform(cnn_rng *r); /* [0, 1) */
 void cnn_rng_shuffle(cnn_rng *r, int *idx, int n);
 
 /* Glorot/Xavier uniform, +-sqrt(6 / (fan_in + fan_out)), fans counted with
@@ -249,14 +274,14 @@ void cnn_trainer_set_dropout_key(cnn_trainer *t, uint64_t key);
  * class labels. Returns the mean loss; *correct (if not NULL) receives how
  * many images the network classified right before the update. The result
  * does not depend on the number of threads. */
-double cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels,
-                     int n, const cnn_sgd *sgd, int *correct);
+double cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
+                      const cnn_sgd *sgd, int *correct);
 
 /* Forward only: out receives n * classes outputs (softmax probabilities for
  * a softmax network, the last layer's activations otherwise). If labels is
  * not NULL, returns the summed loss and counts *correct. */
-double cnn_infer(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
-                 float *out, int *correct);
+double cnn_infer(cnn_trainer *t, const float *x, const uint8_t *labels, int n, float *out,
+                 int *correct);
 
 /* After a step whose loss was not finite: the first layer whose output was
  * not, or -1. */
@@ -269,8 +294,7 @@ int cnn_layer_output(const cnn_net *net, const float *x, int layer, float *out, 
 /* The gradient of the mean loss over a batch, without updating: the sum of
  * the shards' gradients, in the layout of net->params. Returns the mean loss. */
 double cnn_gradient(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
-                   const float **grad);
-
+                    const float **grad);
 
 /* Where training time goes (bench --layers): seconds summed over threads
  * since profiling was switched on, by layer, by phase, and by sgemm (each
@@ -278,13 +302,23 @@ double cnn_gradient(cnn_trainer *t, const float *x, const uint8_t *labels, int n
  * shape of their largest call). Off by default; on, it costs two clock reads
  * per phase and per sgemm. */
 typedef enum {
-    CNN_PHASE_IM2COL, CNN_PHASE_SGEMM, CNN_PHASE_POOL, CNN_PHASE_ACT, CNN_PHASE_LOSS,
-    CNN_PHASE_REDUCE, CNN_PHASE_UPDATE, CNN_PHASES
+    CNN_PHASE_IM2COL,
+    CNN_PHASE_SGEMM,
+    CNN_PHASE_POOL,
+    CNN_PHASE_ACT,
+    CNN_PHASE_LOSS,
+    CNN_PHASE_REDUCE,
+    CNN_PHASE_UPDATE,
+    CNN_PHASES
 } cnn_phase;
-typedef enum { CNN_GEMM_FORWARD, CNN_GEMM_WEIGHT_GRAD, CNN_GEMM_INPUT_GRAD, CNN_GEMM_KINDS }
-    cnn_gemm_kind;
+typedef enum {
+    CNN_GEMM_FORWARD,
+    CNN_GEMM_WEIGHT_GRAD,
+    CNN_GEMM_INPUT_GRAD,
+    CNN_GEMM_KINDS
+} cnn_gemm_kind;
 typedef struct {
-    int m, n, k, trans_a, trans_b;   /* the largest call: C (m, n) = op(A) (m, k) op(B) (k, n) */
+    int m, n, k, trans_a, trans_b; /* the largest call: C (m, n) = op(A) (m, k) op(B) (k, n) */
     long calls;
     double flops, seconds;
 } cnn_gemm_stat;
@@ -295,20 +329,20 @@ typedef struct {
     long steps;
 } cnn_profile;
 extern const char *const cnn_phase_names[CNN_PHASES];
-void cnn_trainer_profile(cnn_trainer *t, int on);       /* on also resets */
+void cnn_trainer_profile(cnn_trainer *t, int on); /* on also resets */
 void cnn_trainer_profile_read(const cnn_trainer *t, cnn_profile *out);
 
 /* ---- data ---------------------------------------------------------------- */
 
 typedef struct {
     int count, channels, height, width;
-    size_t image_size;    /* channels * height * width */
-    uint8_t *pixels;      /* count * image_size bytes as the files hold them (0-255);
+    size_t image_size; /* channels * height * width */
+    uint8_t *pixels;   /* count * image_size bytes as the files hold them (0-255);
                              the network sees each divided by 255 */
-    uint8_t *labels;      /* count */
-    char images_path[256], labels_path[256];   /* where they came from, for messages */
-    char **class_names;   /* image folders, CIFAR-10: label k's name; IDX: NULL */
-    int n_classes;        /* how many class_names */
+    uint8_t *labels;   /* count */
+    char images_path[256], labels_path[256]; /* where they came from, for messages */
+    char **class_names; /* image folders, CIFAR-10: label k's name; IDX: NULL */
+    int n_classes;      /* how many class_names */
 } cnn_dataset;
 
 /* Images first .. first+n-1 of d as the network sees them, into out
@@ -316,8 +350,7 @@ typedef struct {
 void cnn_dataset_images(const cnn_dataset *d, int first, int n, float *out);
 
 /* Read an IDX image file and its label file, plain or gzip-compressed. */
-int cnn_dataset_load(cnn_dataset *d, const char *images_path,
-                     const char *labels_path, char *err);
+int cnn_dataset_load(cnn_dataset *d, const char *images_path, const char *labels_path, char *err);
 /* Read images only (labels NULL), e.g. for prediction. */
 int cnn_idx_read_images(cnn_dataset *d, const char *path, char *err);
 /* The same from a stream already open (a pipe, standard input), read once
@@ -350,8 +383,8 @@ int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_image_sp
 /* CIFAR-10's binary files (records of a label byte and 3x32x32 bytes), one
  * after the other; meta (batches.meta.txt, or NULL) names the classes,
  * else "0" to "9". A 1-channel shape gets BT.601 luma. */
-int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files,
-                           const char *meta, const cnn_image_spec *spec, char *err);
+int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files, const char *meta,
+                           const cnn_image_spec *spec, char *err);
 /* d's images scaled as spec->resize says (nothing to do without it or at
  * the same size), for data sets of one size such as IDX files. */
 int cnn_dataset_resize(cnn_dataset *d, const cnn_image_spec *spec, char *err);
@@ -361,8 +394,8 @@ int cnn_dataset_resize(cnn_dataset *d, const cnn_image_spec *spec, char *err);
 int cnn_image_file_read(uint8_t *out, const cnn_image_spec *spec, const char *path,
                         unsigned *conversions, char *err);
 /* The same from the file's bytes in memory, `name` naming it in messages. */
-int cnn_image_decode(uint8_t *out, const cnn_image_spec *spec, const uint8_t *data,
-                     size_t len, const char *name, unsigned *conversions, char *err);
+int cnn_image_decode(uint8_t *out, const cnn_image_spec *spec, const uint8_t *data, size_t len,
+                     const char *name, unsigned *conversions, char *err);
 /* Every image file below dir (any depth), in sorted order of the paths,
  * into *paths (n of them, each and the array malloc'ed). */
 int cnn_image_paths(const char *dir, char ***paths, size_t *n, char *err);
@@ -375,8 +408,8 @@ int cnn_dataset_split(cnn_dataset *train, cnn_dataset *val, int n, uint64_t seed
 /* ---- epochs ---------------------------------------------------------------- */
 
 typedef struct {
-    double loss;          /* mean loss over the epoch's images */
-    double accuracy;      /* fraction classified right (before each update) */
+    double loss;     /* mean loss over the epoch's images */
+    double accuracy; /* fraction classified right (before each update) */
     int images;
 } cnn_epoch_stats;
 
@@ -395,8 +428,8 @@ typedef struct {
 } cnn_augment;
 /* dst = src (channels x height x width bytes) as the network sees it (each
  * / 255), varied by aug's rule, drawn from rng. */
-void cnn_augment_image(float *dst, const uint8_t *src, cnn_shape shape,
-                       const cnn_augment *aug, cnn_rng *rng);
+void cnn_augment_image(float *dst, const uint8_t *src, cnn_shape shape, const cnn_augment *aug,
+                       cnn_rng *rng);
 
 /* One pass over d in an order shuffled by rng, in batches of `batch` (the
  * last one smaller), each image varied by aug (NULL: as it is). Stops at
@@ -425,36 +458,35 @@ int cnn_net_first_nonfinite(const cnn_net *net);
 float cnn_schedule_lr(cnn_schedule s, const cnn_sgd *o, int e, int epochs);
 
 typedef struct {
-    int epoch;            /* epochs completed */
-    int epochs;           /* epochs planned */
+    int epoch;  /* epochs completed */
+    int epochs; /* epochs planned */
     cnn_schedule schedule;
-    int shift, flip;      /* augmentation (cnn_recipe's) */
-    int resize;           /* images scaled to the input: eval and predict do the same */
-    cnn_rng rng;          /* RNG state after that epoch */
-    cnn_sgd sgd;          /* optimiser settings (lr: the schedule's base rate) */
+    int shift, flip; /* augmentation (cnn_recipe's) */
+    int resize;      /* images scaled to the input: eval and predict do the same */
+    cnn_rng rng;     /* RNG state after that epoch */
+    cnn_sgd sgd;     /* optimiser settings (lr: the schedule's base rate) */
     int batch;
-    float *velocity;      /* n_params floats, or NULL for none */
-    float *moment2;       /* Adam's second moments, n_params floats, or NULL */
-    uint64_t steps;       /* optimiser steps taken (Adam's bias correction) */
+    float *velocity; /* n_params floats, or NULL for none */
+    float *moment2;  /* Adam's second moments, n_params floats, or NULL */
+    uint64_t steps;  /* optimiser steps taken (Adam's bias correction) */
     /* Which training images the run used, so that a resume uses them again
      * (-1 in both: a format-1 model, which did not record them): */
-    int limit;            /* the first `limit` of them (0: all) */
-    int select_classes;   /* 1: only those of the net's classes (train --classes) */
+    int limit;          /* the first `limit` of them (0: all) */
+    int select_classes; /* 1: only those of the net's classes (train --classes) */
     /* --val: the images held out for validation, and the best so far */
     struct {
-        int count;            /* images held out (0: no validation) */
-        uint64_t seed;        /* which ones (cnn_dataset_split) */
-        int keep_best;        /* 1: the best model goes to OUT.best */
-        int patience;         /* stop after this many epochs without a better
+        int count;      /* images held out (0: no validation) */
+        uint64_t seed;  /* which ones (cnn_dataset_split) */
+        int keep_best;  /* 1: the best model goes to OUT.best */
+        int patience;   /* stop after this many epochs without a better
                                  accuracy (0: never) */
-        int best_epoch;       /* the epoch of the best accuracy (0: none yet) */
+        int best_epoch; /* the epoch of the best accuracy (0: none yet) */
         float best_accuracy;
     } val;
 } cnn_train_state;
 
 /* Written atomically: a temporary file in the same folder, fsync, rename. */
-int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *st,
-                   char *err);
+int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *st, char *err);
 /* Loads the network and its parameters; st (optional) receives the training
  * state, with st->velocity and st->moment2 malloc'ed (free them). */
 cnn_net *cnn_model_load(const char *path, cnn_train_state *st, char *err);
@@ -469,33 +501,33 @@ typedef struct {
 
 /* What one finished epoch measured. */
 typedef struct {
-    int epoch, epochs;            /* the epoch finished (from 1), of those planned */
-    float lr;                     /* its learning rate */
-    cnn_epoch_stats train, test, val;   /* val: with held-out images */
-    double seconds;               /* its training; evaluation left out */
-    int better;                   /* the best validation accuracy so far */
+    int epoch, epochs;                /* the epoch finished (from 1), of those planned */
+    float lr;                         /* its learning rate */
+    cnn_epoch_stats train, test, val; /* val: with held-out images */
+    double seconds;                   /* its training; evaluation left out */
+    int better;                       /* the best validation accuracy so far */
 } cnn_epoch_report;
 
 /* Where a run writes and whom it tells; every field may be 0. Under MPI
  * only rank 0 writes the files. */
 typedef struct {
-    const char *out;              /* the model, after every epoch */
-    const char *best;             /* with st->val.keep_best: the best epoch's model */
-    void (*on_epoch_start)(void *ctx, int epoch, float lr);   /* epoch from 0 */
-    cnn_progress_fn on_step;      /* within an epoch; non-zero stops the run */
+    const char *out;  /* the model, after every epoch */
+    const char *best; /* with st->val.keep_best: the best epoch's model */
+    void (*on_epoch_start)(void *ctx, int epoch, float lr); /* epoch from 0 */
+    cnn_progress_fn on_step; /* within an epoch; non-zero stops the run */
     /* After an epoch is saved; non-zero ends the run as failed, err set. */
     int (*on_epoch)(void *ctx, const cnn_epoch_report *r, char *err);
     void *ctx;
 } cnn_fit_hooks;
 
 typedef enum {
-    CNN_FIT_DONE,          /* st->epochs reached */
-    CNN_FIT_PATIENCE,      /* st->val.patience epochs without a better accuracy */
-    CNN_FIT_INTERRUPTED,   /* on_step or a signal (cnn_dist_watch) stopped it */
-    CNN_FIT_EPOCH_FAILED,  /* a non-finite loss or parameter; err says where */
-    CNN_FIT_FAILED,        /* a save, a hook or the processes' check; err says why
+    CNN_FIT_DONE,         /* st->epochs reached */
+    CNN_FIT_PATIENCE,     /* st->val.patience epochs without a better accuracy */
+    CNN_FIT_INTERRUPTED,  /* on_step or a signal (cnn_dist_watch) stopped it */
+    CNN_FIT_EPOCH_FAILED, /* a non-finite loss or parameter; err says where */
+    CNN_FIT_FAILED,       /* a save, a hook or the processes' check; err says why
                               (cnn_dist_agree(d, 1) then tells the others) */
-    CNN_FIT_PEER_FAILED,   /* another process failed; it says why */
+    CNN_FIT_PEER_FAILED,  /* another process failed; it says why */
 } cnn_fit_end;
 
 /* A new run of net: its parameters initialised from seed (cnn_net_init),
@@ -514,16 +546,15 @@ cnn_fit_end cnn_fit(cnn_trainer *t, cnn_train_state *st, const cnn_fit_data *dat
 
 /* Where an exported network came from, for the comments of the files written. */
 typedef struct {
-    const char *model;    /* the model file, named in the output's comments */
-    const char *name;     /* C export: the entry points' prefix, a C identifier */
+    const char *model; /* the model file, named in the output's comments */
+    const char *name;  /* C export: the entry points' prefix, a C identifier */
 } cnn_export_info;
 
 /* The network and its parameters as an ONNX model (opset 13): input "image",
  * (N, C, H, W) floats in [0, 1] (pixel bytes / 255); output "probs",
  * (N, classes), what cnn_infer gives. Written atomically. Refuses parameters
  * that are not finite. */
-int cnn_export_onnx(const char *path, const cnn_net *net, const cnn_export_info *about,
-                    char *err);
+int cnn_export_onnx(const char *path, const cnn_net *net, const cnn_export_info *about, char *err);
 
 /* The network and its parameters as one self-contained C99 file needing only
  * libm, with the entry points
@@ -532,8 +563,7 @@ int cnn_export_onnx(const char *path, const cnn_net *net, const cnn_export_info 
  * (the second for small stacks: scratch holds NAME_SCRATCH_FLOATS floats),
  * each returning the argmax. Written atomically; refuses parameters that are
  * not finite and a name that is not a C identifier. */
-int cnn_export_c(const char *path, const cnn_net *net, const cnn_export_info *about,
-                 char *err);
+int cnn_export_c(const char *path, const cnn_net *net, const cnn_export_info *about, char *err);
 
 /* ---- several processes (MPI) ----------------------------------------------- */
 
@@ -578,7 +608,6 @@ void cnn_dist_traffic(const cnn_dist *d, double *bytes, double *seconds, long *s
 
 /* cnn_trainer_new for the processes of d (NULL: this one alone): each
  * allocates gradient blocks only for the shards it runs. */
-cnn_trainer *cnn_trainer_new_dist(cnn_net *net, int max_batch, int threads, cnn_dist *d,
-                                  char *err);
+cnn_trainer *cnn_trainer_new_dist(cnn_net *net, int max_batch, int threads, cnn_dist *d, char *err);
 
 #endif

@@ -11,29 +11,35 @@
 #include <sys/stat.h>
 #include "cnn.h"
 
-#define FAIL(...) do {                                                   \
-        fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                  \
-        fprintf(stderr, __VA_ARGS__);                                    \
-        fputc('\n', stderr);                                             \
-        exit(1);                                                         \
+#define FAIL(...)                                       \
+    do {                                                \
+        fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
+        fprintf(stderr, __VA_ARGS__);                   \
+        fputc('\n', stderr);                            \
+        exit(1);                                        \
     } while (0)
 
-#define CHECK(cond) do { if (!(cond)) FAIL("check failed: %s", #cond); } while (0)
-
-#define CHECK_INT(a, b) do {                                             \
-        long long a_ = (long long)(a), b_ = (long long)(b);              \
-        if (a_ != b_) FAIL("%s == %s: %lld != %lld", #a, #b, a_, b_);    \
+#define CHECK(cond)                                   \
+    do {                                              \
+        if (!(cond)) FAIL("check failed: %s", #cond); \
     } while (0)
 
-#define CHECK_NEAR(a, b, tol) do {                                       \
-        double a_ = (double)(a), b_ = (double)(b);                       \
-        if (!(fabs(a_ - b_) <= (tol)))                                   \
-            FAIL("%s ~ %s: %.9g vs %.9g (tolerance %g)", #a, #b, a_, b_, \
-                 (double)(tol));                                         \
+#define CHECK_INT(a, b)                                               \
+    do {                                                              \
+        long long a_ = (long long)(a), b_ = (long long)(b);           \
+        if (a_ != b_) FAIL("%s == %s: %lld != %lld", #a, #b, a_, b_); \
     } while (0)
 
-#define CHECK_OK(call, err) do {                                         \
-        if ((call) != 0) FAIL("%s failed: %s", #call, err);              \
+#define CHECK_NEAR(a, b, tol)                                                            \
+    do {                                                                                 \
+        double a_ = (double)(a), b_ = (double)(b);                                       \
+        if (!(fabs(a_ - b_) <= (tol)))                                                   \
+            FAIL("%s ~ %s: %.9g vs %.9g (tolerance %g)", #a, #b, a_, b_, (double)(tol)); \
+    } while (0)
+
+#define CHECK_OK(call, err)                                 \
+    do {                                                    \
+        if ((call) != 0) FAIL("%s failed: %s", #call, err); \
     } while (0)
 
 static inline void fill_uniform(float *x, size_t n, float lo, float hi, cnn_rng *r)

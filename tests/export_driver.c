@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#define PREDICT CAT(NAME, _predict)
+#define CAT_(a, b)      a##b
+#define CAT(a, b)       CAT_(a, b)
+#define PREDICT         CAT(NAME, _predict)
 #define PREDICT_SCRATCH CAT(NAME, _predict_scratch)
-#define GUARD 64
-#define GUARD_VALUE 12345.0f
+#define GUARD           64
+#define GUARD_VALUE     12345.0f
 
 int PREDICT(const float *image, float *probs);
 int PREDICT_SCRATCH(const float *image, float *probs, float *scratch);

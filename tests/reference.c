@@ -13,11 +13,11 @@ static double at(const float *x, const cnn_layer *L, int i, int c, int y, int xx
     return x[(((size_t)i * L->in.c + c) * L->in.h + y) * L->in.w + xx];
 }
 
-void reference_conv(double *out, double *dw, double *db, double *dx, const float *x,
-                    const float *w, const float *b, const float *dy, const cnn_layer *L,
-                    int n)
+void reference_conv(double *out, double *dw, double *db, double *dx, const float *x, const float *w,
+                    const float *b, const float *dy, const cnn_layer *L, int n)
 {
-    int C = L->in.c, F = L->out.c, kh = L->win.kh, kw = L->win.kw, s = L->win.stride, p = L->win.pad;
+    int C = L->in.c, F = L->out.c, kh = L->win.kh, kw = L->win.kw, s = L->win.stride,
+        p = L->win.pad;
     int Ho = L->out.h, Wo = L->out.w, H = L->in.h, W = L->in.w;
     memset(dw, 0, sizeof(double) * F * C * kh * kw);
     memset(db, 0, sizeof(double) * F);
@@ -43,8 +43,7 @@ void reference_conv(double *out, double *dw, double *db, double *dx, const float
                 }
 }
 
-static int compare(const float *got, const double *want, size_t len, const char *what,
-                   char *why)
+static int compare(const float *got, const double *want, size_t len, const char *what, char *why)
 {
     for (size_t i = 0; i < len; i++)
         if (!(fabs(got[i] - want[i]) <= 1e-4 * (1.0 + fabs(want[i])))) {
@@ -55,14 +54,13 @@ static int compare(const float *got, const double *want, size_t len, const char 
     return 0;
 }
 
-int reference_check_conv(const cnn_layer *layer, const float *w, int n, int input_grad,
-                         char *why)
+int reference_check_conv(const cnn_layer *layer, const float *w, int n, int input_grad, char *why)
 {
     cnn_layer L = *layer;
-    L.act = CNN_ACT_NONE;   /* the convolution itself; activations are checked apart */
+    L.act = CNN_ACT_NONE; /* the convolution itself; activations are checked apart */
     size_t in_len = n * cnn_shape_size(L.in), out_len = n * cnn_shape_size(L.out);
     size_t w_len = L.n_w;
-    L.w_off = 0;            /* a parameter block of its own: weights, then biases */
+    L.w_off = 0; /* a parameter block of its own: weights, then biases */
     L.b_off = w_len;
     float *x = malloc(sizeof(float) * in_len), *params = malloc(sizeof(float) * (w_len + L.out.c));
     float *dy = malloc(sizeof(float) * out_len), *out = malloc(sizeof(float) * out_len);
@@ -82,7 +80,7 @@ int reference_check_conv(const cnn_layer *layer, const float *w, int n, int inpu
     for (size_t i = 0; i < in_len; i++) x[i] = 2 * cnn_rng_uniform(&r) - 1;
     for (int i = 0; i < L.out.c; i++) b[i] = 2 * cnn_rng_uniform(&r) - 1;
     for (size_t i = 0; i < out_len; i++) dy[i] = 2 * cnn_rng_uniform(&r) - 1;
-    reference_conv(rout, rdw, rdb, rdx, x, w, b, dy, &L, n);   /* before dy turns into dz */
+    reference_conv(rout, rdw, rdb, rdx, x, w, b, dy, &L, n); /* before dy turns into dz */
     layer_pass pass = { &L, n, x, out, { NULL, 0 } };
     layer_grads g = { dy, input_grad ? dx : NULL, grad, GRAD_WRITE };
     conv_forward(&pass, params, &scratch);
@@ -95,14 +93,24 @@ int reference_check_conv(const cnn_layer *layer, const float *w, int n, int inpu
     rc = 0;
 done:
     if (have_scratch) conv_scratch_free(&scratch);
-    free(x); free(params); free(dy); free(out); free(dx); free(grad);
-    free(rout); free(rdw); free(rdb); free(rdx);
+    free(x);
+    free(params);
+    free(dy);
+    free(out);
+    free(dx);
+    free(grad);
+    free(rout);
+    free(rdw);
+    free(rdb);
+    free(rdx);
     return rc;
 }
 
 void reference_example_net(const layer_kind *k, char *text, size_t len)
 {
-    snprintf(text, len, "# the example of the %s entry in the table of layer kinds\n"
+    snprintf(text, len,
+             "# the example of the %s entry in the table of layer kinds\n"
              "input channels=1 height=28 width=28\n%s\ndense units=10\n"
-             "loss softmax-cross-entropy\n", k->name, k->example);
+             "loss softmax-cross-entropy\n",
+             k->name, k->example);
 }

@@ -9,16 +9,14 @@
 
 /* out (n, F, Ho, Wo), dw (F, C, kh, kw), db (F), dx (n, C, H, W), in double,
  * from input x, weights w, bias b and output gradient dy. */
-void reference_conv(double *out, double *dw, double *db, double *dx, const float *x,
-                    const float *w, const float *b, const float *dy, const cnn_layer *L,
-                    int n);
+void reference_conv(double *out, double *dw, double *db, double *dx, const float *x, const float *w,
+                    const float *b, const float *dy, const cnn_layer *L, int n);
 
 /* Run the engine's conv_forward and conv_backward for layer L with weights w
  * on n random images and compare output, kernel, bias and (if input_grad)
  * input gradients with the reference, within 1e-4 relative. Returns 0, or -1
  * with the first mismatch described in why (CNN_ERR_LEN bytes). */
-int reference_check_conv(const cnn_layer *L, const float *w, int n, int input_grad,
-                         char *why);
+int reference_check_conv(const cnn_layer *L, const float *w, int n, int input_grad, char *why);
 
 /* A network around layer kind k's example line (layer_kind.example), for
  * the tests that loop over the table: a 1x28x28 input, the line, a dense
@@ -34,15 +32,15 @@ void reference_example_net(const layer_kind *k, char *text, size_t len);
  * forward pass, whatever BLAS kernel rounded it. */
 typedef struct {
     const cnn_net *net;
-    int n;                              /* images */
-    const uint8_t *labels;              /* (n) */
-    dropout_draw dropout;               /* the engine pass's */
-    double *params;                     /* (net->n_params): perturb these... */
-    double *x;                          /* (n, input): ...or these */
-    double *act[CNN_MAX_LAYERS];        /* (n, out): layer outputs */
-    double *pre[CNN_MAX_LAYERS];        /* (n, out): ReLU layers' inputs */
-    uint8_t *relu_on[CNN_MAX_LAYERS];   /* (n, out): 1 where the engine's ReLU passed */
-    int32_t *pick[CNN_MAX_LAYERS];      /* (n, out): max/min pool choices, dropout masks */
+    int n;                            /* images */
+    const uint8_t *labels;            /* (n) */
+    dropout_draw dropout;             /* the engine pass's */
+    double *params;                   /* (net->n_params): perturb these... */
+    double *x;                        /* (n, input): ...or these */
+    double *act[CNN_MAX_LAYERS];      /* (n, out): layer outputs */
+    double *pre[CNN_MAX_LAYERS];      /* (n, out): ReLU layers' inputs */
+    uint8_t *relu_on[CNN_MAX_LAYERS]; /* (n, out): 1 where the engine's ReLU passed */
+    int32_t *pick[CNN_MAX_LAYERS];    /* (n, out): max/min pool choices, dropout masks */
 } ref_net;
 
 /* From the engine's last forward pass in ws over x (n images) with the

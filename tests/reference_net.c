@@ -120,10 +120,10 @@ static void pool_image(double *out, const double *x, const int32_t *pick, const 
 static void activate(double *z, const uint8_t *relu_on, size_t len, cnn_act a)
 {
     for (size_t k = 0; k < len; k++) switch (a) {
-        case CNN_ACT_NONE:    break;
-        case CNN_ACT_RELU:    z[k] = relu_on[k] ? z[k] : 0.0; break;
+        case CNN_ACT_NONE: break;
+        case CNN_ACT_RELU: z[k] = relu_on[k] ? z[k] : 0.0; break;
         case CNN_ACT_SIGMOID: z[k] = 1.0 / (1.0 + exp(-z[k])); break;
-        case CNN_ACT_TANH:    z[k] = tanh(z[k]); break;
+        case CNN_ACT_TANH: z[k] = tanh(z[k]); break;
         }
 }
 
@@ -164,9 +164,7 @@ double ref_net_loss(ref_net *r, int from)
             double *y = r->act[l] + i * out;
             const int32_t *pick = r->pick[l] ? r->pick[l] + i * out : NULL;
             switch (L->kind) {
-            case CNN_CONV:
-                conv_image(y, x, w, b, L);
-                break;
+            case CNN_CONV: conv_image(y, x, w, b, L); break;
             case CNN_DENSE:
                 for (size_t o = 0; o < out; o++) {
                     double sum = b[o];
@@ -178,9 +176,7 @@ double ref_net_loss(ref_net *r, int from)
             case CNN_MINPOOL:
             case CNN_AVGPOOL:
             case CNN_GAP:
-            case CNN_GMP:
-                pool_image(y, x, pick, L);
-                break;
+            case CNN_GMP: pool_image(y, x, pick, L); break;
             case CNN_DROPOUT:
                 for (size_t k = 0; k < out; k++)
                     y[k] = !r->dropout.on ? x[k] : pick[k] ? x[k] / (1.0 - L->rate) : 0.0;
@@ -188,8 +184,7 @@ double ref_net_loss(ref_net *r, int from)
             case CNN_ADD:
                 for (size_t k = 0; k < out; k++) y[k] = x[k] + input_image(r, L, 1, i)[k];
                 break;
-            case CNN_LAYER_KINDS:   /* the count, not a kind */
-                break;
+            case CNN_LAYER_KINDS: /* the count, not a kind */ break;
             }
             if (r->pre[l]) memcpy(r->pre[l] + i * out, y, sizeof(double) * out);
             activate(y, r->relu_on[l] ? r->relu_on[l] + i * out : NULL, out, L->act);
@@ -218,8 +213,8 @@ static int check_pick(const cnn_layer *L, const double *x, size_t o, int32_t pic
             in_window |= (size_t)pick == k;
         }
     if (in_window && fabs(x[pick] - best) <= tol) return 0;
-    snprintf(why, CNN_ERR_LEN, "output %zu took input %d (%.9g), %s; the window's %s is %.9g",
-             o, pick, in_window ? x[pick] : NAN, in_window ? "in its window" : "outside its window",
+    snprintf(why, CNN_ERR_LEN, "output %zu took input %d (%.9g), %s; the window's %s is %.9g", o,
+             pick, in_window ? x[pick] : NAN, in_window ? "in its window" : "outside its window",
              L->kind == CNN_MINPOOL ? "min" : "max", best);
     return -1;
 }
@@ -241,9 +236,10 @@ int ref_net_check_branches(ref_net *r, char *why)
             for (size_t k = 0; k < len; k++) tol = fmax(tol, 1e-4 * fabs(z[k]));
             for (size_t k = 0; k < len; k++)
                 if (r->relu_on[l][k] ? z[k] < -tol : z[k] > tol) {
-                    snprintf(why, CNN_ERR_LEN, "layer %d relu, element %zu: the engine %s "
-                             "its input %.9g", l, k, r->relu_on[l][k] ? "passed" : "stopped",
-                             z[k]);
+                    snprintf(why, CNN_ERR_LEN,
+                             "layer %d relu, element %zu: the engine %s "
+                             "its input %.9g",
+                             l, k, r->relu_on[l][k] ? "passed" : "stopped", z[k]);
                     return -1;
                 }
         }
@@ -254,8 +250,8 @@ int ref_net_check_branches(ref_net *r, char *why)
             for (size_t k = 0; k < cnn_shape_size(L->in); k++) top = fmax(top, fabs(x[k]));
             for (size_t o = 0; o < out; o++) {
                 int bad = L->kind == CNN_DROPOUT
-                              ? pick[o] != dropout_keeps(r->dropout.key, r->dropout.first + i,
-                                                         o, L->rate)
+                              ? pick[o] !=
+                                    dropout_keeps(r->dropout.key, r->dropout.first + i, o, L->rate)
                               : check_pick(L, x, o, pick[o], 1e-4 * top, detail);
                 if (bad && L->kind == CNN_DROPOUT)
                     snprintf(detail, sizeof detail, "element %zu: mask %d, the draw says %d", o,

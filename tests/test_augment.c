@@ -13,7 +13,7 @@ int main(void)
     uint8_t src[C * H * W];
     float out[C * H * W];
     cnn_rng fill = cnn_rng_seed(9);
-    for (int k = 0; k < C * H * W; k++)   /* never 0: a zero is a filled pixel */
+    for (int k = 0; k < C * H * W; k++) /* never 0: a zero is a filled pixel */
         src[k] = (uint8_t)(1 + cnn_rng_next(&fill) % 255);
     cnn_augment aug = { 2, 1 };
     cnn_rng rng = cnn_rng_seed(4), mirror = rng;
@@ -27,9 +27,10 @@ int main(void)
         for (int c = 0; c < C; c++)
             for (int y = 0; y < H; y++)
                 for (int x = 0; x < W; x++) {
-                    int sx = (flip ? W - 1 - x : x) - dx, sy = y - dy;   /* shifted, then mirrored */
+                    int sx = (flip ? W - 1 - x : x) - dx, sy = y - dy; /* shifted, then mirrored */
                     float want = sy >= 0 && sy < H && sx >= 0 && sx < W
-                                     ? (float)src[(c * H + sy) * W + sx] / 255.0f : 0.0f;
+                                     ? (float)src[(c * H + sy) * W + sx] / 255.0f
+                                     : 0.0f;
                     CHECK_NEAR(out[(c * H + y) * W + x], want, 0);
                 }
     }

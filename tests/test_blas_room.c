@@ -49,10 +49,10 @@ int main(void)
     long long grown = vm_bytes() - before;
     if (grown <= 0) FAIL("the first GEMM mapped nothing (is OMP_NUM_THREADS=1 set?)");
     if (grown > (long long)BLAS_BUFFER_BYTES)
-        FAIL("OpenBLAS mapped %lld bytes for one thread, more than BLAS_BUFFER_BYTES (%zu)",
-             grown, BLAS_BUFFER_BYTES);
-    printf("a thread's first GEMM mapped %lld MiB; BLAS_BUFFER_BYTES is %zu MiB\n",
-           grown >> 20, BLAS_BUFFER_BYTES >> 20);
+        FAIL("OpenBLAS mapped %lld bytes for one thread, more than BLAS_BUFFER_BYTES (%zu)", grown,
+             BLAS_BUFFER_BYTES);
+    printf("a thread's first GEMM mapped %lld MiB; BLAS_BUFFER_BYTES is %zu MiB\n", grown >> 20,
+           BLAS_BUFFER_BYTES >> 20);
 #ifdef UNDER_ASAN
     printf("address-space limits skipped: the sanitizer reserves terabytes of shadow\n");
     return 0;

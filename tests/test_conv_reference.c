@@ -14,8 +14,9 @@ static int rand_int(cnn_rng *r, int lo, int hi)
 
 static cnn_layer conv_layer(int C, int F, int k, int stride, int pad, int H, int W)
 {
-    cnn_layer L = { .kind = CNN_CONV, .win = { k, k, stride, pad },
-                    .in = { C, H, W }, .line = H * W };
+    cnn_layer L = {
+        .kind = CNN_CONV, .win = { k, k, stride, pad }, .in = { C, H, W }, .line = H * W
+    };
     L.out = (cnn_shape){ F, (H - k + 2 * pad) / stride + 1, (W - k + 2 * pad) / stride + 1 };
     L.n_w = (size_t)F * C * k * k;
     return L;
@@ -26,11 +27,14 @@ static cnn_layer conv_layer(int C, int F, int k, int stride, int pad, int H, int
  * group all run: each must land on its own images. */
 static void check_groups(cnn_rng *r)
 {
-    struct { cnn_layer L; int n; } cases[] = {
-        { conv_layer(2, 3, 3, 1, 1, 41, 41), 3 },    /* 1,681 columns an image: groups of 1 */
-        { conv_layer(3, 4, 3, 1, 1, 26, 26), 5 },    /* 676: groups of 2, 2, 1 */
-        { conv_layer(8, 6, 5, 2, 2, 48, 40), 4 },    /* strided: 480 columns, groups of 3, 1 */
-        { conv_layer(32, 32, 3, 1, 1, 28, 28), 3 },  /* vgg's conv2 */
+    struct {
+        cnn_layer L;
+        int n;
+    } cases[] = {
+        { conv_layer(2, 3, 3, 1, 1, 41, 41), 3 },   /* 1,681 columns an image: groups of 1 */
+        { conv_layer(3, 4, 3, 1, 1, 26, 26), 5 },   /* 676: groups of 2, 2, 1 */
+        { conv_layer(8, 6, 5, 2, 2, 48, 40), 4 },   /* strided: 480 columns, groups of 3, 1 */
+        { conv_layer(32, 32, 3, 1, 1, 28, 28), 3 }, /* vgg's conv2 */
     };
     for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
         cnn_layer *L = &cases[t].L;
@@ -71,11 +75,12 @@ int main(void)
         fill_uniform(w, L.n_w, -1, 1, &r);
         char why[CNN_ERR_LEN];
         if (reference_check_conv(&L, w, n, 1, why))
-            FAIL("case %d (C %d F %d kernel %dx%d stride %d pad %d input %dx%d batch %d): %s",
-                 t, L.in.c, L.out.c, L.win.kh, L.win.kw, L.win.stride, L.win.pad, L.in.h, L.in.w, n, why);
+            FAIL("case %d (C %d F %d kernel %dx%d stride %d pad %d input %dx%d batch %d): %s", t,
+                 L.in.c, L.out.c, L.win.kh, L.win.kw, L.win.stride, L.win.pad, L.in.h, L.in.w, n,
+                 why);
         free(w);
     }
-    CHECK(strided > CASES / 3 && padded > CASES / 4);   /* the cases cover both */
+    CHECK(strided > CASES / 3 && padded > CASES / 4); /* the cases cover both */
     check_groups(&r);
     printf("%d random shapes (%d strided, %d padded): forward and the kernel, bias and "
            "input gradients match the direct loops within 1e-4 relative, and in groups of "

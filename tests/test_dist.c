@@ -37,14 +37,14 @@ static int check_net(const char *name, cnn_dist *dist, const int *sizes, int n_s
                  shared_loss, loss);
         for (size_t k = 0; k < P; k++)
             if (memcmp(&g[k], &alone_g[k], sizeof(float)))
-                FAIL("%s, batch %d: gradient[%zu] %.9g differs from one process's %.9g", name,
-                     n, k, g[k], alone_g[k]);
+                FAIL("%s, batch %d: gradient[%zu] %.9g differs from one process's %.9g", name, n, k,
+                     g[k], alone_g[k]);
     }
     /* a training step: the correct count comes from every process's shards */
     cnn_sgd sgd = { .lr = 0.01f, .momentum = 0.9f };
     int right_alone = 0, right_shared = 0;
     double l1 = cnn_train_step(alone, x, y, max, &sgd, &right_alone);
-    cnn_net *net2 = cnn_net_load(name, err);   /* the same start for the shared trainer */
+    cnn_net *net2 = cnn_net_load(name, err); /* the same start for the shared trainer */
     CHECK(net2 != NULL);
     cnn_trainer_free(shared);
     rng = cnn_rng_seed(11);
@@ -59,8 +59,13 @@ static int check_net(const char *name, cnn_dist *dist, const int *sizes, int n_s
     uint8_t *px = malloc(isz * max);
     CHECK(px);
     for (size_t k = 0; k < isz * (size_t)max; k++) px[k] = (uint8_t)(cnn_rng_next(&rng) & 255);
-    cnn_dataset d = { .count = max, .channels = net->input.c, .height = net->input.h,
-                      .width = net->input.w, .image_size = isz, .pixels = px, .labels = y };
+    cnn_dataset d = { .count = max,
+                      .channels = net->input.c,
+                      .height = net->input.h,
+                      .width = net->input.w,
+                      .image_size = isz,
+                      .pixels = px,
+                      .labels = y };
     int *conf1 = calloc((size_t)net->classes * net->classes, sizeof(int));
     int *conf2 = calloc((size_t)net->classes * net->classes, sizeof(int));
     CHECK(conf1 && conf2);
@@ -92,8 +97,8 @@ int main(void)
     char err[CNN_ERR_LEN];
     cnn_dist *dist = cnn_dist_start(err);
     CHECK(dist != NULL);
-    static const int narrow[] = { 1, 2, 3, 5, 7, 8, 9, 16, 17, 31, 32, 33, 63, 64, 65,
-                                  100, 255, 256, 257, 600, 2048, 2049, 2100 };
+    static const int narrow[] = { 1,  2,  3,  5,   7,   8,   9,   16,  17,   31,   32,  33,
+                                  63, 64, 65, 100, 255, 256, 257, 600, 2048, 2049, 2100 };
     static const int wide[] = { 1, 2, 31, 33, 64, 65, 97, 130, 200 };
     int n = check_net("seed000", dist, narrow, sizeof narrow / sizeof narrow[0]);
     n += check_net("seed004", dist, narrow, 15);

@@ -76,7 +76,7 @@ static void check_threads(void)
         if (threads == 1) memcpy(first, g, sizeof(float) * net->n_params);
         else if (memcmp(first, g, sizeof(float) * net->n_params))
             FAIL("%d threads: the gradient differs from 1 thread's", threads);
-        if (threads == 3) {   /* and another key gives another gradient */
+        if (threads == 3) { /* and another key gives another gradient */
             cnn_trainer_set_dropout_key(t, 100);
             cnn_gradient(t, x, labels, N, &g);
             CHECK(memcmp(first, g, sizeof(float) * net->n_params) != 0);

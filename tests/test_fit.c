@@ -11,10 +11,10 @@
 #include "check.h"
 
 typedef struct {
-    int reports, stop_after;   /* stop_after: the epoch whose report fails the run (0: none) */
-    int images;                /* training images an epoch */
+    int reports, stop_after; /* stop_after: the epoch whose report fails the run (0: none) */
+    int images;              /* training images an epoch */
     float lrs[8];
-    double val[8];             /* validation accuracies */
+    double val[8]; /* validation accuracies */
 } seen;
 
 static int on_epoch(void *p, const cnn_epoch_report *r, char *err)
@@ -37,10 +37,10 @@ static int on_epoch(void *p, const cnn_epoch_report *r, char *err)
 }
 
 /* Run net from st to its end, saving to out; returns how it ended. */
-static char best_path[64];   /* OUT.best of the validation run */
+static char best_path[64]; /* OUT.best of the validation run */
 
-static cnn_fit_end run(cnn_net *net, cnn_train_state *st, const cnn_fit_data *data,
-                       const char *out, seen *s)
+static cnn_fit_end run(cnn_net *net, cnn_train_state *st, const cnn_fit_data *data, const char *out,
+                       seen *s)
 {
     char err[CNN_ERR_LEN];
     cnn_trainer *t = cnn_trainer_new(net, st->batch, 2, err);
@@ -116,7 +116,8 @@ int main(void)
     unsigned char *x = slurp(whole, &a), *y = slurp(part, &b);
     if (a != b || memcmp(x, y, (size_t)a)) FAIL("the resumed run's model differs");
     printf("cnn_fit: 3 epochs reported in order with the schedule's rates; stopped after "
-           "epoch 1 and resumed, the same %ld bytes\n", a);
+           "epoch 1 and resumed, the same %ld bytes\n",
+           a);
     free(x);
     free(y);
     free(st.moment2);
@@ -137,8 +138,9 @@ int main(void)
     cnn_fit_data with_val = { &train, &test, &val };
     seen v = { .images = 500 };
     cnn_fit_end end = run(net, &st, &with_val, whole, &v);
-    int best = 0;   /* the first epoch of the highest accuracy, from 1 */
-    for (int e = 0; e < v.reports; e++) if ((float)v.val[e] > (float)v.val[best]) best = e;
+    int best = 0; /* the first epoch of the highest accuracy, from 1 */
+    for (int e = 0; e < v.reports; e++)
+        if ((float)v.val[e] > (float)v.val[best]) best = e;
     CHECK(st.val.best_epoch == best + 1 && st.val.best_accuracy == (float)v.val[best]);
     if (end == CNN_FIT_PATIENCE) CHECK(v.reports - st.val.best_epoch == 1);
     else CHECK(end == CNN_FIT_DONE && v.reports == 8 && st.val.best_epoch == 8);

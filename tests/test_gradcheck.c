@@ -20,14 +20,14 @@
 #include "net/net.h"
 #include "reference.h"
 
-#define H 1e-5
-#define RTOL 1e-4
-#define ATOL 1e-5
-#define MAX_PER_GROUP 60   /* checked entries per group, spread evenly */
+#define H             1e-5
+#define RTOL          1e-4
+#define ATOL          1e-5
+#define MAX_PER_GROUP 60 /* checked entries per group, spread evenly */
 
 typedef struct {
     int checked;
-    double worst;           /* the largest |g - g'| / tolerance seen */
+    double worst; /* the largest |g - g'| / tolerance seen */
 } tally;
 
 /* Check the analytic gradient g[0..len) of the reference's values v[0..len),
@@ -51,10 +51,10 @@ static void check_group(const char *net_name, const char *group, double *v, cons
         t->checked++;
         t->worst = fmax(t->worst, fabs(g[i] - num) / tol);
         if (!(fabs(g[i] - num) <= tol))
-            FAIL("%s %s[%zu]: analytic %.7g, numeric %.7g (tolerance %.3g)", net_name, group,
-                 i, g[i], num, tol);
+            FAIL("%s %s[%zu]: analytic %.7g, numeric %.7g (tolerance %.3g)", net_name, group, i,
+                 g[i], num, tol);
     }
-    ref_net_loss(r, from);   /* back to the unperturbed outputs */
+    ref_net_loss(r, from); /* back to the unperturbed outputs */
 }
 
 static void check_net(const char *name, cnn_net *net, int n, uint64_t seed)
@@ -117,53 +117,58 @@ static void check_text(const char *name, const char *body)
 int main(void)
 {
     /* one layer kind or activation or loss at a time, in small networks */
-    check_text("dropout after conv and dense",
+    check_text("dropout after conv and dense", "input channels=1 height=6 width=6\n"
+                                               "conv filters=3 size=3 act=tanh\n"
+                                               "dropout rate=0.3\n"
+                                               "dense units=6 act=tanh\n"
+                                               "dropout rate=0.5\n"
+                                               "dense units=3\n"
+                                               "loss softmax-cross-entropy\n");
+    check_text("conv none, stride 2, pad 1", "input channels=2 height=7 width=6\n"
+                                             "conv filters=3 size=3x2 stride=2 pad=1\n"
+                                             "dense units=4\nloss softmax-cross-entropy\n");
+    check_text("conv relu",
                "input channels=1 height=6 width=6\n"
-               "conv filters=3 size=3 act=tanh\n"
-               "dropout rate=0.3\n"
-               "dense units=6 act=tanh\n"
-               "dropout rate=0.5\n"
-               "dense units=3\n"
-               "loss softmax-cross-entropy\n");
-    check_text("conv none, stride 2, pad 1",
-               "input channels=2 height=7 width=6\n"
-               "conv filters=3 size=3x2 stride=2 pad=1\n"
-               "dense units=4\nloss softmax-cross-entropy\n");
-    check_text("conv relu", "input channels=1 height=6 width=6\n"
                "conv filters=3 size=3 act=relu\ndense units=3\nloss softmax-cross-entropy\n");
-    check_text("conv sigmoid, stride 3", "input channels=2 height=8 width=8\n"
+    check_text("conv sigmoid, stride 3",
+               "input channels=2 height=8 width=8\n"
                "conv filters=2 size=2 stride=3 act=sigmoid\nconv filters=2 size=2 act=tanh\n"
                "dense units=3\nloss softmax-cross-entropy\n");
     check_text("conv tanh, pad 2", "input channels=1 height=5 width=5\n"
-               "conv filters=2 size=3 pad=2 act=tanh\ndense units=3\n"
-               "loss softmax-cross-entropy\n");
+                                   "conv filters=2 size=3 pad=2 act=tanh\ndense units=3\n"
+                                   "loss softmax-cross-entropy\n");
     check_text("maxpool 2/2", "input channels=1 height=8 width=8\n"
-               "conv filters=2 size=3 act=sigmoid\nmaxpool size=2\ndense units=3\n"
-               "loss softmax-cross-entropy\n");
+                              "conv filters=2 size=3 act=sigmoid\nmaxpool size=2\ndense units=3\n"
+                              "loss softmax-cross-entropy\n");
     check_text("minpool 2/2", "input channels=1 height=8 width=8\n"
-               "conv filters=2 size=3 act=sigmoid\nminpool size=2\ndense units=3\n"
-               "loss softmax-cross-entropy\n");
+                              "conv filters=2 size=3 act=sigmoid\nminpool size=2\ndense units=3\n"
+                              "loss softmax-cross-entropy\n");
     check_text("avgpool 2/2", "input channels=1 height=8 width=8\n"
-               "conv filters=2 size=3 act=tanh\navgpool size=2\ndense units=3\n"
-               "loss softmax-cross-entropy\n");
-    check_text("maxpool 3/2 (overlapping)", "input channels=2 height=9 width=9\n"
+                              "conv filters=2 size=3 act=tanh\navgpool size=2\ndense units=3\n"
+                              "loss softmax-cross-entropy\n");
+    check_text("maxpool 3/2 (overlapping)",
+               "input channels=2 height=9 width=9\n"
                "maxpool size=3 stride=2\ndense units=3\nloss softmax-cross-entropy\n");
-    check_text("avgpool 3x2/1 (overlapping)", "input channels=1 height=6 width=6\n"
+    check_text("avgpool 3x2/1 (overlapping)",
+               "input channels=1 height=6 width=6\n"
                "avgpool size=3x2 stride=1\ndense units=3\nloss softmax-cross-entropy\n");
     check_text("dense relu", "input channels=1 height=4 width=4\n"
-               "dense units=6 act=relu\ndense units=3\nloss softmax-cross-entropy\n");
-    check_text("dense sigmoid", "input channels=1 height=4 width=4\n"
+                             "dense units=6 act=relu\ndense units=3\nloss softmax-cross-entropy\n");
+    check_text("dense sigmoid",
+               "input channels=1 height=4 width=4\n"
                "dense units=6 act=sigmoid\ndense units=3\nloss softmax-cross-entropy\n");
     check_text("dense tanh", "input channels=2 height=3 width=3\n"
-               "dense units=6 act=tanh\ndense units=3\nloss softmax-cross-entropy\n");
-    check_text("binary cross-entropy", "input channels=1 height=5 width=5\n"
+                             "dense units=6 act=tanh\ndense units=3\nloss softmax-cross-entropy\n");
+    check_text("binary cross-entropy",
+               "input channels=1 height=5 width=5\n"
                "dense units=4 act=tanh\ndense units=2 act=sigmoid\nloss binary-cross-entropy\n");
-    check_text("mse, sigmoid output", "input channels=1 height=5 width=5\n"
+    check_text("mse, sigmoid output",
+               "input channels=1 height=5 width=5\n"
                "dense units=4 act=relu\ndense units=3 act=sigmoid\nloss mean-squared-error\n");
     check_text("mse, linear output", "input channels=1 height=5 width=5\n"
-               "dense units=3\nloss mean-squared-error\n");
+                                     "dense units=3\nloss mean-squared-error\n");
     check_text("mse, tanh output", "input channels=1 height=5 width=5\n"
-               "conv filters=3 size=5 act=tanh\nloss mean-squared-error\n");
+                                   "conv filters=3 size=5 act=tanh\nloss mean-squared-error\n");
 
     /* every entry of the table of layer kinds, by its example line */
     for (int k = 0; k < CNN_LAYER_KINDS; k++) {

@@ -30,8 +30,10 @@ static void write_file(const char *name, const void *data, size_t len, int gz)
 /* An image file of n images rows x cols, pixel i = i % 256. */
 static size_t make_images(unsigned char *buf, uint32_t n, uint32_t rows, uint32_t cols)
 {
-    unsigned char h[16] = { 0, 0, 8, 3, n >> 24, n >> 16, n >> 8, n,
-                            rows >> 24, rows >> 16, rows >> 8, rows, 0, 0, 0, cols };
+    unsigned char h[16] = {
+        0,          0,          8,         3,    n >> 24, n >> 16, n >> 8, n,
+        rows >> 24, rows >> 16, rows >> 8, rows, 0,       0,       0,      cols
+    };
     memcpy(buf, h, 16);
     for (size_t i = 0; i < (size_t)n * rows * cols; i++) buf[16 + i] = (unsigned char)i;
     return 16 + (size_t)n * rows * cols;
@@ -55,15 +57,15 @@ static void expect_ok(const char *images, const char *labels, int n)
     CHECK_INT(d.width, 4);
     float seen[20];
     for (size_t i = 0; i < (size_t)n * 20; i++) CHECK_INT(d.pixels[i], i % 256);
-    cnn_dataset_images(&d, n - 1, 1, seen);   /* as the network sees them */
-    for (size_t i = 0; i < 20; i++) CHECK_NEAR(seen[i], (float)((20 * (n - 1) + i) % 256) / 255.0f, 0);
+    cnn_dataset_images(&d, n - 1, 1, seen); /* as the network sees them */
+    for (size_t i = 0; i < 20; i++)
+        CHECK_NEAR(seen[i], (float)((20 * (n - 1) + i) % 256) / 255.0f, 0);
     for (int i = 0; i < n; i++) CHECK_INT(d.labels[i], i % 10);
     cnn_dataset_free(&d);
 }
 
 /* Loading must fail and the message must name `named` and contain `why`. */
-static void expect_error(const char *images, const char *labels, const char *named,
-                         const char *why)
+static void expect_error(const char *images, const char *labels, const char *named, const char *why)
 {
     cnn_dataset d;
     char err[CNN_ERR_LEN];
@@ -98,7 +100,7 @@ int main(void)
     write_file("magic", bad, 16, 0);
     expect_error("magic", "l.raw", "magic", "wrong magic");
     memcpy(bad, img, 16);
-    bad[2] = 0x0d;   /* float data */
+    bad[2] = 0x0d; /* float data */
     write_file("type", bad, 16, 0);
     expect_error("type", "l.raw", "type", "type code 0x0d");
     expect_error("l.raw", "l.raw", "l.raw", "1 dimensions where image files have 3");
@@ -108,11 +110,11 @@ int main(void)
     write_file("zero-count", bad, 16, 0);
     expect_error("zero-count", "l.raw", "zero-count", "dimension 0 is 0");
     memcpy(bad, img, 16);
-    bad[4] = bad[5] = bad[6] = bad[7] = 0xff;   /* 4 billion images */
+    bad[4] = bad[5] = bad[6] = bad[7] = 0xff; /* 4 billion images */
     write_file("huge-count", bad, 16, 0);
     expect_error("huge-count", "l.raw", "huge-count", "dimension 0 is 4294967295");
     memcpy(bad, img, 16);
-    bad[4] = 0x05;   /* 83 million images of 20 bytes: 1.7 GB the file lacks */
+    bad[4] = 0x05; /* 83 million images of 20 bytes: 1.7 GB the file lacks */
     write_file("lying-count", bad, 16, 0);
     expect_error("lying-count", "l.raw", "lying-count", "truncated: the data ends after 0");
     write_file("truncated", img, ni - 7, 0);

@@ -93,7 +93,7 @@ static void seal_and_write(image *im, const char *path)
 /* Where a version-2 file's sections are. */
 typedef struct {
     char tag[5];
-    long at, len;   /* the payload */
+    long at, len; /* the payload */
 } section;
 
 static int sections_of(const unsigned char *data, long len, section *s)
@@ -183,7 +183,7 @@ static void test_damaged(const char *dir)
     }
     unsigned char keep[4];
     memcpy(keep, data + 8, 4);
-    data[8] = 6;   /* version 6 */
+    data[8] = 6; /* version 6 */
     write_all(bad, data, len);
     expect_refused(bad, "model format version 6 is newer than this program's (5)");
     /* a big-endian writer puts version 5 as 00 00 00 05: read as 83886080 */
@@ -206,7 +206,11 @@ static void test_nonfinite(const char *dir, const char *good)
     patched p;
     start_patching(&p, good, dir, "nonfinite.model");
     long parm = payload(p.data, p.len, "PARM"), velo = payload(p.data, p.len, "VELO");
-    struct { long at; float value; const char *why; } cases[] = {
+    struct {
+        long at;
+        float value;
+        const char *why;
+    } cases[] = {
         { parm + 4 * 60, NAN, "layer 3 (conv, line 7): a weight is NaN (the model is damaged)" },
         { parm + 4 * 1130, INFINITY, "layer 5 (dense, line 9): a bias is infinite" },
         { parm + 4 * 0, -INFINITY, "layer 1 (conv, line 5): a weight is infinite" },
@@ -242,11 +246,11 @@ static void test_stored_recipe(const char *dir, const char *good)
      * eps 12, steps 16, warmup 24, step-every 28, gamma 32; AUGM: flip 0,
      * resize 4 */
     const long offset[CNN_RECIPE_FIELDS] = {
-        [CNN_RECIPE_EPOCHS] = 4, [CNN_RECIPE_BATCH] = 36, [CNN_RECIPE_LR] = 24,
+        [CNN_RECIPE_EPOCHS] = 4,    [CNN_RECIPE_BATCH] = 36,        [CNN_RECIPE_LR] = 24,
         [CNN_RECIPE_MOMENTUM] = 28, [CNN_RECIPE_WEIGHT_DECAY] = 32, [CNN_RECIPE_SHIFT] = 12,
-        [CNN_RECIPE_BETA1] = 4, [CNN_RECIPE_BETA2] = 8, [CNN_RECIPE_EPS] = 12,
-        [CNN_RECIPE_WARMUP] = 24, [CNN_RECIPE_STEP_EVERY] = 28, [CNN_RECIPE_GAMMA] = 32,
-        [CNN_RECIPE_FLIP] = 0, [CNN_RECIPE_RESIZE] = 4,
+        [CNN_RECIPE_BETA1] = 4,     [CNN_RECIPE_BETA2] = 8,         [CNN_RECIPE_EPS] = 12,
+        [CNN_RECIPE_WARMUP] = 24,   [CNN_RECIPE_STEP_EVERY] = 28,   [CNN_RECIPE_GAMMA] = 32,
+        [CNN_RECIPE_FLIP] = 0,      [CNN_RECIPE_RESIZE] = 4,
     };
     for (int f = 0; f < CNN_RECIPE_FIELDS; f++) {
         const cnn_recipe_limit *L = &cnn_recipe_limits[f];
@@ -265,7 +269,11 @@ static void test_stored_recipe(const char *dir, const char *good)
             put_le(augm + 4, 0, 4);
         }
     }
-    struct { long at; double value; const char *why; } optm_cases[] = {
+    struct {
+        long at;
+        double value;
+        const char *why;
+    } optm_cases[] = {
         { 8, 1.0, "beta2=1 is out of range (0 to 0.99999)" },
         { 12, 0.0, "eps=0 is out of range (1e-12 to 1)" },
         { 0, -1, "optimizer 4 is not sgd, nesterov, adam or adamw" },
@@ -276,7 +284,12 @@ static void test_stored_recipe(const char *dir, const char *good)
         expect_patch_refused(&p, optm_cases[i].why);
         memcpy(optm, keep_optm, 36);
     }
-    struct { long at; int is_float; double value; const char *why; } cases[] = {
+    struct {
+        long at;
+        int is_float;
+        double value;
+        const char *why;
+    } cases[] = {
         { 24, 1, -0.05, "lr=-0.05 is out of range (1e-09 to 100)" },
         { 24, 1, NAN, "lr=nan is out of range" },
         { 28, 1, 1.5, "momentum=1.5 is out of range (0 to 0.999)" },
@@ -345,7 +358,9 @@ static void test_sections(const char *dir, const char *good)
     patched p;
     char err[CNN_ERR_LEN];
     start_patching(&p, good, dir, "sections.model");
-    struct { const char *order, *why; } cases[] = {
+    struct {
+        const char *order, *why;
+    } cases[] = {
         { "DESC PARM VELO STAT DATA", "the CLAS section is missing" },
         { "DESC PARM DATA CLAS", "the STAT section is missing" },
         { "PARM DESC STAT DATA CLAS", "the DESC section is missing" },
@@ -444,9 +459,9 @@ static void test_version1(const char *dir)
     add(&im, net->text, (long)strlen(net->text));
     add_le(&im, net->n_params, 8);
     for (size_t i = 0; i < net->n_params; i++) add_float(&im, net->params[i]);
-    add_le(&im, 1, 4);   /* a velocity: every value 0.5 */
+    add_le(&im, 1, 4); /* a velocity: every value 0.5 */
     for (size_t i = 0; i < net->n_params; i++) add_float(&im, 0.5f);
-    add_le(&im, 3, 4);   /* epoch 3 of 30, cosine, shift 1 */
+    add_le(&im, 3, 4); /* epoch 3 of 30, cosine, shift 1 */
     add_le(&im, 30, 4);
     add_le(&im, CNN_SCHEDULE_COSINE, 4);
     add_le(&im, 1, 4);
@@ -483,12 +498,12 @@ int main(void)
     snprintf(path, sizeof path, "%s/m.model", a);
     snprintf(path2, sizeof path2, "%s/again.model", a);
     const char *nets[] = { "seed000", "seed003", "lenet" };
-    const char *names[10] = { "zero", "one", "two", "three", "four", "five", "six",
-                              "seven", "eight", "nine" };
+    const char *names[10] = { "zero", "one", "two",   "three", "four",
+                              "five", "six", "seven", "eight", "nine" };
     for (int k = 0; k < 3; k++) {
         cnn_net *net = cnn_net_load(nets[k], err);
         CHECK(net != NULL);
-        CHECK(strcmp(net->class_names[9], "9") == 0);   /* until named */
+        CHECK(strcmp(net->class_names[9], "9") == 0); /* until named */
         CHECK_OK(cnn_net_set_class_names(net, names, 10, "test", err), err);
         cnn_rng rng = cnn_rng_seed(99 + k);
         cnn_net_init(net, &rng);
@@ -497,10 +512,18 @@ int main(void)
         fill_uniform(velocity, net->n_params, -1, 1, &rng);
         fill_uniform(moment2, net->n_params, 0, 1, &rng);
         cnn_sgd adamw = { 0.05f, 0.999f, 5e-4f, 0.8f, 0.99f, 1e-6f, CNN_OPT_ADAMW, 2, 3, 0.5f };
-        cnn_train_state st = { .epoch = 7, .epochs = 12, .schedule = CNN_SCHEDULE_COSINE,
-                               .shift = 2, .rng = rng, .sgd = adamw, .batch = 48,
-                               .velocity = velocity, .moment2 = moment2, .steps = 123456789012,
-                               .limit = 2000 + k, .select_classes = 1 };
+        cnn_train_state st = { .epoch = 7,
+                               .epochs = 12,
+                               .schedule = CNN_SCHEDULE_COSINE,
+                               .shift = 2,
+                               .rng = rng,
+                               .sgd = adamw,
+                               .batch = 48,
+                               .velocity = velocity,
+                               .moment2 = moment2,
+                               .steps = 123456789012,
+                               .limit = 2000 + k,
+                               .select_classes = 1 };
         CHECK_OK(cnn_model_save(path, net, &st, err), err);
 
         cnn_train_state got;
@@ -560,9 +583,14 @@ int main(void)
     cnn_net_init(net, &rng);
     float velocity[1138];
     fill_uniform(velocity, 1138, -1, 1, &rng);
-    cnn_train_state st = { .epoch = 2, .epochs = 30, .schedule = CNN_SCHEDULE_COSINE, .rng = rng,
-                           .sgd = { 0.1f, 0.9f, 5e-4f, 0.9f, 0.999f, 1e-8f, CNN_OPT_SGD, 0, 30, 0.1f },
-                           .batch = 32, .velocity = velocity };
+    cnn_train_state st = { .epoch = 2,
+                           .epochs = 30,
+                           .schedule = CNN_SCHEDULE_COSINE,
+                           .rng = rng,
+                           .sgd = { 0.1f, 0.9f, 5e-4f, 0.9f, 0.999f, 1e-8f, CNN_OPT_SGD, 0, 30,
+                                    0.1f },
+                           .batch = 32,
+                           .velocity = velocity };
     CHECK_INT(net->n_params, 1138);
     CHECK_OK(cnn_model_save(path, net, &st, err), err);
     cnn_net_free(net);

@@ -4,12 +4,12 @@
  * weight decay. The transcription follows the documentation's pseudocode,
  * not the engine's arrangement of it (AdamW decays before the moments;
  * Adam's bias corrections divide m and v). */
-#define _DEFAULT_SOURCE   /* M_PI */
+#define _DEFAULT_SOURCE /* M_PI */
 #include <stdint.h>
 #include "check.h"
 #include "net/net.h"
 
-#define P 97
+#define P     97
 #define STEPS 100
 
 /* The gradient of step k: smooth, of both signs, some near zero, the first
@@ -54,8 +54,13 @@ static void reference(const cnn_sgd *o, double *theta)
 
 static void check_optimizer(cnn_optimizer kind, float lr, float wd)
 {
-    cnn_sgd o = { .lr = lr, .momentum = 0.9f, .weight_decay = wd, .beta1 = 0.9f,
-                  .beta2 = 0.999f, .eps = 1e-8f, .kind = kind };
+    cnn_sgd o = { .lr = lr,
+                  .momentum = 0.9f,
+                  .weight_decay = wd,
+                  .beta1 = 0.9f,
+                  .beta2 = 0.999f,
+                  .eps = 1e-8f,
+                  .kind = kind };
     float theta[P], grad[P], m[P] = { 0 }, v[P] = { 0 };
     double want[P];
     for (int i = 0; i < P; i++) want[i] = theta[i] = (float)(1.0 + 0.5 * sin(i));
@@ -78,7 +83,7 @@ static void check_optimizer(cnn_optimizer kind, float lr, float wd)
     if (!(worst <= 1e-6))
         FAIL("%s, weight decay %g: parameters differ from PyTorch's by %.3g relative",
              cnn_optimizer_name(kind), wd, worst);
-    CHECK(moved / P > 0.01);   /* the steps did move the parameters */
+    CHECK(moved / P > 0.01); /* the steps did move the parameters */
 }
 
 /* The rate of every epoch: warm-up, then each schedule. */

@@ -12,7 +12,7 @@ static void expect(const char *text, const char *where, const char *why)
         FAIL("message \"%s\" is not \"%s ... %s\"", err, where, why);
 }
 
-#define IN "input channels=1 height=28 width=28\n"
+#define IN  "input channels=1 height=28 width=28\n"
 #define END "dense units=10\nloss softmax-cross-entropy\n"
 
 int main(void)
@@ -21,40 +21,53 @@ int main(void)
     expect("# only a comment\n\n", "bad.net:3:", "the description is empty");
     expect(IN "conv filters=2 size=5\n", "bad.net:3:", "no loss line");
     expect(IN "convolution filters=2 size=5\n" END, "bad.net:2:", "unknown layer 'convolution'");
-    expect(IN "conv filters=2 size=5 colour=red\n" END, "bad.net:2:", "unknown option 'colour' for conv");
+    expect(IN "conv filters=2 size=5 colour=red\n" END,
+           "bad.net:2:", "unknown option 'colour' for conv");
     expect(IN "conv filters=2\n" END, "bad.net:2:", "conv needs size=");
     expect(IN "conv filters= size=5\n" END, "bad.net:2:", "'filters=' is not key=value");
     expect(IN "conv filters=two size=5\n" END, "bad.net:2:", "filters=two is not a whole number");
     expect(IN "conv filters=0 size=5\n" END, "bad.net:2:", "filters=0 is out of range");
     expect(IN "conv filters=-3 size=5\n" END, "bad.net:2:", "filters=-3 is not a whole number");
-    expect(IN "conv filters=99999999999999999999 size=5\n" END, "bad.net:2:", "is not a whole number");
+    expect(IN "conv filters=99999999999999999999 size=5\n" END,
+           "bad.net:2:", "is not a whole number");
     expect(IN "conv filters=100000 size=5\n" END, "bad.net:2:", "filters=100000 is out of range");
-    expect(IN "conv filters=2 size=29\n" END, "bad.net:2:", "kernel height 29 is larger than its input 28");
+    expect(IN "conv filters=2 size=29\n" END,
+           "bad.net:2:", "kernel height 29 is larger than its input 28");
     expect(IN "conv filters=2 size=3x30\n" END, "bad.net:2:", "kernel width 30 is larger");
     expect(IN "conv filters=2 size=5 stride=0\n" END, "bad.net:2:", "stride=0 is out of range");
-    expect(IN "conv filters=2 size=3 pad=3\n" END, "bad.net:2:", "pad=3 must be smaller than the kernel");
-    expect(IN "conv filters=2 size=5 act=swish\n" END, "bad.net:2:", "act=swish is not an activation");
-    expect(IN "maxpool size=29\n" END, "bad.net:2:", "window height 29 is larger than its input 28");
-    expect(IN "conv filters=2 size=27\nmaxpool size=3\n" END, "bad.net:3:", "window height 3 is larger than its input 2");
+    expect(IN "conv filters=2 size=3 pad=3\n" END,
+           "bad.net:2:", "pad=3 must be smaller than the kernel");
+    expect(IN "conv filters=2 size=5 act=swish\n" END,
+           "bad.net:2:", "act=swish is not an activation");
+    expect(IN "maxpool size=29\n" END,
+           "bad.net:2:", "window height 29 is larger than its input 28");
+    expect(IN "conv filters=2 size=27\nmaxpool size=3\n" END,
+           "bad.net:3:", "window height 3 is larger than its input 2");
     expect(IN "maxpool size=2 pad=1\n" END, "bad.net:2:", "unknown option 'pad' for maxpool");
-    expect("dense units=10\nloss softmax-cross-entropy\n", "bad.net:1:", "dense before the input line");
+    expect("dense units=10\nloss softmax-cross-entropy\n",
+           "bad.net:1:", "dense before the input line");
     expect(IN IN END, "bad.net:2:", "input given twice");
     expect("input channels=1 height=28\n" END, "bad.net:1:", "input needs width=");
-    expect("input channels=1 height=65536 width=65536\n" END, "bad.net:1:", "the input is too large");
-    expect("input channels=1 height=4096 width=4096\nconv filters=8 size=1\n" END, "bad.net:2:",
-           "conv output of 134217728 values per image is too large");
+    expect("input channels=1 height=65536 width=65536\n" END,
+           "bad.net:1:", "the input is too large");
+    expect("input channels=1 height=4096 width=4096\nconv filters=8 size=1\n" END,
+           "bad.net:2:", "conv output of 134217728 values per image is too large");
     expect(IN "conv filters=60000 size=1\n" END, "bad.net:3:", "more than 268435456 parameters");
-    expect(IN "dense units=10 act=relu\nloss softmax-cross-entropy\n", "bad.net:3:", "must have act=none");
+    expect(IN "dense units=10 act=relu\nloss softmax-cross-entropy\n",
+           "bad.net:3:", "must have act=none");
     expect(IN "dense units=2\nloss binary-cross-entropy\n", "bad.net:3:", "needs sigmoid outputs");
-    expect(IN "dense units=1\nloss mean-squared-error\n", "bad.net:3:", "a classifier needs 2 to 256");
-    expect(IN "conv filters=2 size=5\nmaxpool size=2\nloss softmax-cross-entropy\n", "bad.net:4:", "the loss needs a conv or dense layer before it");
+    expect(IN "dense units=1\nloss mean-squared-error\n",
+           "bad.net:3:", "a classifier needs 2 to 256");
+    expect(IN "conv filters=2 size=5\nmaxpool size=2\nloss softmax-cross-entropy\n",
+           "bad.net:4:", "the loss needs a conv or dense layer before it");
     expect(IN "loss softmax-cross-entropy\n", "bad.net:2:", "loss before any layer");
     expect(IN "dense units=10\nloss hinge\n", "bad.net:3:", "unknown loss 'hinge'");
     expect(IN END "dense units=10\n", "bad.net:4:", "only a train line may follow the loss line");
     expect(IN END "train lr=fast\n", "bad.net:4:", "lr=fast is not a number");
     expect(IN END "train epochs=0\n", "bad.net:4:", "epochs=0 is out of range");
     expect(IN END "train lr=-0.05\n", "bad.net:4:", "lr=-0.05 is out of range (1e-09 to 100)");
-    expect(IN END "train momentum=1.5\n", "bad.net:4:", "momentum=1.5 is out of range (0 to 0.999)");
+    expect(IN END "train momentum=1.5\n",
+           "bad.net:4:", "momentum=1.5 is out of range (0 to 0.999)");
     expect(IN END "train weight-decay=-10\n", "bad.net:4:", "weight-decay=-10 is out of range");
     expect(IN END "train batch=0\n", "bad.net:4:", "batch=0 is out of range (1 to 65536)");
     expect(IN END "train batch=1000000\n", "bad.net:4:", "batch=1000000 is out of range");
@@ -90,28 +103,29 @@ int main(void)
 
     /* graphs: names, inputs, shapes, cycles, unused branches */
 #define CONV "conv name=a filters=2 size=3 pad=1\n"
-    expect(IN CONV "conv name=a filters=2 size=3 pad=1\n" END, "bad.net:3:",
-           "name=a is taken by line 2");
-    expect(IN "conv name=input filters=2 size=3\n" END, "bad.net:2:", "input names the network's input");
+    expect(IN CONV "conv name=a filters=2 size=3 pad=1\n" END,
+           "bad.net:3:", "name=a is taken by line 2");
+    expect(IN "conv name=input filters=2 size=3\n" END,
+           "bad.net:2:", "input names the network's input");
     expect(IN "conv name=a/b filters=2 size=3\n" END, "bad.net:2:", "a name is 1 to 31 letters");
-    expect(IN "conv name=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa filters=2 size=3\n" END, "bad.net:2:",
-           "a name is 1 to 31");
-    expect(IN CONV "conv filters=2 size=3 pad=1 from=b\n" END, "bad.net:3:",
-           "from=b: no layer above is named b");
+    expect(IN "conv name=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa filters=2 size=3\n" END,
+           "bad.net:2:", "a name is 1 to 31");
+    expect(IN CONV "conv filters=2 size=3 pad=1 from=b\n" END,
+           "bad.net:3:", "from=b: no layer above is named b");
     /* a cycle: a layer reading one below it, or itself */
-    expect(IN CONV "conv filters=2 size=3 pad=1 from=c\nadd name=c from=a\n" END, "bad.net:3:",
-           "from=c: no layer above is named c");
-    expect(IN "conv name=s filters=2 size=3 from=s\n" END, "bad.net:2:",
-           "from=s: no layer above is named s");
-    expect(IN CONV "conv filters=2 size=3 from=a,input\n" END, "bad.net:3:",
-           "conv takes 1 input; from= names 2");
+    expect(IN CONV "conv filters=2 size=3 pad=1 from=c\nadd name=c from=a\n" END,
+           "bad.net:3:", "from=c: no layer above is named c");
+    expect(IN "conv name=s filters=2 size=3 from=s\n" END,
+           "bad.net:2:", "from=s: no layer above is named s");
+    expect(IN CONV "conv filters=2 size=3 from=a,input\n" END,
+           "bad.net:3:", "conv takes 1 input; from= names 2");
     expect(IN CONV "add from=a,a,a\n" END, "bad.net:3:", "add takes 2 inputs; from= names 3");
     expect(IN CONV "add\n" END, "bad.net:3:", "add needs from= (its second input)");
     expect(IN CONV "add from=,\n" END, "bad.net:3:", "from= names no layer");
-    expect(IN CONV "add from=input\n" END, "bad.net:3:",
-           "add: a's output is 2x28x28 but input's is 1x28x28 (they must match)");
-    expect(IN CONV "conv filters=2 size=3\nadd from=a\n" END, "bad.net:4:",
-           "add: line 3's output is 2x26x26 but a's is 2x28x28");
+    expect(IN CONV "add from=input\n" END,
+           "bad.net:3:", "add: a's output is 2x28x28 but input's is 1x28x28 (they must match)");
+    expect(IN CONV "conv filters=2 size=3\nadd from=a\n" END,
+           "bad.net:4:", "add: line 3's output is 2x26x26 but a's is 2x28x28");
     /* an unused branch: a layer nobody reads */
     expect(IN CONV "conv filters=2 size=3 pad=1\nconv filters=2 size=3 from=a\n" END,
            "bad.net:3:", "conv's output is never read");

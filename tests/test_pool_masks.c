@@ -17,10 +17,8 @@ static cnn_layer pool_layer(cnn_layer_kind kind, int c, int h, int w, int size, 
 
 /* A 4x4 plane, 2x2 windows, stride 2. */
 static const float X[16] = {
-    1, 3,   2, 9,
-    4, 2,   7, 7,      /* window (0,1): 9 is the max, 2 the min */
-    0, -5,  6, 6,
-    8, 1,   6, 6,      /* window (1,1): all four tie */
+    1, 3,  2, 9, 4, 2, 7, 7, /* window (0,1): 9 is the max, 2 the min */
+    0, -5, 6, 6, 8, 1, 6, 6, /* window (1,1): all four tie */
 };
 
 /* Through the kind's entry in the table, as the network runs it. */
@@ -40,7 +38,11 @@ static void backward(const cnn_layer *L, float *dout, float *din, const int32_t 
 
 static void test_max_and_min(void)
 {
-    struct { cnn_layer_kind kind; float out[4]; int at[4]; } cases[] = {
+    struct {
+        cnn_layer_kind kind;
+        float out[4];
+        int at[4];
+    } cases[] = {
         { CNN_MAXPOOL, { 4, 9, 8, 6 }, { 4, 3, 12, 10 } },
         { CNN_MINPOOL, { 1, 2, -5, 6 }, { 0, 2, 9, 10 } },
     };
@@ -59,7 +61,7 @@ static void test_max_and_min(void)
             float want = 0;
             for (int o = 0; o < 4; o++)
                 if (cases[k].at[o] == i) want = dout[o];
-            CHECK_NEAR(din[i], want, 0);   /* only the argmax/argmin gets it */
+            CHECK_NEAR(din[i], want, 0); /* only the argmax/argmin gets it */
         }
     }
 }
@@ -76,18 +78,17 @@ static void test_average(void)
     float dout[4] = { 4, 8, 12, 16 };
     backward(&L, dout, din, NULL, 1);
     for (int y = 0; y < 4; y++)
-        for (int x = 0; x < 4; x++)
-            CHECK_NEAR(din[y * 4 + x], dout[(y / 2) * 2 + x / 2] / 4, 0);
+        for (int x = 0; x < 4; x++) CHECK_NEAR(din[y * 4 + x], dout[(y / 2) * 2 + x / 2] / 4, 0);
 }
 
 /* Masks index within each image and channel; overlapping windows add up. */
 static void test_batches_channels_and_overlap(void)
 {
-    cnn_layer L = pool_layer(CNN_MAXPOOL, 2, 3, 3, 2, 1);   /* 2x2 windows, stride 1 */
+    cnn_layer L = pool_layer(CNN_MAXPOOL, 2, 3, 3, 2, 1); /* 2x2 windows, stride 1 */
     float x[2 * 2 * 9], out[2 * 2 * 4], din[2 * 2 * 9], dout[2 * 2 * 4];
     int32_t mask[2 * 2 * 4];
     for (int i = 0; i < 36; i++) x[i] = (float)((i * 7) % 36);
-    x[2 * 9 + 4] = 100;   /* image 1, channel 0: centre wins all 4 windows */
+    x[2 * 9 + 4] = 100; /* image 1, channel 0: centre wins all 4 windows */
     forward(&L, x, out, mask, 2);
     for (int o = 0; o < 4; o++) {
         CHECK_INT(mask[2 * 4 + o], 4);

@@ -7,8 +7,7 @@
 #include "net/net.h"
 
 /* The mean over n images of each image's own gradient, in double. */
-static void per_image_gradient(cnn_net *net, const float *x, const uint8_t *y, int n,
-                               double *mean)
+static void per_image_gradient(cnn_net *net, const float *x, const uint8_t *y, int n, double *mean)
 {
     size_t isz = cnn_shape_size(net->input), P = net->n_params;
     float *g = malloc(sizeof(float) * P);
@@ -27,8 +26,8 @@ static void per_image_gradient(cnn_net *net, const float *x, const uint8_t *y, i
 }
 
 /* Every parameter within 1e-4 of its layer's largest gradient. */
-static void compare(const char *name, int n, int threads, const cnn_net *net,
-                    const float *got, const double *want)
+static void compare(const char *name, int n, int threads, const cnn_net *net, const float *got,
+                    const double *want)
 {
     for (int l = 0; l < net->n_layers; l++) {
         const cnn_layer *L = &net->layers[l];
@@ -38,15 +37,21 @@ static void compare(const char *name, int n, int threads, const cnn_net *net,
         for (size_t k = lo; k < hi; k++)
             if (!(fabs(got[k] - want[k]) <= 1e-4 * gmax))
                 FAIL("%s, batch %d, %d threads: layer %d parameter %zu: %.9g, one image at "
-                     "a time %.9g (largest %.3g)", name, n, threads, l + 1, k - lo, got[k],
-                     want[k], gmax);
+                     "a time %.9g (largest %.3g)",
+                     name, n, threads, l + 1, k - lo, got[k], want[k], gmax);
     }
 }
 
 int main(void)
 {
-    struct { const char *name; int max_batch; } nets[] = {
-        { "seed000", 2100 }, { "seed004", 300 }, { "lenet", 300 }, { "vgg", 65 },
+    struct {
+        const char *name;
+        int max_batch;
+    } nets[] = {
+        { "seed000", 2100 },
+        { "seed004", 300 },
+        { "lenet", 300 },
+        { "vgg", 65 },
     };
     /* 2,100 images make shards longer than a workspace's chunk */
     const int batches[] = { 1, 7, 65, 100, 300, 2100 };
@@ -63,7 +68,8 @@ int main(void)
         double *want = malloc(sizeof(double) * net->n_params);
         fill_uniform(x, isz * max, 0, 1, &rng);
         for (int i = 0; i < max; i++) y[i] = (uint8_t)(cnn_rng_next(&rng) % net->classes);
-        cnn_trainer *one = cnn_trainer_new(net, max, 1, err), *two = cnn_trainer_new(net, max, 2, err);
+        cnn_trainer *one = cnn_trainer_new(net, max, 1, err),
+                    *two = cnn_trainer_new(net, max, 2, err);
         CHECK(one && two);
         for (size_t b = 0; b < sizeof batches / sizeof batches[0] && batches[b] <= max; b++) {
             int n = batches[b];

@@ -10,7 +10,7 @@ static cnn_net *parse(const char *text)
     return net;
 }
 
-static const float X[9] = { 1, 6, 2, 5, 3, 1, 7, 0, 4 };   /* seed 002's input */
+static const float X[9] = { 1, 6, 2, 5, 3, 1, 7, 0, 4 }; /* seed 002's input */
 static const char *CONV_3x3_2x2 =
     "input channels=1 height=3 width=3\nconv filters=1 size=2\nloss softmax-cross-entropy\n";
 
@@ -121,13 +121,16 @@ static void test_relu(void)
 /* (W - F + 2P) / S + 1, seed 003 */
 static void test_output_size(void)
 {
-    struct { int w, f, p, s, want; } cases[] = {
-        { 28, 5, 0, 1, 24 }, { 28, 4, 1, 2, 14 }, { 3, 2, 0, 1, 2 },
-        { 7, 3, 1, 2, 4 }, { 12, 3, 0, 1, 10 }, { 32, 5, 2, 1, 32 }, { 9, 3, 0, 3, 3 },
+    struct {
+        int w, f, p, s, want;
+    } cases[] = {
+        { 28, 5, 0, 1, 24 }, { 28, 4, 1, 2, 14 }, { 3, 2, 0, 1, 2 }, { 7, 3, 1, 2, 4 },
+        { 12, 3, 0, 1, 10 }, { 32, 5, 2, 1, 32 }, { 9, 3, 0, 3, 3 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[256];
-        snprintf(text, sizeof text, "input channels=1 height=%d width=%d\n"
+        snprintf(text, sizeof text,
+                 "input channels=1 height=%d width=%d\n"
                  "conv filters=2 size=%d pad=%d stride=%d\ndense units=2\n"
                  "loss softmax-cross-entropy\n",
                  cases[i].w, cases[i].w, cases[i].f, cases[i].p, cases[i].s);
@@ -140,10 +143,13 @@ static void test_output_size(void)
 
 static void test_parameter_counts(void)
 {
-    struct { const char *name; size_t params; int classes; } nets[] = {
+    struct {
+        const char *name;
+        size_t params;
+        int classes;
+    } nets[] = {
         { "seed000", 1138, 10 }, { "seed002", 338352, 2 }, { "seed003", 11872, 10 },
-        { "seed004", 6070, 10 }, { "lenet", 431080, 10 },
-        { "vgg", 870634, 10 },
+        { "seed004", 6070, 10 }, { "lenet", 431080, 10 },  { "vgg", 870634, 10 },
     };
     for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
         char err[CNN_ERR_LEN];
@@ -156,7 +162,9 @@ static void test_parameter_counts(void)
     /* seed 000's shapes: 24x24x2, 12x12x2, 10x10x4, 5x5x4, 10 */
     char err[CNN_ERR_LEN];
     cnn_net *net = cnn_net_load("seed000", err);
-    const int shapes[5][3] = { { 2, 24, 24 }, { 2, 12, 12 }, { 4, 10, 10 }, { 4, 5, 5 }, { 10, 1, 1 } };
+    const int shapes[5][3] = {
+        { 2, 24, 24 }, { 2, 12, 12 }, { 4, 10, 10 }, { 4, 5, 5 }, { 10, 1, 1 }
+    };
     for (int l = 0; l < 5; l++) {
         CHECK_INT(net->layers[l].out.c, shapes[l][0]);
         CHECK_INT(net->layers[l].out.h, shapes[l][1]);
@@ -183,8 +191,8 @@ static void test_softmax_cross_entropy(void)
     /* huge logits stay finite (log-sum-exp) */
     const float big[3] = { 1000, -1000, 0 };
     const uint8_t one = 1;
-    loss = loss_forward_backward(dz, probs, big, &one, 1, 3, CNN_LOSS_SOFTMAX_CE,
-                                 CNN_ACT_NONE, 1.0f);
+    loss = loss_forward_backward(dz, probs, big, &one, 1, 3, CNN_LOSS_SOFTMAX_CE, CNN_ACT_NONE,
+                                 1.0f);
     CHECK_NEAR(loss, 2000, 1e-3);
     CHECK_NEAR(dz[0], 1, 1e-6);
 }
@@ -194,17 +202,16 @@ static void test_softmax_cross_entropy(void)
 static void test_bce_and_mse(void)
 {
     const float y[2] = { 0.8f, 0.3f };
-    const uint8_t label = 0;   /* targets (1, 0) */
+    const uint8_t label = 0; /* targets (1, 0) */
     float dz[2], probs[2];
-    double loss = loss_forward_backward(dz, probs, y, &label, 1, 2, CNN_LOSS_BCE,
-                                        CNN_ACT_SIGMOID, 1.0f);
+    double loss = loss_forward_backward(dz, probs, y, &label, 1, 2, CNN_LOSS_BCE, CNN_ACT_SIGMOID,
+                                        1.0f);
     CHECK_NEAR(loss, -(log(0.8) + log(0.7)) / 2, 1e-6);
     CHECK_NEAR(dz[0], (0.8 - 1) / 2, 1e-7);
     CHECK_NEAR(dz[1], 0.3 / 2, 1e-7);
     const float sat[2] = { 1.0f, 0.0f };
     const uint8_t wrong = 1;
-    loss = loss_forward_backward(dz, probs, sat, &wrong, 1, 2, CNN_LOSS_BCE,
-                                 CNN_ACT_SIGMOID, 1.0f);
+    loss = loss_forward_backward(dz, probs, sat, &wrong, 1, 2, CNN_LOSS_BCE, CNN_ACT_SIGMOID, 1.0f);
     CHECK(isfinite(loss) && loss > 10);
     loss = loss_forward_backward(dz, probs, y, &label, 1, 2, CNN_LOSS_MSE, CNN_ACT_NONE, 1.0f);
     CHECK_NEAR(loss, (0.04 + 0.09) / 2, 1e-6);

@@ -4,16 +4,15 @@
  * as the data is refused. */
 #include "check.h"
 
-enum { N = 1000, HELD = 137, SIZE = 3 };   /* an image: its id (2 bytes), its label */
+enum { N = 1000, HELD = 137, SIZE = 3 }; /* an image: its id (2 bytes), its label */
 
 static void make(cnn_dataset *d)
 {
-    *d = (cnn_dataset){ .count = N, .channels = 1, .height = 1, .width = SIZE,
-                        .image_size = SIZE };
+    *d = (cnn_dataset){ .count = N, .channels = 1, .height = 1, .width = SIZE, .image_size = SIZE };
     d->pixels = malloc(N * SIZE);
     d->labels = malloc(N);
     for (int i = 0; i < N; i++) {
-        d->labels[i] = (uint8_t)(i % 7 < 4 ? 0 : i % 7 < 6 ? 1 : 2);   /* 4:2:1 */
+        d->labels[i] = (uint8_t)(i % 7 < 4 ? 0 : i % 7 < 6 ? 1 : 2); /* 4:2:1 */
         d->pixels[i * SIZE] = (uint8_t)(i & 255);
         d->pixels[i * SIZE + 1] = (uint8_t)(i >> 8);
         d->pixels[i * SIZE + 2] = d->labels[i];
@@ -56,8 +55,8 @@ int main(void)
     cnn_dataset_free(&val2);
     CHECK(cnn_dataset_split(&again, &val2, again.count, 1, err) == -1);
     CHECK(strstr(err, "--val 863: must be 1 to 862") != NULL);
-    printf("held out %d of %d: %d, %d, %d of classes 4:2:1; seeded; too many refused\n", HELD,
-           N, per_class[0], per_class[1], per_class[2]);
+    printf("held out %d of %d: %d, %d, %d of classes 4:2:1; seeded; too many refused\n", HELD, N,
+           per_class[0], per_class[1], per_class[2]);
     cnn_dataset_free(&again);
     cnn_dataset_free(&train);
     cnn_dataset_free(&val);

@@ -7,10 +7,10 @@
  * reaches about 91%), far above chance (10%). */
 #include "check.h"
 
-#define MAX_TRAIN 10000   /* a full 60,000 set trains no longer than 10,000 */
-#define MAX_TEST 10000
-#define MIN_TRAIN 1000    /* fewer could not support the claims above */
-#define MIN_TEST 500
+#define MAX_TRAIN   10000 /* a full 60,000 set trains no longer than 10,000 */
+#define MAX_TEST    10000
+#define MIN_TRAIN   1000 /* fewer could not support the claims above */
+#define MIN_TEST    500
 #define IMAGES_SEEN 30000
 
 int main(void)
@@ -21,13 +21,13 @@ int main(void)
     load_mnist(&train, dir, "train");
     load_mnist(&test, dir, "t10k");
     if (train.count < MIN_TRAIN || test.count < MIN_TEST)
-        FAIL("%s: %d training and %d test images; the test needs %d and %d", dir,
-             train.count, test.count, MIN_TRAIN, MIN_TEST);
+        FAIL("%s: %d training and %d test images; the test needs %d and %d", dir, train.count,
+             test.count, MIN_TRAIN, MIN_TEST);
     if (train.count > MAX_TRAIN) train.count = MAX_TRAIN;
     if (test.count > MAX_TEST) test.count = MAX_TEST;
     int epochs = (IMAGES_SEEN + train.count - 1) / train.count;
-    printf("%s: %d training images for %d epochs, %d test images\n", dir, train.count,
-           epochs, test.count);
+    printf("%s: %d training images for %d epochs, %d test images\n", dir, train.count, epochs,
+           test.count);
 
     cnn_net *net = cnn_net_load("seed000", err);
     CHECK(net != NULL);
@@ -42,8 +42,8 @@ int main(void)
         cnn_epoch_stats st;
         CHECK_OK(cnn_train_epoch(t, &train, 32, NULL, &sgd, &rng, NULL, NULL, &st, err), err);
         after = cnn_evaluate(t, &test, NULL);
-        printf("epoch %d: train loss %.4f, test loss %.4f, accuracy %.4f\n", e, st.loss,
-               after.loss, after.accuracy);
+        printf("epoch %d: train loss %.4f, test loss %.4f, accuracy %.4f\n", e, st.loss, after.loss,
+               after.accuracy);
     }
     CHECK(before.loss > 2.0);
     CHECK(after.loss * 5 < before.loss);

@@ -6,8 +6,8 @@ set -eu
 # beside gcc; ONNX's checker and OpenCV's DNN module run the ONNX export.
 packages="gcc pkg-config meson ninja-build libopenblas-openmp-dev zlib1g-dev python3 valgrind"
 packages="$packages clang python3-onnx python3-opencv"
-# CI's static check (tools/cppcheck.sh).
-packages="$packages cppcheck"
+# CI's static check (tools/cppcheck.sh) and layout check (tools/format.sh).
+packages="$packages cppcheck clang-format"
 # Image folders: PNG (libspng) and JPEG (libjpeg-turbo).
 packages="$packages libspng-dev libturbojpeg0-dev"
 # Open MPI: mpirun -np N cnn train (the build finds it; the mpi test runs it).

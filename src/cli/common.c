@@ -30,8 +30,8 @@ int usage_error(const char *cmd, const char *usage)
 int option_error(const char *cmd, const char *arg)
 {
     if (optopt && !strncmp(arg, "--", 2))
-        return cli_error(EXIT_USAGE, cmd, "option '%s' needs a value (see 'cnn %s --help')",
-                         arg, cmd);
+        return cli_error(EXIT_USAGE, cmd, "option '%s' needs a value (see 'cnn %s --help')", arg,
+                         cmd);
     return cli_error(EXIT_USAGE, cmd, "unknown option '%s' (see 'cnn %s --help')", arg, cmd);
 }
 
@@ -121,8 +121,8 @@ int opt_float(const char *cmd, const char *name, const char *value, double lo, d
 /* dir/part-kind or dir/part-kind.gz. When both are there they may differ
  * (a stale copy beside a fresh download) and neither choice is safe, so the
  * user picks; comparing them would mean reading both on every run. */
-static int find_file(char *path, size_t len, const char *dir, const char *part,
-                     const char *kind, char *err)
+static int find_file(char *path, size_t len, const char *dir, const char *part, const char *kind,
+                     char *err)
 {
     char plain[4096], gz[4096];
     struct stat st;
@@ -130,16 +130,17 @@ static int find_file(char *path, size_t len, const char *dir, const char *part,
     snprintf(gz, sizeof gz, "%s/%s-%s.gz", dir, part, kind);
     int has_plain = stat(plain, &st) == 0, has_gz = stat(gz, &st) == 0;
     if (has_plain && has_gz) {
-        snprintf(err, CNN_ERR_LEN, "%s: both %s-%s and %s-%s.gz are there and may differ; "
-                 "remove one", dir, part, kind, part, kind);
+        snprintf(err, CNN_ERR_LEN,
+                 "%s: both %s-%s and %s-%s.gz are there and may differ; "
+                 "remove one",
+                 dir, part, kind, part, kind);
         return -1;
     }
-    snprintf(path, len, "%s", has_plain ? plain : gz);   /* neither: the usual name */
+    snprintf(path, len, "%s", has_plain ? plain : gz); /* neither: the usual name */
     return 0;
 }
 
-int data_files(const char *dir, const char *part, char *images, char *labels, size_t len,
-               char *err)
+int data_files(const char *dir, const char *part, char *images, char *labels, size_t len, char *err)
 {
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -148,7 +149,9 @@ int data_files(const char *dir, const char *part, char *images, char *labels, si
         return -1;
     }
     return find_file(images, len, dir, part, "images-idx3-ubyte", err) ||
-           find_file(labels, len, dir, part, "labels-idx1-ubyte", err) ? -1 : 0;
+                   find_file(labels, len, dir, part, "labels-idx1-ubyte", err)
+               ? -1
+               : 0;
 }
 
 int load_part(cnn_dataset *d, const char *dir, const char *part, char *err)
@@ -183,8 +186,8 @@ data_layout data_layout_of(const char *dir)
 
 /* CIFAR-10's training files data_batch_1.bin, _2, ... (as many as follow
  * one another) or its test_batch.bin. */
-static int load_cifar_part(cnn_dataset *d, const char *dir, int test,
-                           const cnn_image_spec *spec, char *err)
+static int load_cifar_part(cnn_dataset *d, const char *dir, int test, const cnn_image_spec *spec,
+                           char *err)
 {
     char names[16][4096], meta[4096];
     const char *files[16];
@@ -194,7 +197,7 @@ static int load_cifar_part(cnn_dataset *d, const char *dir, int test,
         snprintf(names[n], sizeof names[0], "%s/data_batch_%d.bin", dir, n + 1);
         if (!exists(names[n])) break;
     }
-    if (!test && n == 0) n = 1;   /* the missing first file is the error */
+    if (!test && n == 0) n = 1; /* the missing first file is the error */
     for (int i = 0; i < n; i++) files[i] = names[i];
     snprintf(meta, sizeof meta, "%s/batches.meta.txt", dir);
     return cnn_dataset_load_cifar(d, files, n, meta, spec, err);
@@ -208,11 +211,11 @@ int load_any_part(cnn_dataset *d, const char *dir, int test, const cnn_image_spe
     case LAYOUT_FOLDERS:
         snprintf(path, sizeof path, "%s/%s", dir, test ? "test" : "train");
         return cnn_dataset_load_folders(d, path, spec, notes, err);
-    case LAYOUT_CIFAR:
-        return load_cifar_part(d, dir, test, spec, err);
+    case LAYOUT_CIFAR: return load_cifar_part(d, dir, test, spec, err);
     case LAYOUT_IDX:
-        return load_part(d, dir, test ? "t10k" : "train", err) ||
-               cnn_dataset_resize(d, spec, err) ? -1 : 0;
+        return load_part(d, dir, test ? "t10k" : "train", err) || cnn_dataset_resize(d, spec, err)
+                   ? -1
+                   : 0;
     }
     return -1;
 }
@@ -249,15 +252,16 @@ int name_idx_classes(cnn_net *net, const char *file, const int *keep, int n_keep
     int labels[256], n, rc = 0;
     if (cnn_class_names_read(file, names, 256, &n, err)) return -1;
     if (!n_keep && n != net->classes) {
-        snprintf(err, CNN_ERR_LEN, "%s: %d class names for a network with %d outputs (one a "
-                 "line, label 0 first)", file, n, net->classes);
+        snprintf(err, CNN_ERR_LEN,
+                 "%s: %d class names for a network with %d outputs (one a "
+                 "line, label 0 first)",
+                 file, n, net->classes);
         rc = -1;
     }
     for (int k = 0; !rc && k < net->classes; k++) {
         labels[k] = n_keep ? keep[k] : k;
         if (labels[k] >= n) {
-            snprintf(err, CNN_ERR_LEN, "%s: %d class names, none for label %d", file, n,
-                     labels[k]);
+            snprintf(err, CNN_ERR_LEN, "%s: %d class names, none for label %d", file, n, labels[k]);
             rc = -1;
             break;
         }
@@ -282,8 +286,7 @@ cnn_net *load_model_reading(const char *model, const char *class_names, cnn_imag
     if (class_names && net->class_labels) {
         char list[128];
         format_classes(list, sizeof list, net);
-        snprintf(err, CNN_ERR_LEN, "--class-names: %s names its classes already (%s)", model,
-                 list);
+        snprintf(err, CNN_ERR_LEN, "--class-names: %s names its classes already (%s)", model, list);
         goto fail;
     }
     if (class_names && (model_classes(net, model, NULL, keep, &n_keep, err) ||
@@ -311,8 +314,10 @@ int check_data_fits(const cnn_dataset *d, const cnn_net *net, char *err)
     if (check_images_fit(d, net, err)) return -1;
     for (int i = 0; d->labels && i < d->count; i++)
         if (d->labels[i] >= net->classes) {
-            snprintf(err, CNN_ERR_LEN, "%s: label %d of image %d is out of range for a "
-                     "network with %d classes%s", d->labels_path, d->labels[i], i, net->classes,
+            snprintf(err, CNN_ERR_LEN,
+                     "%s: label %d of image %d is out of range for a "
+                     "network with %d classes%s",
+                     d->labels_path, d->labels[i], i, net->classes,
                      net->classes == 2 ? " (pick two with --classes A,B)" : "");
             return -1;
         }
@@ -328,10 +333,11 @@ int parse_classes(const char *s, int *keep, int *n_keep, char *err)
         int negative;
         unsigned long long v;
         snprintf(one, sizeof one, "%.*s", (int)(len < 7 ? len : 7), item);
-        if (len > 3 || whole_number(one, &negative, &v) || negative || v > 255 ||
-            *n_keep == 256) {
-            snprintf(err, CNN_ERR_LEN, "--classes %s: expected labels 0-255 separated by "
-                     "commas, as in 0,1", s);
+        if (len > 3 || whole_number(one, &negative, &v) || negative || v > 255 || *n_keep == 256) {
+            snprintf(err, CNN_ERR_LEN,
+                     "--classes %s: expected labels 0-255 separated by "
+                     "commas, as in 0,1",
+                     s);
             return -1;
         }
         for (int k = 0; k < *n_keep; k++)
@@ -351,13 +357,13 @@ int parse_classes(const char *s, int *keep, int *n_keep, char *err)
 }
 
 /* --classes with one label per output of the network. */
-static int parse_classes_for(const cnn_net *net, const char *what, const char *classes,
-                             int *keep, int *n_keep, char *err)
+static int parse_classes_for(const cnn_net *net, const char *what, const char *classes, int *keep,
+                             int *n_keep, char *err)
 {
     if (parse_classes(classes, keep, n_keep, err)) return -1;
     if (*n_keep != net->classes) {
-        snprintf(err, CNN_ERR_LEN, "--classes lists %d labels but %s has %d classes",
-                 *n_keep, what, net->classes);
+        snprintf(err, CNN_ERR_LEN, "--classes lists %d labels but %s has %d classes", *n_keep, what,
+                 net->classes);
         return -1;
     }
     return 0;
@@ -390,8 +396,10 @@ int model_classes(const cnn_net *net, const char *model, const char *classes, in
         size_t len = strlen(name);
         if (len > 3 || strspn(name, "0123456789") != len || (name[0] == '0' && len > 1) ||
             atoi(name) > 255) {
-            snprintf(err, CNN_ERR_LEN, "%s: class '%s' is not an IDX label (0 to 255): the "
-                     "model was trained on other data", model, name);
+            snprintf(err, CNN_ERR_LEN,
+                     "%s: class '%s' is not an IDX label (0 to 255): the "
+                     "model was trained on other data",
+                     model, name);
             return -1;
         }
         keep[k] = atoi(name);
@@ -403,8 +411,10 @@ int model_classes(const cnn_net *net, const char *model, const char *classes, in
     if (n_given != *n_keep || memcmp(given, keep, sizeof(int) * n_given)) {
         char list[128];
         format_classes(list, sizeof list, net);
-        snprintf(err, CNN_ERR_LEN, "--classes %s contradicts %s, whose classes are %s "
-                 "(drop --classes: the model's are used)", classes, model, list);
+        snprintf(err, CNN_ERR_LEN,
+                 "--classes %s contradicts %s, whose classes are %s "
+                 "(drop --classes: the model's are used)",
+                 classes, model, list);
         return -1;
     }
     return 0;

@@ -14,10 +14,15 @@ static const char *USAGE =
 int cmd_eval(int argc, char **argv)
 {
     static const struct option longs[] = {
-        { "model", required_argument, 0, 'm' }, { "data", required_argument, 0, 'd' },
-        { "images", required_argument, 0, 'i' }, { "labels", required_argument, 0, 'l' },
-        { "classes", required_argument, 0, 'c' }, { "threads", required_argument, 0, 't' },
-        { "class-names", required_argument, 0, 'n' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "model", required_argument, 0, 'm' },
+        { "data", required_argument, 0, 'd' },
+        { "images", required_argument, 0, 'i' },
+        { "labels", required_argument, 0, 'l' },
+        { "classes", required_argument, 0, 'c' },
+        { "threads", required_argument, 0, 't' },
+        { "class-names", required_argument, 0, 'n' },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
     };
     const char *model = NULL, *data = NULL, *images = NULL, *labels = NULL, *classes = NULL,
                *class_names = NULL;
@@ -48,10 +53,10 @@ int cmd_eval(int argc, char **argv)
                    "8s). --classes is only needed for models of cnn 0.1, which did\nnot "
                    "record their classes; for others it must name the same.\n--class-names FILE "
                    "names the classes of a model trained on IDX labels\nwithout names: line "
-                   "k of FILE names label k.\n", USAGE);
+                   "k of FILE names label k.\n",
+                   USAGE);
             return EXIT_OK;
-        default:
-            return option_error("eval", argv[optind - 1]);
+        default: return option_error("eval", argv[optind - 1]);
         }
     }
     if (!model || (!data && !(images && labels)) || optind < argc)
@@ -66,13 +71,13 @@ int cmd_eval(int argc, char **argv)
     if ((data ? load_any_part(&d, data, 1, &spec, stderr, err)
               : cnn_dataset_load(&d, images, labels, err) || cnn_dataset_resize(&d, &spec, err)))
         goto fail;
-    if (d.class_names) {   /* image folders, CIFAR-10: classes by name */
+    if (d.class_names) { /* image folders, CIFAR-10: classes by name */
         if (classes) {
             snprintf(err, sizeof err, "--classes picks IDX labels; %s names its classes", data);
             goto fail;
         }
         if (labels_by_name(&d, net, err)) goto fail;
-    } else {   /* --classes was checked as a list above; here against the model's own */
+    } else { /* --classes was checked as a list above; here against the model's own */
         if (model_classes(net, model, classes, keep, &n_keep, err)) goto fail;
         if (n_keep) cnn_dataset_filter(&d, keep, n_keep);
     }
@@ -99,8 +104,9 @@ int cmd_eval(int argc, char **argv)
     for (int i = 0; i < k; i++) {
         long total = 0;
         for (int j = 0; j < k; j++) total += confusion[i * k + j];
-        if (total) printf("  class %*s: %.4f  (%d of %ld)\n", width, name[i],
-                          (double)confusion[i * k + i] / total, confusion[i * k + i], total);
+        if (total)
+            printf("  class %*s: %.4f  (%d of %ld)\n", width, name[i],
+                   (double)confusion[i * k + i] / total, confusion[i * k + i], total);
     }
     printf("\nconfusion (rows: true class, columns: predicted):\n  %*s ", width, "");
     for (int j = 0; j < k; j++) printf("%*s", cell, name[j]);

@@ -9,8 +9,7 @@
 #include "commands.h"
 #include "outputs.h"
 
-static const char *USAGE =
-    "cnn export --model MODEL (--onnx OUT.onnx | --c OUT.c [--name NAME])";
+static const char *USAGE = "cnn export --model MODEL (--onnx OUT.onnx | --c OUT.c [--name NAME])";
 
 /* The default prefix of the C entry points: OUT.c's base name, with what a C
  * identifier cannot hold turned into '_' ("lenet-v2.c" gives lenet_v2). */
@@ -30,8 +29,8 @@ int cmd_export(int argc, char **argv)
 {
     static const struct option longs[] = {
         { "model", required_argument, 0, 'm' }, { "onnx", required_argument, 0, 'o' },
-        { "c", required_argument, 0, 'c' }, { "name", required_argument, 0, 'n' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "c", required_argument, 0, 'c' },     { "name", required_argument, 0, 'n' },
+        { "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
     };
     const char *model = NULL, *onnx = NULL, *csrc = NULL, *name = NULL;
     int c;
@@ -56,8 +55,10 @@ int cmd_export(int argc, char **argv)
         default:
             if (optopt || strncmp(argv[optind - 1], "--", 2))
                 return option_error("export", argv[optind - 1]);
-            return cli_error(EXIT_USAGE, "export", "unknown format or option '%s' "
-                             "(formats: --onnx FILE, --c FILE)", argv[optind - 1]);
+            return cli_error(EXIT_USAGE, "export",
+                             "unknown format or option '%s' "
+                             "(formats: --onnx FILE, --c FILE)",
+                             argv[optind - 1]);
         }
     }
     if (!model || !!onnx == !!csrc || optind < argc || (name && !csrc))
@@ -74,15 +75,14 @@ int cmd_export(int argc, char **argv)
     cnn_net *net = cnn_model_load(model, NULL, err);
     if (!net) return cli_error(EXIT_FAIL, "export", "%s", err);
     cnn_export_info about = { .model = model, .name = name ? name : cname };
-    int rc = onnx ? cnn_export_onnx(onnx, net, &about, err)
-                  : cnn_export_c(csrc, net, &about, err);
+    int rc = onnx ? cnn_export_onnx(onnx, net, &about, err) : cnn_export_c(csrc, net, &about, err);
     if (rc == 0 && onnx)
-        printf("%s: ONNX, input \"image\" N x %d x %d x %d, output \"probs\" N x %d\n",
-               onnx, net->input.c, net->input.h, net->input.w, net->classes);
+        printf("%s: ONNX, input \"image\" N x %d x %d x %d, output \"probs\" N x %d\n", onnx,
+               net->input.c, net->input.h, net->input.w, net->classes);
     else if (rc == 0)
         printf("%s: C99, int %s_predict(const float *image, float *probs), %d inputs, "
-               "%d classes\n", csrc, about.name, (int)cnn_shape_size(net->input),
-               net->classes);
+               "%d classes\n",
+               csrc, about.name, (int)cnn_shape_size(net->input), net->classes);
     cnn_net_free(net);
     return rc ? cli_error(EXIT_FAIL, "export", "%s", err) : EXIT_OK;
 }

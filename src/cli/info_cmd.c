@@ -43,8 +43,10 @@ static void print_recipe(const cnn_recipe *r)
 int cmd_info(int argc, char **argv)
 {
     static const struct option longs[] = {
-        { "net", required_argument, 0, 'n' }, { "model", required_argument, 0, 'm' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "net", required_argument, 0, 'n' },
+        { "model", required_argument, 0, 'm' },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
     };
     const char *name = NULL, *model = NULL;
     int c;
@@ -57,10 +59,10 @@ int cmd_info(int argc, char **argv)
         case 'h':
             printf("usage: %s\n\nShapes are channels x height x width. Training costs "
                    "about three times the\nforward multiply-adds (forward, kernel "
-                   "gradient, input gradient).\n", USAGE);
+                   "gradient, input gradient).\n",
+                   USAGE);
             return EXIT_OK;
-        default:
-            return option_error("info", argv[optind - 1]);
+        default: return option_error("info", argv[optind - 1]);
         }
     }
     if (!!name == !!model || optind < argc) return usage_error("info", USAGE);
@@ -69,8 +71,8 @@ int cmd_info(int argc, char **argv)
     cnn_net *net = model ? cnn_model_load(model, &st, err) : cnn_net_load(name, err);
     if (!net) return cli_error(EXIT_FAIL, "info", "%s", err);
 
-    printf("%s: input %dx%dx%d, loss %s, %d classes\n\n", model ? model : name,
-           net->input.c, net->input.h, net->input.w, cnn_loss_name(net->loss), net->classes);
+    printf("%s: input %dx%dx%d, loss %s, %d classes\n\n", model ? model : name, net->input.c,
+           net->input.h, net->input.w, cnn_loss_name(net->loss), net->classes);
     printf("  #  line  %-36s %-12s %10s %14s\n", "layer", "output", "params", "MACs/image");
     double total_macs = 0;
     for (int l = 0; l < net->n_layers; l++) {
@@ -80,17 +82,16 @@ int cmd_info(int argc, char **argv)
         snprintf(shape, sizeof shape, "%dx%dx%d", L->out.c, L->out.h, L->out.w);
         double macs = cnn_layer_macs(L);
         total_macs += macs;
-        printf("%3d  %4d  %-36s %-12s %10zu %14.0f\n", l + 1, L->line, what, shape,
-               L->n_w + L->n_b, macs);
+        printf("%3d  %4d  %-36s %-12s %10zu %14.0f\n", l + 1, L->line, what, shape, L->n_w + L->n_b,
+               macs);
     }
     printf("\ntotal: %zu parameters, %.0f multiply-adds per image forward, "
-           "about %.1f MFLOP per training image\n", net->n_params, total_macs,
-           total_macs * 6 / 1e6);
+           "about %.1f MFLOP per training image\n",
+           net->n_params, total_macs, total_macs * 6 / 1e6);
     printf("default recipe: %d epochs, ", net->recipe.epochs);
     print_recipe(&net->recipe);
     if (model) {
-        cnn_recipe run = { st.epochs, st.batch, st.sgd, st.schedule, st.shift, st.flip,
-                           st.resize };
+        cnn_recipe run = { st.epochs, st.batch, st.sgd, st.schedule, st.shift, st.flip, st.resize };
         printf("model: %d of %d epochs trained, ", st.epoch, st.epochs);
         print_recipe(&run);
         if (st.val.count) {
@@ -107,10 +108,10 @@ int cmd_info(int argc, char **argv)
     } else if (model) {
         char list[128], used[64] = "all training images";
         format_classes(list, sizeof list, net);
-        if (st.limit) snprintf(used, sizeof used, "the first %d training images (--limit)",
-                               st.limit);
-        printf("classes: %s%s; trained on %s\n", list,
-               st.select_classes ? " (--classes)" : "", used);
+        if (st.limit)
+            snprintf(used, sizeof used, "the first %d training images (--limit)", st.limit);
+        printf("classes: %s%s; trained on %s\n", list, st.select_classes ? " (--classes)" : "",
+               used);
     }
     free(st.velocity);
     free(st.moment2);

@@ -9,21 +9,20 @@
 
 static int usage(FILE *to)
 {
-    fprintf(to,
-        "usage: cnn COMMAND [OPTIONS]\n"
-        "\n"
-        "  train     train a network on IDX image data, writing a model after each epoch\n"
-        "  eval      loss, accuracy, per-class accuracy and confusion matrix of a model\n"
-        "  predict   classify PGM or IDX images with a model\n"
-        "  info      layers, shapes, parameters and multiply-adds of a network\n"
-        "  show      write a model's first-layer kernels or a digit's feature maps as PGM\n"
-        "  export    write a model as ONNX, or as one C file with no dependencies\n"
-        "\n"
-        "Shipped networks: seed000 (default), seed002, seed003, seed004, lenet, vgg,\n"
-        "cifar (32x32 colour).\n"
-        "'cnn COMMAND --help' describes each command; 'cnn --version' names the BLAS\n"
-        "kernel and says whether MPI is built in (mpirun -np N cnn train ... trains\n"
-        "on N processes).\n");
+    fprintf(to, "usage: cnn COMMAND [OPTIONS]\n"
+                "\n"
+                "  train     train a network on IDX image data, writing a model after each epoch\n"
+                "  eval      loss, accuracy, per-class accuracy and confusion matrix of a model\n"
+                "  predict   classify PGM or IDX images with a model\n"
+                "  info      layers, shapes, parameters and multiply-adds of a network\n"
+                "  show      write a model's first-layer kernels or a digit's feature maps as PGM\n"
+                "  export    write a model as ONNX, or as one C file with no dependencies\n"
+                "\n"
+                "Shipped networks: seed000 (default), seed002, seed003, seed004, lenet, vgg,\n"
+                "cifar (32x32 colour).\n"
+                "'cnn COMMAND --help' describes each command; 'cnn --version' names the BLAS\n"
+                "kernel and says whether MPI is built in (mpirun -np N cnn train ... trains\n"
+                "on N processes).\n");
     return to == stdout ? EXIT_OK : EXIT_USAGE;
 }
 
@@ -57,9 +56,12 @@ static int finish_output(const char *cmd, int status)
 
 int main(int argc, char **argv)
 {
-    static const struct { const char *name; int (*run)(int, char **); } commands[] = {
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {
         { "train", cmd_train }, { "eval", cmd_eval }, { "predict", cmd_predict },
-        { "info", cmd_info }, { "show", cmd_show }, { "export", cmd_export },
+        { "info", cmd_info },   { "show", cmd_show }, { "export", cmd_export },
     };
     cnn_runtime_setup(argv);
     keep_standard_streams_apart();
@@ -70,7 +72,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return finish_output(argv[1], commands[i].run(argc - 1, argv + 1));
-    fprintf(stderr, "cnn: unknown command '%s' (train, eval, predict, info, show, export; "
-                    "see 'cnn --help')\n", argv[1]);
+    fprintf(stderr,
+            "cnn: unknown command '%s' (train, eval, predict, info, show, export; "
+            "see 'cnn --help')\n",
+            argv[1]);
     return EXIT_USAGE;
 }

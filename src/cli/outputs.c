@@ -2,7 +2,7 @@
  * never a device, FIFO or folder that saving would replace, never one of the
  * run's inputs or another of its outputs; a model being trained is locked
  * against a second run; and every write is checked. */
-#define _DEFAULT_SOURCE   /* DT_ file types, strdup */
+#define _DEFAULT_SOURCE /* DT_ file types, strdup */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +30,7 @@ static const char *kind_of(mode_t m)
 typedef struct {
     dev_t dev;
     ino_t ino;
-    const char *name;   /* NULL when the file exists */
+    const char *name; /* NULL when the file exists */
 } identity;
 
 static int identify(const char *path, identity *id)
@@ -61,18 +61,21 @@ int check_output(const named_file *out, int replaced, const named_file *others, 
 {
     struct stat st;
     /* a replaced output's own entry is what rename() replaces: do not follow it */
-    if ((replaced ? lstat(out->path, &st) : stat(out->path, &st)) == 0 &&
-        !S_ISREG(st.st_mode) && (replaced || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)))) {
-        snprintf(err, CNN_ERR_LEN, "%s: is %s; %s must name %s", out->path,
-                 kind_of(st.st_mode), out->option, replaced ? "a regular file or a new one "
-                 "(saving replaces it)" : "a file, a FIFO or a terminal");
+    if ((replaced ? lstat(out->path, &st) : stat(out->path, &st)) == 0 && !S_ISREG(st.st_mode) &&
+        (replaced || !(S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)))) {
+        snprintf(err, CNN_ERR_LEN, "%s: is %s; %s must name %s", out->path, kind_of(st.st_mode),
+                 out->option,
+                 replaced ? "a regular file or a new one "
+                            "(saving replaces it)"
+                          : "a file, a FIFO or a terminal");
         return -1;
     }
     for (int i = 0; i < n_others; i++)
         if (others[i].path && same_file(out->path, others[i].path)) {
-            snprintf(err, CNN_ERR_LEN, "%s: is the same file as %s %s; writing it as %s "
-                     "would destroy that: choose another %s", out->path, others[i].option,
-                     others[i].path, out->option, out->option);
+            snprintf(err, CNN_ERR_LEN,
+                     "%s: is the same file as %s %s; writing it as %s "
+                     "would destroy that: choose another %s",
+                     out->path, others[i].option, others[i].path, out->option, out->option);
             return -1;
         }
     return 0;
@@ -94,8 +97,7 @@ int check_writable(const char *path, char *err)
         return -1;
     }
     int fd = mkstemp(probe);
-    if (fd < 0)
-        snprintf(err, CNN_ERR_LEN, "%s: cannot write there: %s", path, strerror(errno));
+    if (fd < 0) snprintf(err, CNN_ERR_LEN, "%s: cannot write there: %s", path, strerror(errno));
     else {
         close(fd);
         unlink(probe);
@@ -148,11 +150,13 @@ static int try_lock(const char *path, const char *lock, int *fd, char *err)
     fl = (struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET };
     int holder = fcntl(f, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
     close(f);
-    if (!holder) return 1;   /* released meanwhile */
+    if (!holder) return 1; /* released meanwhile */
     char who[128];
     describe_process(who, sizeof who, fl.l_pid);
-    snprintf(err, CNN_ERR_LEN, "%s: another run (%s) is writing this model; wait for it to "
-             "end or choose another --out", path, who);
+    snprintf(err, CNN_ERR_LEN,
+             "%s: another run (%s) is writing this model; wait for it to "
+             "end or choose another --out",
+             path, who);
     return -1;
 }
 
@@ -172,7 +176,7 @@ void unlock_model(const char *path, int fd)
 {
     if (fd < 0) return;
     char *lock = with_suffix(path, ".lock");
-    if (lock) unlink(lock);   /* while still holding it: see try_lock */
+    if (lock) unlink(lock); /* while still holding it: see try_lock */
     free(lock);
     close(fd);
 }

@@ -30,8 +30,9 @@ static uint8_t *read_rest(FILE *f, int first, const char *name, size_t *len, cha
         if (*len == cap) {
             uint8_t *more = cap < MAX_IMAGE_BYTES ? realloc(data, 2 * cap) : NULL;
             if (!more) {
-                snprintf(err, CNN_ERR_LEN, "%s: %s", name, cap < MAX_IMAGE_BYTES
-                         ? "out of memory" : "larger than an image file may be (256 MiB)");
+                snprintf(err, CNN_ERR_LEN, "%s: %s", name,
+                         cap < MAX_IMAGE_BYTES ? "out of memory"
+                                               : "larger than an image file may be (256 MiB)");
                 free(data);
                 return NULL;
             }
@@ -72,8 +73,11 @@ static int read_images(const char *path, const cnn_net *net, const cnn_image_spe
         size_t len, size = cnn_shape_size(net->input);
         unsigned conversions = 0;
         uint8_t *data = read_rest(f, first, path, &len, err);
-        *d = (cnn_dataset){ .count = 1, .channels = net->input.c, .height = net->input.h,
-                            .width = net->input.w, .image_size = size,
+        *d = (cnn_dataset){ .count = 1,
+                            .channels = net->input.c,
+                            .height = net->input.h,
+                            .width = net->input.w,
+                            .image_size = size,
                             .pixels = malloc(size) };
         snprintf(d->images_path, sizeof d->images_path, "%s", path);
         if (data && !d->pixels) snprintf(err, CNN_ERR_LEN, "%s: out of memory", path);
@@ -87,22 +91,21 @@ static int read_images(const char *path, const cnn_net *net, const cnn_image_spe
 
 /* FILE[index]: CLASS (p=...), the classes by their names ("7", or "cat"):
  * the top `top` of them, all, or every probability exactly. */
-static void print_prediction(const char *file, int index, const float *p,
-                             const cnn_net *net, detail show, int top)
+static void print_prediction(const char *file, int index, const float *p, const cnn_net *net,
+                             detail show, int top)
 {
     int order[256], k = net->classes;
     for (int j = 0; j < k; j++) order[j] = j;
-    for (int a = 0; a < k && a < top; a++)   /* the top ones, ties to the lower class */
+    for (int a = 0; a < k && a < top; a++) /* the top ones, ties to the lower class */
         for (int b = a + 1; b < k; b++)
-            if (p[order[b]] > p[order[a]] ||
-                (p[order[b]] == p[order[a]] && order[b] < order[a])) {
+            if (p[order[b]] > p[order[a]] || (p[order[b]] == p[order[a]] && order[b] < order[a])) {
                 int swap = order[a];
                 order[a] = order[b];
                 order[b] = swap;
             }
     if (index >= 0) printf("%s[%d]: %s", file, index, net->class_names[order[0]]);
     else printf("%s: %s", file, net->class_names[order[0]]);
-    if (show == SHOW_EXACT) {   /* %.9g: enough digits to give back the same float */
+    if (show == SHOW_EXACT) { /* %.9g: enough digits to give back the same float */
         for (int j = 0; j < k; j++) printf(" %.9g", p[j]);
         putchar('\n');
         return;
@@ -134,8 +137,10 @@ static char **expand_inputs(char **args, int n, size_t *count, int *bad)
                 continue;
             }
             if (!found) {
-                cli_error(EXIT_FAIL, "predict", "%s: no images (PNG, JPEG, PGM or PPM) in "
-                          "this folder", args[a]);
+                cli_error(EXIT_FAIL, "predict",
+                          "%s: no images (PNG, JPEG, PGM or PPM) in "
+                          "this folder",
+                          args[a]);
                 *bad = 1;
             }
         }
@@ -157,9 +162,12 @@ static char **expand_inputs(char **args, int n, size_t *count, int *bad)
 int cmd_predict(int argc, char **argv)
 {
     static const struct option longs[] = {
-        { "model", required_argument, 0, 'm' }, { "all", no_argument, 0, 'a' },
-        { "probs", no_argument, 0, 'p' }, { "top", required_argument, 0, 'k' },
-        { "class-names", required_argument, 0, 'n' }, { "help", no_argument, 0, 'h' },
+        { "model", required_argument, 0, 'm' },
+        { "all", no_argument, 0, 'a' },
+        { "probs", no_argument, 0, 'p' },
+        { "top", required_argument, 0, 'k' },
+        { "class-names", required_argument, 0, 'n' },
+        { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     const char *model = NULL, *class_names = NULL;
@@ -171,8 +179,14 @@ int cmd_predict(int argc, char **argv)
         switch (c) {
         case 'm': model = optarg; break;
         case 'n': class_names = optarg; break;
-        case 'a': show = SHOW_ALL; shows++; break;
-        case 'p': show = SHOW_EXACT; shows++; break;
+        case 'a':
+            show = SHOW_ALL;
+            shows++;
+            break;
+        case 'p':
+            show = SHOW_EXACT;
+            shows++;
+            break;
         case 'k':
             if (opt_int("predict", "top", optarg, 1, 256, &top)) return EXIT_USAGE;
             shows++;
@@ -185,17 +199,17 @@ int cmd_predict(int argc, char **argv)
                    "--probs prints FILE: CLASS and every class's\nprobability to full float "
                    "precision (%%.9g), for scripts. --class-names FILE names the classes of a\n"
                    "model trained on IDX labels without names (line k of FILE names label k). "
-                   "A\nbad input is named and skipped; the exit status is then 1.\n", USAGE);
+                   "A\nbad input is named and skipped; the exit status is then 1.\n",
+                   USAGE);
             return EXIT_OK;
-        default:
-            return option_error("predict", argv[optind - 1]);
+        default: return option_error("predict", argv[optind - 1]);
         }
     }
     if (!model || optind == argc || shows > 1) return usage_error("predict", USAGE);
 
     char err[CNN_ERR_LEN] = "out of memory";
     cnn_trainer *t = NULL;
-    float *out = NULL, *x = NULL;   /* x (256, input): a batch as the network sees it */
+    float *out = NULL, *x = NULL; /* x (256, input): a batch as the network sees it */
     char **inputs = NULL;
     size_t n_inputs = 0;
     int status = EXIT_FAIL, bad = 0;
@@ -225,8 +239,8 @@ int cmd_predict(int argc, char **argv)
             cnn_dataset_images(&d, first, n, x);
             cnn_infer(t, x, NULL, n, out, NULL);
             for (int i = 0; i < n; i++)
-                print_prediction(inputs[a], single ? -1 : first + i,
-                                 out + (size_t)i * net->classes, net, show, top);
+                print_prediction(inputs[a], single ? -1 : first + i, out + (size_t)i * net->classes,
+                                 net, show, top);
         }
         cnn_dataset_free(&d);
     }

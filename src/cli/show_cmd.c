@@ -14,18 +14,18 @@ static const char *USAGE =
     "cnn show --model MODEL (--kernels OUT | --maps OUT (--data DIR [--index N] | "
     "--image FILE))";
 
-#define GAP 2
+#define GAP  2
 #define GREY 128
 
 typedef struct {
-    uint8_t *px;    /* (h, w, channels) */
+    uint8_t *px; /* (h, w, channels) */
     int w, h, channels;
 } canvas;
 
 /* Draw planes (w x h each, `planes` of them: 1 grey or 3 RGB) at (x0, y0),
  * each value a scale x scale block, mapping [lo, hi] to black..white. */
-static void blit(canvas *c, int x0, int y0, const float *v, int planes, int w, int h,
-                 int scale, float lo, float hi)
+static void blit(canvas *c, int x0, int y0, const float *v, int planes, int w, int h, int scale,
+                 float lo, float hi)
 {
     float range = hi > lo ? hi - lo : 1.0f;
     for (int y = 0; y < h * scale; y++)
@@ -33,8 +33,8 @@ static void blit(canvas *c, int x0, int y0, const float *v, int planes, int w, i
             for (int k = 0; k < c->channels; k++) {
                 const float *plane = v + (size_t)(planes == 1 ? 0 : k) * w * h;
                 float t = (plane[(y / scale) * w + x / scale] - lo) / range;
-                c->px[((size_t)(y0 + y) * c->w + x0 + x) * c->channels + k] =
-                    (uint8_t)(t * 255.0f + 0.5f);
+                c->px[((size_t)(y0 + y) * c->w + x0 + x) * c->channels + k] = (uint8_t)(t * 255.0f +
+                                                                                        0.5f);
             }
 }
 
@@ -107,8 +107,7 @@ static int draw_maps(canvas *c, const cnn_net *net, const float *image, char *er
  * file, or test image `index` of DIR (any layout; IDX: counting the images
  * of the model's classes). */
 static int maps_input(float *seen, const cnn_net *net, const cnn_image_spec *spec,
-                      const char *model, const char *data, const char *file, int index,
-                      char *err)
+                      const char *model, const char *data, const char *file, int index, char *err)
 {
     if (file) {
         unsigned conversions = 0;
@@ -143,9 +142,9 @@ int cmd_show(int argc, char **argv)
 {
     static const struct option longs[] = {
         { "model", required_argument, 0, 'm' }, { "kernels", required_argument, 0, 'k' },
-        { "maps", required_argument, 0, 'p' }, { "data", required_argument, 0, 'd' },
+        { "maps", required_argument, 0, 'p' },  { "data", required_argument, 0, 'd' },
         { "index", required_argument, 0, 'i' }, { "image", required_argument, 0, 'g' },
-        { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+        { "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
     };
     const char *model = NULL, *kernels = NULL, *maps = NULL, *data = NULL, *file = NULL;
     int index = 0, c;
@@ -166,10 +165,10 @@ int cmd_show(int argc, char **argv)
                    "tile per input channel\n(one colour tile for a colour input). --maps: "
                    "test image N of DIR (counting\nthe images of the model's classes), or "
                    "an image file, then its first-layer\nfeature maps. OUT.png is written "
-                   "as PNG, any other name as PGM (PPM in colour).\n", USAGE);
+                   "as PNG, any other name as PGM (PPM in colour).\n",
+                   USAGE);
             return EXIT_OK;
-        default:
-            return option_error("show", argv[optind - 1]);
+        default: return option_error("show", argv[optind - 1]);
         }
     }
     if (!model || !!kernels == !!maps || (maps && !data == !file) || (kernels && (data || file)) ||
@@ -186,8 +185,9 @@ int cmd_show(int argc, char **argv)
     int status = EXIT_FAIL;
     /* the picture replaces neither the model nor the data it is drawn from */
     named_file out = { kernels ? "--kernels" : "--maps", picture };
-    named_file inputs[] = { { "--model", model }, { "--image", file }, { "--data", images },
-                            { "--data", labels } };
+    named_file inputs[] = {
+        { "--model", model }, { "--image", file }, { "--data", images }, { "--data", labels }
+    };
     if ((data && data_layout_of(data) == LAYOUT_IDX &&
          data_files(data, "t10k", images, labels, sizeof images, err)) ||
         check_output(&out, 1, inputs, 4, err))

@@ -12,9 +12,8 @@
 #include "commands.h"
 #include "outputs.h"
 
-static const char *USAGE =
-    "cnn train --net NAME|FILE --data DIR [options]\n"
-    "       cnn train --resume MODEL --data DIR [--epochs N] [options]";
+static const char *USAGE = "cnn train --net NAME|FILE --data DIR [options]\n"
+                           "       cnn train --resume MODEL --data DIR [--epochs N] [options]";
 
 static const char *HELP =
     "Train a network on IDX images (MNIST, Fashion-MNIST), test it after every\n"
@@ -79,12 +78,12 @@ static const char *HELP =
 
 typedef struct {
     const char *net, *data, *out, *resume, *log, *classes, *class_names;
-    const char *files[4];     /* train images, train labels, test images, test labels */
+    const char *files[4]; /* train images, train labels, test images, test labels */
     int threads, limit, quiet;
-    int val, keep_best, patience;   /* --val N, --keep-best, --patience P */
+    int val, keep_best, patience; /* --val N, --keep-best, --patience P */
     unsigned long long seed;
-    cnn_recipe r;             /* fields < 0 are unset: they come from the network */
-    int set_recipe;           /* a recipe option was given (refused with --resume) */
+    cnn_recipe r;   /* fields < 0 are unset: they come from the network */
+    int set_recipe; /* a recipe option was given (refused with --resume) */
 } train_opts;
 
 /* Ctrl-C or SIGTERM: the first ends the epoch's step and the run, keeping
@@ -100,7 +99,7 @@ static void on_signal(int sig)
         interrupted = 1;
         return;
     }
-    (void)!write(STDERR_FILENO, msg, sizeof msg - 1);   /* nothing to do if it fails */
+    (void)!write(STDERR_FILENO, msg, sizeof msg - 1); /* nothing to do if it fails */
     _exit(128 + sig);
 }
 
@@ -108,8 +107,8 @@ static void on_signal(int sig)
 
 typedef struct {
     int live, epoch, epochs;
-    float lr;                                   /* the rate in force */
-    double start;                               /* of the epoch, for time left */
+    float lr;     /* the rate in force */
+    double start; /* of the epoch, for time left */
     long total_images;
 } progress_ctx;
 
@@ -144,9 +143,11 @@ static int on_step(void *p, int step, int steps, const cnn_epoch_stats *so_far)
         double left_images = (double)c->total_images * (c->epochs - c->epoch) - so_far->images;
         char left[32];
         format_duration(left, sizeof left, left_images / rate);
-        fprintf(stderr, "\r\033[Kepoch %d/%d  step %d/%d  lr %.4g  loss %.4f  acc %.4f  "
-                "%.0f img/s  %s left", c->epoch + 1, c->epochs, step, steps, c->lr, so_far->loss,
-                so_far->accuracy, rate, left);
+        fprintf(stderr,
+                "\r\033[Kepoch %d/%d  step %d/%d  lr %.4g  loss %.4f  acc %.4f  "
+                "%.0f img/s  %s left",
+                c->epoch + 1, c->epochs, step, steps, c->lr, so_far->loss, so_far->accuracy, rate,
+                left);
         fflush(stderr);
     }
     return 0;
@@ -159,9 +160,8 @@ static int on_epoch(void *p, const cnn_epoch_report *r, char *err)
     const report_ctx *c = p;
     if (c->progress.live) fprintf(stderr, "\r\033[K");
     if (!c->quiet) {
-        printf("epoch %d/%d  lr %.4g  train loss %.4f  acc %.4f  test loss %.4f acc %.4f",
-               r->epoch, r->epochs, r->lr, r->train.loss, r->train.accuracy, r->test.loss,
-               r->test.accuracy);
+        printf("epoch %d/%d  lr %.4g  train loss %.4f  acc %.4f  test loss %.4f acc %.4f", r->epoch,
+               r->epochs, r->lr, r->train.loss, r->train.accuracy, r->test.loss, r->test.accuracy);
         if (r->val.images)
             printf("  val loss %.4f acc %.4f%s", r->val.loss, r->val.accuracy,
                    r->better ? " *" : "");
@@ -178,8 +178,8 @@ static int on_epoch(void *p, const cnn_epoch_report *r, char *err)
         (c->log && check_written(c->log, c->log_path, err))) {
         char lost[CNN_ERR_LEN];
         snprintf(lost, sizeof lost, "%s", err);
-        snprintf(err, CNN_ERR_LEN, "epoch %d: %.400s; %s holds epoch %d", r->epoch, lost,
-                 c->out, r->epoch);
+        snprintf(err, CNN_ERR_LEN, "epoch %d: %.400s; %s holds epoch %d", r->epoch, lost, c->out,
+                 r->epoch);
         return -1;
     }
     return 0;
@@ -205,40 +205,78 @@ static int recipe_option(cnn_recipe_field f, const char *value, cnn_recipe *r)
 
 static int parse_options(int argc, char **argv, train_opts *o)
 {
-    enum { O_TRAIN_IMAGES = 256, O_TRAIN_LABELS, O_TEST_IMAGES, O_TEST_LABELS, O_WD,
-           O_SCHEDULE, O_SHIFT, O_CLASSES, O_CLASS_NAMES, O_LIMIT, O_RESUME, O_LOG, O_QUIET, O_HELP,
-           O_OPTIMIZER, O_BETA1, O_BETA2, O_EPS, O_WARMUP, O_STEP_EVERY, O_GAMMA, O_VAL,
-           O_KEEP_BEST, O_PATIENCE, O_CROP, O_FLIP, O_RESIZE };
+    enum {
+        O_TRAIN_IMAGES = 256,
+        O_TRAIN_LABELS,
+        O_TEST_IMAGES,
+        O_TEST_LABELS,
+        O_WD,
+        O_SCHEDULE,
+        O_SHIFT,
+        O_CLASSES,
+        O_CLASS_NAMES,
+        O_LIMIT,
+        O_RESUME,
+        O_LOG,
+        O_QUIET,
+        O_HELP,
+        O_OPTIMIZER,
+        O_BETA1,
+        O_BETA2,
+        O_EPS,
+        O_WARMUP,
+        O_STEP_EVERY,
+        O_GAMMA,
+        O_VAL,
+        O_KEEP_BEST,
+        O_PATIENCE,
+        O_CROP,
+        O_FLIP,
+        O_RESIZE
+    };
     static const struct option longs[] = {
-        { "net", required_argument, 0, 'n' }, { "data", required_argument, 0, 'd' },
-        { "epochs", required_argument, 0, 'e' }, { "batch", required_argument, 0, 'b' },
-        { "lr", required_argument, 0, 'l' }, { "momentum", required_argument, 0, 'm' },
+        { "net", required_argument, 0, 'n' },
+        { "data", required_argument, 0, 'd' },
+        { "epochs", required_argument, 0, 'e' },
+        { "batch", required_argument, 0, 'b' },
+        { "lr", required_argument, 0, 'l' },
+        { "momentum", required_argument, 0, 'm' },
         { "weight-decay", required_argument, 0, O_WD },
         { "schedule", required_argument, 0, O_SCHEDULE },
-        { "shift", required_argument, 0, O_SHIFT }, { "crop", required_argument, 0, O_CROP },
-        { "flip", no_argument, 0, O_FLIP }, { "resize", no_argument, 0, O_RESIZE },
+        { "shift", required_argument, 0, O_SHIFT },
+        { "crop", required_argument, 0, O_CROP },
+        { "flip", no_argument, 0, O_FLIP },
+        { "resize", no_argument, 0, O_RESIZE },
         { "optimizer", required_argument, 0, O_OPTIMIZER },
-        { "beta1", required_argument, 0, O_BETA1 }, { "beta2", required_argument, 0, O_BETA2 },
-        { "eps", required_argument, 0, O_EPS }, { "warmup", required_argument, 0, O_WARMUP },
+        { "beta1", required_argument, 0, O_BETA1 },
+        { "beta2", required_argument, 0, O_BETA2 },
+        { "eps", required_argument, 0, O_EPS },
+        { "warmup", required_argument, 0, O_WARMUP },
         { "step-every", required_argument, 0, O_STEP_EVERY },
-        { "gamma", required_argument, 0, O_GAMMA }, { "val", required_argument, 0, O_VAL },
+        { "gamma", required_argument, 0, O_GAMMA },
+        { "val", required_argument, 0, O_VAL },
         { "keep-best", no_argument, 0, O_KEEP_BEST },
         { "patience", required_argument, 0, O_PATIENCE },
-        { "threads", required_argument, 0, 't' }, { "seed", required_argument, 0, 's' },
-        { "out", required_argument, 0, 'o' }, { "resume", required_argument, 0, O_RESUME },
-        { "log", required_argument, 0, O_LOG }, { "classes", required_argument, 0, O_CLASSES },
+        { "threads", required_argument, 0, 't' },
+        { "seed", required_argument, 0, 's' },
+        { "out", required_argument, 0, 'o' },
+        { "resume", required_argument, 0, O_RESUME },
+        { "log", required_argument, 0, O_LOG },
+        { "classes", required_argument, 0, O_CLASSES },
         { "class-names", required_argument, 0, O_CLASS_NAMES },
-        { "limit", required_argument, 0, O_LIMIT }, { "quiet", no_argument, 0, O_QUIET },
+        { "limit", required_argument, 0, O_LIMIT },
+        { "quiet", no_argument, 0, O_QUIET },
         { "train-images", required_argument, 0, O_TRAIN_IMAGES },
         { "train-labels", required_argument, 0, O_TRAIN_LABELS },
         { "test-images", required_argument, 0, O_TEST_IMAGES },
         { "test-labels", required_argument, 0, O_TEST_LABELS },
-        { "help", no_argument, 0, O_HELP }, { 0, 0, 0, 0 },
+        { "help", no_argument, 0, O_HELP },
+        { 0, 0, 0, 0 },
     };
-    *o = (train_opts){ .seed = 1,
-                       .r = { -1, -1, { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }, -1, -1, -1,
-                              -1 } };
-    const char *shift_option = NULL;   /* --shift or --crop: one setting, given once */
+    *o = (train_opts){
+        .seed = 1, .r = { -1, -1, { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }, -1, -1, -1, -1 }
+    };
+    const char *shift_option = NULL; /* --shift or --crop: one setting, given once */
     char err[CNN_ERR_LEN];
     int c, bad = 0;
     opterr = 0;
@@ -250,46 +288,73 @@ static int parse_options(int argc, char **argv, train_opts *o)
         case 'o': o->out = optarg; break;
         case O_RESUME: o->resume = optarg; break;
         case O_LOG: o->log = optarg; break;
-        case O_CLASSES:
-        {   /* the list's syntax here; against the network in choose_data */
+        case O_CLASSES: { /* the list's syntax here; against the network in choose_data */
             int keep[256], n_keep;
             o->classes = optarg;
-            if (parse_classes(optarg, keep, &n_keep, err))
-                bad |= cli_error(-1, "train", "%s", err);
+            if (parse_classes(optarg, keep, &n_keep, err)) bad |= cli_error(-1, "train", "%s", err);
             break;
         }
         case O_CLASS_NAMES: o->class_names = optarg; break;
         case O_QUIET: o->quiet = 1; break;
-        case O_TRAIN_IMAGES: case O_TRAIN_LABELS: case O_TEST_IMAGES: case O_TEST_LABELS:
-            o->files[c - O_TRAIN_IMAGES] = optarg;
-            break;
+        case O_TRAIN_IMAGES:
+        case O_TRAIN_LABELS:
+        case O_TEST_IMAGES:
+        case O_TEST_LABELS: o->files[c - O_TRAIN_IMAGES] = optarg; break;
         case 'e': bad |= recipe_option(CNN_RECIPE_EPOCHS, optarg, &o->r); break;
-        case 'b': bad |= recipe_option(CNN_RECIPE_BATCH, optarg, &o->r);
-                  o->set_recipe = 1; break;
+        case 'b':
+            bad |= recipe_option(CNN_RECIPE_BATCH, optarg, &o->r);
+            o->set_recipe = 1;
+            break;
         case 't': bad |= opt_int("train", "threads", optarg, 1, 1024, &o->threads); break;
-        case O_VAL: bad |= opt_int("train", "val", optarg, 1, 2000000000, &o->val);
-                    o->set_recipe = 1; break;
-        case O_KEEP_BEST: o->keep_best = 1; o->set_recipe = 1; break;
-        case O_PATIENCE: bad |= opt_int("train", "patience", optarg, 1, 100000, &o->patience);
-                         o->set_recipe = 1; break;
+        case O_VAL:
+            bad |= opt_int("train", "val", optarg, 1, 2000000000, &o->val);
+            o->set_recipe = 1;
+            break;
+        case O_KEEP_BEST:
+            o->keep_best = 1;
+            o->set_recipe = 1;
+            break;
+        case O_PATIENCE:
+            bad |= opt_int("train", "patience", optarg, 1, 100000, &o->patience);
+            o->set_recipe = 1;
+            break;
         case O_LIMIT: bad |= opt_int("train", "limit", optarg, 1, 2000000000, &o->limit); break;
-        case 'l': bad |= recipe_option(CNN_RECIPE_LR, optarg, &o->r);
-                  o->set_recipe = 1; break;
-        case 'm': bad |= recipe_option(CNN_RECIPE_MOMENTUM, optarg, &o->r);
-                  o->set_recipe = 1; break;
-        case O_WD: bad |= recipe_option(CNN_RECIPE_WEIGHT_DECAY, optarg, &o->r);
-                   o->set_recipe = 1; break;
-        case O_SHIFT: case O_CROP:
+        case 'l':
+            bad |= recipe_option(CNN_RECIPE_LR, optarg, &o->r);
+            o->set_recipe = 1;
+            break;
+        case 'm':
+            bad |= recipe_option(CNN_RECIPE_MOMENTUM, optarg, &o->r);
+            o->set_recipe = 1;
+            break;
+        case O_WD:
+            bad |= recipe_option(CNN_RECIPE_WEIGHT_DECAY, optarg, &o->r);
+            o->set_recipe = 1;
+            break;
+        case O_SHIFT:
+        case O_CROP:
             if (shift_option)
-                bad |= cli_error(-1, "train", "--crop and --shift are one setting; give it "
+                bad |= cli_error(-1, "train",
+                                 "--crop and --shift are one setting; give it "
                                  "once");
             shift_option = optarg;
             bad |= recipe_option(CNN_RECIPE_SHIFT, optarg, &o->r);
             o->set_recipe = 1;
             break;
-        case O_FLIP: o->r.flip = 1; o->set_recipe = 1; break;
-        case O_RESIZE: o->r.resize = 1; o->set_recipe = 1; break;
-        case O_BETA1: case O_BETA2: case O_EPS: case O_WARMUP: case O_STEP_EVERY: case O_GAMMA:
+        case O_FLIP:
+            o->r.flip = 1;
+            o->set_recipe = 1;
+            break;
+        case O_RESIZE:
+            o->r.resize = 1;
+            o->set_recipe = 1;
+            break;
+        case O_BETA1:
+        case O_BETA2:
+        case O_EPS:
+        case O_WARMUP:
+        case O_STEP_EVERY:
+        case O_GAMMA:
             /* in the order of the recipe table */
             bad |= recipe_option((cnn_recipe_field)(CNN_RECIPE_BETA1 + (c - O_BETA1)), optarg,
                                  &o->r);
@@ -311,44 +376,43 @@ static int parse_options(int argc, char **argv, train_opts *o)
                 bad |= cli_error(-1, "train", "--schedule %s: constant, cosine or step", optarg);
             o->set_recipe = 1;
             break;
-        case O_HELP:
-        {
+        case O_HELP: {
             const cnn_recipe *d = &cnn_recipe_default;
             char defaults[256];
-            snprintf(defaults, sizeof defaults, "%d epochs, batch %d, %s, lr %g, momentum %g,\n"
+            snprintf(defaults, sizeof defaults,
+                     "%d epochs, batch %d, %s, lr %g, momentum %g,\n"
                      "                       weight decay %g, beta1 %g, beta2 %g, eps %g,\n"
                      "                       %s, warm-up %d, step-every %d, gamma %g, shift %d, "
-                     "flip %d.", d->epochs, d->batch, cnn_optimizer_name(d->sgd.kind), d->sgd.lr,
-                     d->sgd.momentum, d->sgd.weight_decay, d->sgd.beta1, d->sgd.beta2,
-                     d->sgd.eps, cnn_schedule_name(d->schedule), d->sgd.warmup,
-                     d->sgd.step_every, d->sgd.gamma, d->shift, d->flip);
+                     "flip %d.",
+                     d->epochs, d->batch, cnn_optimizer_name(d->sgd.kind), d->sgd.lr,
+                     d->sgd.momentum, d->sgd.weight_decay, d->sgd.beta1, d->sgd.beta2, d->sgd.eps,
+                     cnn_schedule_name(d->schedule), d->sgd.warmup, d->sgd.step_every, d->sgd.gamma,
+                     d->shift, d->flip);
             printf("usage: %s\n\n", USAGE);
             printf(HELP, defaults);
         }
             return 1;
-        default:
-            option_error("train", argv[optind - 1]);
-            return -1;
+        default: option_error("train", argv[optind - 1]); return -1;
         }
     }
     if (bad) return -1;
-    if (optind < argc)
-        return cli_error(-1, "train", "unexpected argument '%s'", argv[optind]);
+    if (optind < argc) return cli_error(-1, "train", "unexpected argument '%s'", argv[optind]);
     int explicit_files = 0;
     for (int i = 0; i < 4; i++) explicit_files += o->files[i] != NULL;
     if (!o->data && explicit_files != 4)
-        return cli_error(-1, "train", "give --data DIR, or all four of --train-images, "
+        return cli_error(-1, "train",
+                         "give --data DIR, or all four of --train-images, "
                          "--train-labels, --test-images, --test-labels");
-    const char *named[] = { o->out, o->log, o->resume, o->net, o->data, o->files[0],
-                            o->files[1], o->files[2], o->files[3] };
-    static const char *const names[] = { "--out", "--log", "--resume", "--net", "--data",
-                                         "--train-images", "--train-labels", "--test-images",
-                                         "--test-labels" };
+    const char *named[] = { o->out,      o->log,      o->resume,   o->net,     o->data,
+                            o->files[0], o->files[1], o->files[2], o->files[3] };
+    static const char *const names[] = { "--out",          "--log",         "--resume",
+                                         "--net",          "--data",        "--train-images",
+                                         "--train-labels", "--test-images", "--test-labels" };
     for (int i = 0; i < 9; i++)
-        if (named[i] && !*named[i])
-            return cli_error(-1, "train", "%s: an empty name", names[i]);
+        if (named[i] && !*named[i]) return cli_error(-1, "train", "%s: an empty name", names[i]);
     if (o->resume && o->set_recipe)
-        return cli_error(-1, "train", "--resume continues the recipe stored in the model: "
+        return cli_error(-1, "train",
+                         "--resume continues the recipe stored in the model: "
                          "drop --lr, --momentum, --weight-decay, --batch, --schedule, --shift, "
                          "--optimizer, --beta1, --beta2, --eps, --warmup, --step-every, "
                          "--gamma, --val, --keep-best and --patience");
@@ -366,16 +430,15 @@ static int parse_options(int argc, char **argv, train_opts *o)
  * agree); a new one (or one from a format-1 model, which recorded nothing)
  * names the network's classes after --classes and records both in st.
  * keep (n_keep labels, 0: every label) selects and relabels the data. */
-static int choose_data(train_opts *o, cnn_net *net, cnn_train_state *st, int *keep,
-                       int *n_keep, char *err)
+static int choose_data(train_opts *o, cnn_net *net, cnn_train_state *st, int *keep, int *n_keep,
+                       char *err)
 {
     *n_keep = 0;
     if (!o->resume || st->limit < 0) {
         if (o->classes && classes_for_training(net, o->resume ? o->resume : o->net, o->classes,
                                                keep, n_keep, err))
             return -1;
-        if (o->class_names && name_idx_classes(net, o->class_names, keep, *n_keep, err))
-            return -1;
+        if (o->class_names && name_idx_classes(net, o->class_names, keep, *n_keep, err)) return -1;
         st->limit = o->limit;
         st->select_classes = *n_keep > 0;
         return 0;
@@ -383,22 +446,28 @@ static int choose_data(train_opts *o, cnn_net *net, cnn_train_state *st, int *ke
     if (o->limit && o->limit != st->limit) {
         char used[64] = "all the training images";
         if (st->limit) snprintf(used, sizeof used, "the first %d training images", st->limit);
-        snprintf(err, CNN_ERR_LEN, "--limit %d contradicts %s, whose run used %s (drop "
-                 "--limit to continue it)", o->limit, o->resume, used);
+        snprintf(err, CNN_ERR_LEN,
+                 "--limit %d contradicts %s, whose run used %s (drop "
+                 "--limit to continue it)",
+                 o->limit, o->resume, used);
         return -1;
     }
     o->limit = st->limit;
     if (o->class_names) {
         char list[128];
         format_classes(list, sizeof list, net);
-        snprintf(err, CNN_ERR_LEN, "--class-names: a resumed run keeps the classes %s "
-                 "recorded (%s); drop --class-names", o->resume, list);
+        snprintf(err, CNN_ERR_LEN,
+                 "--class-names: a resumed run keeps the classes %s "
+                 "recorded (%s); drop --class-names",
+                 o->resume, list);
         return -1;
     }
     if (st->select_classes) return model_classes(net, o->resume, o->classes, keep, n_keep, err);
     if (o->classes) {
-        snprintf(err, CNN_ERR_LEN, "--classes %s contradicts %s, whose run used every label "
-                 "(drop --classes to continue it)", o->classes, o->resume);
+        snprintf(err, CNN_ERR_LEN,
+                 "--classes %s contradicts %s, whose run used every label "
+                 "(drop --classes to continue it)",
+                 o->classes, o->resume);
         return -1;
     }
     return 0;
@@ -417,14 +486,17 @@ static int find_data(const train_opts *o, data_paths *p, char *err)
     if (p->layout != LAYOUT_IDX) {
         for (int i = 0; i < 4; i++)
             if (o->files[i]) {
-                snprintf(err, CNN_ERR_LEN, "--train-images, --train-labels, --test-images and "
-                         "--test-labels name IDX files; %s holds %s", o->data,
-                         p->layout == LAYOUT_FOLDERS ? "image folders" : "CIFAR-10 files");
+                snprintf(err, CNN_ERR_LEN,
+                         "--train-images, --train-labels, --test-images and "
+                         "--test-labels name IDX files; %s holds %s",
+                         o->data, p->layout == LAYOUT_FOLDERS ? "image folders" : "CIFAR-10 files");
                 return -1;
             }
         for (int i = 0; i < 4; i++)
             snprintf(p->path[i], sizeof p->path[i], "%s%s", o->data,
-                     p->layout == LAYOUT_CIFAR ? "" : i < 2 ? "/train" : "/test");
+                     p->layout == LAYOUT_CIFAR ? ""
+                     : i < 2                   ? "/train"
+                                               : "/test");
         return 0;
     }
     for (int part = 0; part < 2; part++) {
@@ -441,8 +513,8 @@ static int find_data(const train_opts *o, data_paths *p, char *err)
 /* Image folders and CIFAR-10 name their classes: a new run names the
  * network's after them, a resumed one must have the same; the test set's
  * must be the training set's. Then both are labelled by the network's. */
-static int name_classes(const train_opts *o, cnn_net *net, cnn_dataset *train,
-                        cnn_dataset *test, char *err)
+static int name_classes(const train_opts *o, cnn_net *net, cnn_dataset *train, cnn_dataset *test,
+                        char *err)
 {
     /* both lists are sorted: at the first difference, the smaller name is
      * the one the other set lacks */
@@ -451,34 +523,36 @@ static int name_classes(const train_opts *o, cnn_net *net, cnn_dataset *train,
         const char *in_test = k < test->n_classes ? test->class_names[k] : NULL;
         if (in_train && in_test && !strcmp(in_train, in_test)) continue;
         int train_only = !in_test || (in_train && strcmp(in_train, in_test) < 0);
-        snprintf(err, CNN_ERR_LEN, "%.200s and %.200s must have the same class folders: '%s' "
-                 "is only in %s", train->labels_path, test->labels_path,
-                 train_only ? in_train : in_test, train_only ? "the first" : "the second");
+        snprintf(err, CNN_ERR_LEN,
+                 "%.200s and %.200s must have the same class folders: '%s' "
+                 "is only in %s",
+                 train->labels_path, test->labels_path, train_only ? in_train : in_test,
+                 train_only ? "the first" : "the second");
         return -1;
     }
     if (train->n_classes != net->classes) {
-        snprintf(err, CNN_ERR_LEN, "%s: %d classes, but the network has %d outputs (its last "
-                 "layer's units)", train->labels_path, train->n_classes, net->classes);
+        snprintf(err, CNN_ERR_LEN,
+                 "%s: %d classes, but the network has %d outputs (its last "
+                 "layer's units)",
+                 train->labels_path, train->n_classes, net->classes);
         return -1;
     }
-    if (!o->resume &&
-        cnn_net_set_class_names(net, (const char *const *)train->class_names,
-                                train->n_classes, train->labels_path, err))
+    if (!o->resume && cnn_net_set_class_names(net, (const char *const *)train->class_names,
+                                              train->n_classes, train->labels_path, err))
         return -1;
     return labels_by_name(train, net, err) || labels_by_name(test, net, err) ? -1 : 0;
 }
 
 static int load_data(const train_opts *o, const data_paths *p, cnn_net *net,
-                     const cnn_image_spec *spec, const int *keep, int n_keep,
-                     cnn_dataset *train, cnn_dataset *test, char *err)
+                     const cnn_image_spec *spec, const int *keep, int n_keep, cnn_dataset *train,
+                     cnn_dataset *test, char *err)
 {
     if (p->layout != LAYOUT_IDX) {
         FILE *notes = o->quiet ? NULL : stderr;
         if (o->classes || o->class_names) {
             snprintf(err, CNN_ERR_LEN, "%s IDX labels; %s names its classes by folder%s",
                      o->classes ? "--classes picks" : "--class-names names", o->data,
-                     o->classes ? " (train on a folder that holds only the classes wanted)"
-                                : "");
+                     o->classes ? " (train on a folder that holds only the classes wanted)" : "");
             return -1;
         }
         if (load_any_part(train, o->data, 0, spec, notes, err) ||
@@ -499,8 +573,7 @@ static int load_data(const train_opts *o, const data_paths *p, cnn_net *net,
         snprintf(err, CNN_ERR_LEN, "no training images left after --classes");
         return -1;
     }
-    if (check_data_fits(train, net, err) || check_data_fits(test, net, err))
-        return -1;
+    if (check_data_fits(train, net, err) || check_data_fits(test, net, err)) return -1;
     return 0;
 }
 
@@ -527,8 +600,10 @@ static cnn_net *start(train_opts *o, cnn_train_state *st, char *err)
             int same = asked && !strcmp(asked->text, net->text);
             cnn_net_free(asked);
             if (!same) {
-                snprintf(err, CNN_ERR_LEN, "%s: the model is for a different network "
-                         "than %s", o->resume, o->net);
+                snprintf(err, CNN_ERR_LEN,
+                         "%s: the model is for a different network "
+                         "than %s",
+                         o->resume, o->net);
                 cnn_net_free(net);
                 return NULL;
             }
@@ -578,9 +653,13 @@ static int claim_outputs(const train_opts *o, const char *out, const char *best,
     for (const cnn_builtin_net *b = cnn_builtin_nets; o->net && b->name; b++)
         builtin |= !strcmp(b->name, o->net);
     named_file others[] = {
-        { "--train-images", data->path[0] }, { "--train-labels", data->path[1] },
-        { "--test-images", data->path[2] }, { "--test-labels", data->path[3] },
-        { "--net", builtin ? NULL : o->net }, { "--resume", o->resume }, { "--out", out },
+        { "--train-images", data->path[0] },
+        { "--train-labels", data->path[1] },
+        { "--test-images", data->path[2] },
+        { "--test-labels", data->path[3] },
+        { "--net", builtin ? NULL : o->net },
+        { "--resume", o->resume },
+        { "--out", out },
         { "--keep-best", best },
     };
     named_file model = { "--out", out }, best_model = { "--keep-best", best },
@@ -613,12 +692,11 @@ static FILE *open_log(const char *path, int append, char *err)
     FILE *f = fd >= 0 ? fdopen(fd, append ? "a" : "w") : NULL;
     if (!f) {
         snprintf(err, CNN_ERR_LEN, "%s: cannot write the log: %s", path,
-                 errno == ELOOP ? "it is a symlink (give the file it points to)"
-                                : strerror(errno));
+                 errno == ELOOP ? "it is a symlink (give the file it points to)" : strerror(errno));
         if (fd >= 0) close(fd);
         return NULL;
     }
-    if (!append || lseek(fd, 0, SEEK_END) <= 0)   /* a new or empty file (or a FIFO) */
+    if (!append || lseek(fd, 0, SEEK_END) <= 0) /* a new or empty file (or a FIFO) */
         fprintf(f, "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,"
                    "images_per_sec,lr,val_loss,val_accuracy\n");
     if (check_written(f, path, err)) {
@@ -632,7 +710,7 @@ int cmd_train(int argc, char **argv)
 {
     train_opts o;
     int rc = parse_options(argc, argv, &o);
-    if (rc) return rc > 0 ? EXIT_OK : EXIT_USAGE;   /* the reason is printed */
+    if (rc) return rc > 0 ? EXIT_OK : EXIT_USAGE; /* the reason is printed */
 
     char err[CNN_ERR_LEN];
     /* Under mpirun every process runs this; rank 0 alone prints and writes.
@@ -644,7 +722,7 @@ int cmd_train(int argc, char **argv)
     if (!rank0) o.quiet = 1;
     cnn_train_state st;
     cnn_dataset train = { 0 }, test = { 0 }, val = { 0 };
-    char *best = NULL;   /* OUT.best */
+    char *best = NULL; /* OUT.best */
     cnn_trainer *t = NULL;
     FILE *log = NULL;
     char *out = NULL;
@@ -653,8 +731,8 @@ int cmd_train(int argc, char **argv)
     cnn_net *net = start(&o, &st, err);
     if (!net) goto fail;
     if (st.epochs <= st.epoch) {
-        snprintf(err, CNN_ERR_LEN, "%s: already trained %d of %d epochs (raise --epochs)",
-                 o.resume, st.epoch, st.epochs);
+        snprintf(err, CNN_ERR_LEN, "%s: already trained %d of %d epochs (raise --epochs)", o.resume,
+                 st.epoch, st.epochs);
         goto fail;
     }
     out = o.out ? strdup(o.out) : o.resume ? strdup(o.resume) : default_out(o.net);
@@ -668,11 +746,11 @@ int cmd_train(int argc, char **argv)
     if (find_data(&o, &data, err) ||
         (rank0 && claim_outputs(&o, out, st.val.keep_best ? best : NULL, &data, locks, err)) ||
         choose_data(&o, net, &st, keep, &n_keep, err) ||
-        load_data(&o, &data, net, &(cnn_image_spec){ net->input, st.resize }, keep, n_keep,
-                  &train, &test, err))
+        load_data(&o, &data, net, &(cnn_image_spec){ net->input, st.resize }, keep, n_keep, &train,
+                  &test, err))
         goto fail;
     if (st.val.count && cnn_dataset_split(&train, &val, st.val.count, st.val.seed, err)) {
-        status = EXIT_USAGE;   /* --val as large as the data; said once, below */
+        status = EXIT_USAGE; /* --val as large as the data; said once, below */
         goto fail;
     }
     if (!(t = cnn_trainer_new_dist(net, st.batch, o.threads, dist, err))) goto fail;
@@ -698,20 +776,24 @@ int cmd_train(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    signal(SIGXFSZ, SIG_IGN);   /* a file-size limit is a write error, not a kill */
+    signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a write error, not a kill */
     cnn_dist_watch(dist, &interrupted);
-    report_ctx report = { { .live = !o.quiet && isatty(STDERR_FILENO), .epochs = st.epochs,
-                         .total_images = train.count }, o.quiet, log, o.log, out };
+    report_ctx report = { { .live = !o.quiet && isatty(STDERR_FILENO),
+                            .epochs = st.epochs,
+                            .total_images = train.count },
+                          o.quiet,
+                          log,
+                          o.log,
+                          out };
     cnn_fit_hooks hooks = { out, best, on_epoch_start, on_step, on_epoch, &report };
     if (!o.quiet)
         printf("training %s (%zu parameters) on %d images, testing on %d; batch %d, "
                "%s, lr %g %s, %s %g, weight decay %g, shift %d%s%s, threads %d%s\n",
                o.net ? o.net : o.resume, net->n_params, train.count, test.count, st.batch,
-               cnn_optimizer_name(st.sgd.kind), st.sgd.lr,
-               cnn_schedule_name(st.schedule),
+               cnn_optimizer_name(st.sgd.kind), st.sgd.lr, cnn_schedule_name(st.schedule),
                adam ? "beta1" : "momentum", adam ? st.sgd.beta1 : st.sgd.momentum,
-               st.sgd.weight_decay, st.shift, st.flip ? ", flip" : "",
-               st.resize ? ", resize" : "", cnn_trainer_threads(t), processes(dist));
+               st.sgd.weight_decay, st.shift, st.flip ? ", flip" : "", st.resize ? ", resize" : "",
+               cnn_trainer_threads(t), processes(dist));
     double run_start = cnn_clock();
     cnn_fit_end end = cnn_fit(t, &st, &(cnn_fit_data){ &train, &test, &val }, &hooks, err);
     if (report.progress.live) fprintf(stderr, "\r\033[K");
@@ -720,21 +802,21 @@ int cmd_train(int argc, char **argv)
     case CNN_FIT_PATIENCE:
         if (!o.quiet)
             printf("stopped after epoch %d: no better validation accuracy in %d epochs "
-                   "(best %.4f, epoch %d)\n", st.epoch, st.val.patience,
-                   st.val.best_accuracy, st.val.best_epoch);
+                   "(best %.4f, epoch %d)\n",
+                   st.epoch, st.val.patience, st.val.best_accuracy, st.val.best_epoch);
         break;
-    case CNN_FIT_EPOCH_FAILED:   /* every process stops here; rank 0 says why */
+    case CNN_FIT_EPOCH_FAILED: /* every process stops here; rank 0 says why */
         if (rank0 && st.epoch > 0)
             cli_error(EXIT_FAIL, "train", "epoch %d %s; %s keeps the model of epoch %d",
                       st.epoch + 1, err, out, st.epoch);
-        else if (rank0)
-            cli_error(EXIT_FAIL, "train", "epoch 1 %s; no model was written", err);
+        else if (rank0) cli_error(EXIT_FAIL, "train", "epoch 1 %s; no model was written", err);
         goto done;
     case CNN_FIT_INTERRUPTED:
         if (rank0 && st.epoch > 0)
-            fprintf(stderr, "cnn train: interrupted in epoch %d; %s holds epoch %d: "
-                    "continue with cnn train --resume %s --data ...\n", st.epoch + 1, out,
-                    st.epoch, out);
+            fprintf(stderr,
+                    "cnn train: interrupted in epoch %d; %s holds epoch %d: "
+                    "continue with cnn train --resume %s --data ...\n",
+                    st.epoch + 1, out, st.epoch, out);
         else if (rank0)
             fprintf(stderr, "cnn train: interrupted in epoch 1; no model was written\n");
         status = 130;
@@ -742,8 +824,7 @@ int cmd_train(int argc, char **argv)
     case CNN_FIT_FAILED: goto fail;
     case CNN_FIT_PEER_FAILED: goto done;
     }
-    if (!o.quiet)
-        printf("done in %.1fs; model written to %s\n", cnn_clock() - run_start, out);
+    if (!o.quiet) printf("done in %.1fs; model written to %s\n", cnn_clock() - run_start, out);
     status = EXIT_OK;
     goto done;
 fail:

@@ -11,9 +11,9 @@
 #include "data/image.h"
 #include "sys/blas_room.h"
 
-#define SIDE 32
-#define PLANE (SIDE * SIDE)
-#define RECORD (1 + 3 * PLANE)
+#define SIDE    32
+#define PLANE   (SIDE * SIDE)
+#define RECORD  (1 + 3 * PLANE)
 #define CLASSES 10
 
 /* The class names from meta (NULL or missing: "0" ... "9"). */
@@ -25,11 +25,10 @@ static int read_names(cnn_dataset *d, const char *meta, char *err)
         return -1;
     }
     if (meta && (stat(meta, &st) == 0 || errno != ENOENT)) {
-        if (cnn_class_names_read(meta, d->class_names, CLASSES, &d->n_classes, err))
-            return -1;
+        if (cnn_class_names_read(meta, d->class_names, CLASSES, &d->n_classes, err)) return -1;
         if (d->n_classes != CLASSES) {
-            snprintf(err, CNN_ERR_LEN, "%s: %d class names; CIFAR-10 has %d", meta,
-                     d->n_classes, CLASSES);
+            snprintf(err, CNN_ERR_LEN, "%s: %d class names; CIFAR-10 has %d", meta, d->n_classes,
+                     CLASSES);
             return -1;
         }
     }
@@ -45,8 +44,7 @@ static int read_names(cnn_dataset *d, const char *meta, char *err)
 }
 
 /* The records of one file, appended to d (which has room for them). */
-static int read_records(cnn_dataset *d, const char *path, long records, int channels,
-                        char *err)
+static int read_records(cnn_dataset *d, const char *path, long records, int channels, char *err)
 {
     FILE *f = fopen(path, "rb");
     uint8_t rec[RECORD];
@@ -78,8 +76,8 @@ static int read_records(cnn_dataset *d, const char *path, long records, int chan
     return 0;
 }
 
-int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files,
-                           const char *meta, const cnn_image_spec *spec, char *err)
+int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files, const char *meta,
+                           const cnn_image_spec *spec, char *err)
 {
     const cnn_shape *shape = &spec->shape;
     long records[16], total = 0;
@@ -92,8 +90,10 @@ int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files
     }
     if (((shape->h != SIDE || shape->w != SIDE) && !spec->resize) ||
         (shape->c != 1 && shape->c != 3)) {
-        snprintf(err, CNN_ERR_LEN, "%s: CIFAR-10 images are 32x32x3 but the network takes "
-                 "%dx%dx%d%s", files[0], shape->h, shape->w, shape->c,
+        snprintf(err, CNN_ERR_LEN,
+                 "%s: CIFAR-10 images are 32x32x3 but the network takes "
+                 "%dx%dx%d%s",
+                 files[0], shape->h, shape->w, shape->c,
                  shape->c == 1 || shape->c == 3 ? " (--resize scales images to it)" : "");
         return -1;
     }
@@ -104,8 +104,10 @@ int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files
             return -1;
         }
         if (st.st_size == 0 || st.st_size % RECORD) {
-            snprintf(err, CNN_ERR_LEN, "%s: %lld bytes, not a whole number of CIFAR-10 "
-                     "records (%d bytes each)", files[i], (long long)st.st_size, RECORD);
+            snprintf(err, CNN_ERR_LEN,
+                     "%s: %lld bytes, not a whole number of CIFAR-10 "
+                     "records (%d bytes each)",
+                     files[i], (long long)st.st_size, RECORD);
             return -1;
         }
         records[i] = (long)(st.st_size / RECORD);
@@ -118,8 +120,10 @@ int cnn_dataset_load_cifar(cnn_dataset *d, const char *const *files, int n_files
     if (total > (1L << 30) || address_space_room(bytes + (size_t)total)) {
         char limits[128];
         describe_memory_limits(limits, sizeof limits);
-        snprintf(err, CNN_ERR_LEN, "%s: out of memory: %ld images need %zu MiB, more than %s "
-                 "leaves free", files[0], total, (bytes >> 20) + 1, limits);
+        snprintf(err, CNN_ERR_LEN,
+                 "%s: out of memory: %ld images need %zu MiB, more than %s "
+                 "leaves free",
+                 files[0], total, (bytes >> 20) + 1, limits);
         return -1;
     }
     d->pixels = malloc(bytes);

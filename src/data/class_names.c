@@ -23,25 +23,27 @@ int cnn_class_names_read(const char *path, char **names, int max, int *n, char *
     }
     size = fread(text, 1, NAMES_FILE_MAX + 1, f);
     if (ferror(f) || size > NAMES_FILE_MAX) {
-        snprintf(err, CNN_ERR_LEN, "%s: %s", path, ferror(f) ? strerror(errno)
-                 : "more than 1 MiB: not a file of class names");
+        snprintf(err, CNN_ERR_LEN, "%s: %s", path,
+                 ferror(f) ? strerror(errno) : "more than 1 MiB: not a file of class names");
         goto fail;
     }
     int number = 1;
     for (size_t at = 0; at < size; number++) {
         const char *end = memchr(text + at, '\n', size - at);
         size_t next = end ? (size_t)(end - text) + 1 : size, len = next - at - (end != NULL);
-        if (len && text[at + len - 1] == '\r') len--;   /* a file from Windows */
+        if (len && text[at + len - 1] == '\r') len--; /* a file from Windows */
         const char *why = memchr(text + at, '\0', len) ? "holds a NUL byte"
                           : len > CNN_CLASS_NAME_MAX   ? "is longer than 255 bytes"
                           : len && *n == max           ? "is one name too many"
                                                        : NULL;
         if (why) {
-            snprintf(err, CNN_ERR_LEN, "%s:%d: the line %s (one class name a line, at most "
-                     "%d)", path, number, why, max);
+            snprintf(err, CNN_ERR_LEN,
+                     "%s:%d: the line %s (one class name a line, at most "
+                     "%d)",
+                     path, number, why, max);
             goto fail;
         }
-        if (len && !(names[(*n)++] = strndup(text + at, len))) {   /* blank lines are skipped */
+        if (len && !(names[(*n)++] = strndup(text + at, len))) { /* blank lines are skipped */
             snprintf(err, CNN_ERR_LEN, "%s: out of memory", path);
             goto fail;
         }

@@ -16,9 +16,9 @@
 #include "data/image.h"
 #include "sys/blas_room.h"
 
-#define MAX_DEPTH 64                        /* folders below a class folder */
-#define MAX_FILE_BYTES ((size_t)256 << 20)  /* one image file */
-#define MAX_IMAGES (1 << 30)
+#define MAX_DEPTH      64                  /* folders below a class folder */
+#define MAX_FILE_BYTES ((size_t)256 << 20) /* one image file */
+#define MAX_IMAGES     (1 << 30)
 
 typedef struct {
     char **items;
@@ -77,8 +77,10 @@ static int walk(list *files, list *skipped, const char *dir, trail *t, char *err
     }
     for (int k = 0; k < t->depth; k++)
         if (t->dev[k] == st.st_dev && t->ino[k] == st.st_ino) {
-            snprintf(err, CNN_ERR_LEN, "%s: a symlink cycle (it leads back to a folder "
-                     "above it)", dir);
+            snprintf(err, CNN_ERR_LEN,
+                     "%s: a symlink cycle (it leads back to a folder "
+                     "above it)",
+                     dir);
             return -1;
         }
     if (t->depth > MAX_DEPTH) {
@@ -113,8 +115,7 @@ static int walk(list *files, list *skipped, const char *dir, trail *t, char *err
             rc = -1;
         } else if (S_ISDIR(st.st_mode)) {
             rc = walk(files, skipped, path, t, err);
-        } else if (list_add(S_ISREG(st.st_mode) && image_extension(path) ? files : skipped,
-                            path)) {
+        } else if (list_add(S_ISREG(st.st_mode) && image_extension(path) ? files : skipped, path)) {
             snprintf(err, CNN_ERR_LEN, "%s: out of memory", dir);
             rc = -1;
         }
@@ -134,8 +135,10 @@ static uint8_t *read_file(const char *path, size_t *len, char *err)
     if (!f || fstat(fileno(f), &st)) {
         snprintf(err, CNN_ERR_LEN, "%s: %s", path, strerror(errno));
     } else if ((size_t)st.st_size > MAX_FILE_BYTES) {
-        snprintf(err, CNN_ERR_LEN, "%s: %lld bytes, more than an image file may have (%zu "
-                 "MiB)", path, (long long)st.st_size, MAX_FILE_BYTES >> 20);
+        snprintf(err, CNN_ERR_LEN,
+                 "%s: %lld bytes, more than an image file may have (%zu "
+                 "MiB)",
+                 path, (long long)st.st_size, MAX_FILE_BYTES >> 20);
     } else if (!(data = malloc((size_t)st.st_size + 1))) {
         snprintf(err, CNN_ERR_LEN, "%s: out of memory", path);
     } else if ((*len = fread(data, 1, (size_t)st.st_size + 1, f)) != (size_t)st.st_size ||
@@ -214,8 +217,8 @@ static int decode_all(cnn_dataset *d, const list *files, const cnn_image_spec *s
             }
         }
     }
-    if (notes && shown > 0) fprintf(notes, "\rreading %s: %zu images in %.1fs\n", dir, files->n,
-                                    cnn_clock() - start);
+    if (notes && shown > 0)
+        fprintf(notes, "\rreading %s: %zu images in %.1fs\n", dir, files->n, cnn_clock() - start);
     *done |= all;
     if (fail.index >= 0) {
         snprintf(err, CNN_ERR_LEN, "%s", fail.why);
@@ -239,7 +242,7 @@ int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_image_sp
 {
     const cnn_shape *shape = &spec->shape;
     list classes = { 0 }, files = { 0 }, skipped = { 0 };
-    int rc = -1, *first = NULL;   /* first[k]: the first file of class k */
+    int rc = -1, *first = NULL; /* first[k]: the first file of class k */
     memset(d, 0, sizeof *d);
     snprintf(d->images_path, sizeof d->images_path, "%s", dir);
     snprintf(d->labels_path, sizeof d->labels_path, "%s", dir);
@@ -260,7 +263,7 @@ int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_image_sp
         snprintf(path, len, "%s/%s", dir, e->d_name);
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
             ok = !(stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? list_add(&classes, e->d_name)
-                                                                : list_add(&skipped, path));
+                                                               : list_add(&skipped, path));
         free(path);
     }
     closedir(top);
@@ -269,8 +272,10 @@ int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_image_sp
         goto done;
     }
     if (classes.n < 1 || classes.n > 256) {
-        snprintf(err, CNN_ERR_LEN, "%s: %zu class folders; 1 to 256 are read (%s/<class>/"
-                 "IMAGE.png)", dir, classes.n, dir);
+        snprintf(err, CNN_ERR_LEN,
+                 "%s: %zu class folders; 1 to 256 are read (%s/<class>/"
+                 "IMAGE.png)",
+                 dir, classes.n, dir);
         goto done;
     }
     qsort(classes.items, classes.n, sizeof *classes.items, by_name);
@@ -289,8 +294,10 @@ int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_image_sp
         first[k] = (int)files.n;
         if (walk(&files, &skipped, path, &t, err)) goto done;
         if (files.n == (size_t)first[k]) {
-            snprintf(err, CNN_ERR_LEN, "%.400s: no images in this class folder (PNG, JPEG, PGM "
-                     "or PPM)", path);
+            snprintf(err, CNN_ERR_LEN,
+                     "%.400s: no images in this class folder (PNG, JPEG, PGM "
+                     "or PPM)",
+                     path);
             goto done;
         }
         if (files.n > MAX_IMAGES) {
@@ -310,9 +317,10 @@ int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_image_sp
     if (address_space_room(bytes + files.n)) {
         char limits[128];
         describe_memory_limits(limits, sizeof limits);
-        snprintf(err, CNN_ERR_LEN, "%s: out of memory: %zu images of %dx%dx%d need %zu MiB, "
-                 "more than %s leaves free", dir, files.n, shape->h, shape->w, shape->c,
-                 (bytes >> 20) + 1, limits);
+        snprintf(err, CNN_ERR_LEN,
+                 "%s: out of memory: %zu images of %dx%dx%d need %zu MiB, "
+                 "more than %s leaves free",
+                 dir, files.n, shape->h, shape->w, shape->c, (bytes >> 20) + 1, limits);
         goto done;
     }
     d->pixels = malloc(bytes);
@@ -324,7 +332,7 @@ int cnn_dataset_load_folders(cnn_dataset *d, const char *dir, const cnn_image_sp
     }
     d->n_classes = (int)classes.n;
     for (size_t k = 0; k < classes.n; k++) {
-        d->class_names[k] = classes.items[k];   /* the list's strings move over */
+        d->class_names[k] = classes.items[k]; /* the list's strings move over */
         classes.items[k] = NULL;
         for (int i = first[k]; i < first[k + 1]; i++) d->labels[i] = (uint8_t)k;
     }

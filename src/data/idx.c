@@ -19,17 +19,17 @@
 #include "cnn.h"
 #include "sys/blas_room.h"
 
-#define MAX_COUNT 100000000u        /* images or labels in one file */
-#define MAX_SIDE 4096u              /* rows or columns */
-#define CHUNK (1u << 20)
+#define MAX_COUNT 100000000u /* images or labels in one file */
+#define MAX_SIDE  4096u      /* rows or columns */
+#define CHUNK     (1u << 20)
 
 typedef struct {
     FILE *f;
-    int owned;                      /* opened here: closed here */
+    int owned; /* opened here: closed here */
     int gzip, inflating, eof;
-    int member_done;                /* a gzip member ended; another may follow */
+    int member_done; /* a gzip member ended; another may follow */
     int members;
-    z_stream z;                     /* next_in/avail_in: read but not yet used */
+    z_stream z; /* next_in/avail_in: read but not yet used */
     unsigned char in[1u << 16];
     const char *path;
     char *err;
@@ -71,8 +71,8 @@ static long read_some(reader *r, unsigned char *buf, unsigned len)
     while (r->z.avail_out == len) {
         if (refill(r)) return -1;
         if (r->member_done) {
-            if (r->z.avail_in == 0) return 0;   /* the end of the file */
-            inflateReset(&r->z);                /* gzip members may be concatenated */
+            if (r->z.avail_in == 0) return 0; /* the end of the file */
+            inflateReset(&r->z);              /* gzip members may be concatenated */
             r->member_done = 0;
         }
         if (r->z.avail_in == 0) return fail(r, "truncated: the gzip data ends early");
@@ -95,8 +95,7 @@ static long read_some(reader *r, unsigned char *buf, unsigned len)
 
 /* Read exactly len bytes, the part of `what` from byte `at` of `total`; a
  * short read is truncation. */
-static int read_exact(reader *r, void *buf, size_t len, const char *what, size_t at,
-                      size_t total)
+static int read_exact(reader *r, void *buf, size_t len, const char *what, size_t at, size_t total)
 {
     size_t got = 0;
     while (got < len) {
@@ -105,8 +104,8 @@ static int read_exact(reader *r, void *buf, size_t len, const char *what, size_t
         if (k < 0) return -1;
         if (k == 0) {
             char msg[CNN_ERR_LEN / 2];
-            snprintf(msg, sizeof msg, "truncated: %s ends after %zu of %zu bytes", what,
-                     at + got, total);
+            snprintf(msg, sizeof msg, "truncated: %s ends after %zu of %zu bytes", what, at + got,
+                     total);
             return fail(r, msg);
         }
         got += (size_t)k;
@@ -123,7 +122,7 @@ static int start_reader(reader *r, FILE *f, int owned, const char *name, char *e
     r->path = name;
     r->err = err;
     r->gzip = r->inflating = r->eof = r->member_done = r->members = 0;
-    if (refill(r)) return -1;   /* fread returns less only at the end */
+    if (refill(r)) return -1; /* fread returns less only at the end */
     r->gzip = r->z.avail_in >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b;
     if (r->gzip) {
         if (inflateInit2(&r->z, 15 + 16) != Z_OK) return fail(r, "out of memory");
@@ -163,13 +162,15 @@ static int read_header(reader *r, int want_dims, uint32_t *dims)
     char msg[128];
     if (read_exact(r, h, 4, "the header", 0, 4)) return -1;
     if (h[0] || h[1]) {
-        snprintf(msg, sizeof msg, "wrong magic %02x%02x%02x%02x: not an IDX file",
-                 h[0], h[1], h[2], h[3]);
+        snprintf(msg, sizeof msg, "wrong magic %02x%02x%02x%02x: not an IDX file", h[0], h[1], h[2],
+                 h[3]);
         return fail(r, msg);
     }
     if (h[2] != 0x08) {
-        snprintf(msg, sizeof msg, "type code 0x%02x: only unsigned bytes (0x08) are "
-                 "supported", h[2]);
+        snprintf(msg, sizeof msg,
+                 "type code 0x%02x: only unsigned bytes (0x08) are "
+                 "supported",
+                 h[2]);
         return fail(r, msg);
     }
     if (h[3] != want_dims) {
@@ -268,8 +269,7 @@ int cnn_idx_read_images_from(cnn_dataset *d, FILE *f, const char *name, char *er
     return read_images(d, &r, err);
 }
 
-int cnn_dataset_load(cnn_dataset *d, const char *images_path, const char *labels_path,
-                     char *err)
+int cnn_dataset_load(cnn_dataset *d, const char *images_path, const char *labels_path, char *err)
 {
     if (cnn_idx_read_images(d, images_path, err)) return -1;
     reader r;
@@ -280,8 +280,8 @@ int cnn_dataset_load(cnn_dataset *d, const char *images_path, const char *labels
         return -1;
     }
     if (count != (uint32_t)d->count) {
-        snprintf(err, CNN_ERR_LEN, "%s: %u labels for the %d images of %s", labels_path,
-                 count, d->count, images_path);
+        snprintf(err, CNN_ERR_LEN, "%s: %u labels for the %d images of %s", labels_path, count,
+                 d->count, images_path);
         close_reader(&r);
         cnn_dataset_free(d);
         return -1;
@@ -318,8 +318,8 @@ void cnn_dataset_filter(cnn_dataset *d, const int *keep, int n_keep)
         int k = 0;
         while (k < n_keep && keep[k] != d->labels[i]) k++;
         if (k == n_keep) continue;
-        memmove(d->pixels + (size_t)out * d->image_size,
-                d->pixels + (size_t)i * d->image_size, d->image_size);
+        memmove(d->pixels + (size_t)out * d->image_size, d->pixels + (size_t)i * d->image_size,
+                d->image_size);
         d->labels[out++] = (uint8_t)k;
     }
     d->count = out;

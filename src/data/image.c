@@ -16,7 +16,7 @@
 typedef struct {
     uint8_t *px;
     int w, h, channels;
-    unsigned done;        /* IMAGE_PALETTE, IMAGE_SCALED_8BIT */
+    unsigned done; /* IMAGE_PALETTE, IMAGE_SCALED_8BIT */
 } decoded;
 
 const char *image_kind(const uint8_t *data, size_t len)
@@ -33,13 +33,17 @@ static int check_size(int w, int h, const cnn_image_spec *spec, const char *name
 {
     const cnn_shape *shape = &spec->shape;
     if (w < 1 || h < 1 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE) {
-        snprintf(err, CNN_ERR_LEN, "%s: the header claims %dx%d pixels (height x width); "
-                 "1 to %d a side are read", name, h, w, IMAGE_MAX_SIDE);
+        snprintf(err, CNN_ERR_LEN,
+                 "%s: the header claims %dx%d pixels (height x width); "
+                 "1 to %d a side are read",
+                 name, h, w, IMAGE_MAX_SIDE);
         return -1;
     }
     if (!spec->resize && (w != shape->w || h != shape->h)) {
-        snprintf(err, CNN_ERR_LEN, "%s: %dx%d pixels (height x width), but the network "
-                 "takes %dx%d (--resize scales images to it)", name, h, w, shape->h, shape->w);
+        snprintf(err, CNN_ERR_LEN,
+                 "%s: %dx%d pixels (height x width), but the network "
+                 "takes %dx%d (--resize scales images to it)",
+                 name, h, w, shape->h, shape->w);
         return -1;
     }
     return 0;
@@ -47,8 +51,8 @@ static int check_size(int w, int h, const cnn_image_spec *spec, const char *name
 
 /* ---- PNG ---- */
 
-static int decode_png(decoded *d, const cnn_image_spec *spec, const uint8_t *data,
-                      size_t len, const char *name, char *err)
+static int decode_png(decoded *d, const cnn_image_spec *spec, const uint8_t *data, size_t len,
+                      const char *name, char *err)
 {
     spng_ctx *ctx = spng_ctx_new(0);
     struct spng_ihdr ih;
@@ -66,8 +70,10 @@ static int decode_png(decoded *d, const cnn_image_spec *spec, const uint8_t *dat
         goto done;
     }
     if (ih.bit_depth == 16) {
-        snprintf(err, CNN_ERR_LEN, "%s: a 16-bit PNG; 8-bit images only (convert it to 8 "
-                 "bits)", name);
+        snprintf(err, CNN_ERR_LEN,
+                 "%s: a 16-bit PNG; 8-bit images only (convert it to 8 "
+                 "bits)",
+                 name);
         goto done;
     }
     if (check_size((int)ih.width, (int)ih.height, spec, name, err)) goto done;
@@ -80,14 +86,19 @@ static int decode_png(decoded *d, const cnn_image_spec *spec, const uint8_t *dat
         goto done;
     }
     switch (ih.color_type) {
-    case SPNG_COLOR_TYPE_GRAYSCALE:       fmt = SPNG_FMT_G8; d->channels = 1; break;
-    case SPNG_COLOR_TYPE_GRAYSCALE_ALPHA:   /* libspng 0.7 gives no GA8: RGBA8, then packed */
-        fmt = SPNG_FMT_RGBA8; d->channels = 2; break;
+    case SPNG_COLOR_TYPE_GRAYSCALE:
+        fmt = SPNG_FMT_G8;
+        d->channels = 1;
+        break;
+    case SPNG_COLOR_TYPE_GRAYSCALE_ALPHA: /* libspng 0.7 gives no GA8: RGBA8, then packed */
+        fmt = SPNG_FMT_RGBA8;
+        d->channels = 2;
+        break;
     case SPNG_COLOR_TYPE_TRUECOLOR:
     case SPNG_COLOR_TYPE_INDEXED:
     case SPNG_COLOR_TYPE_TRUECOLOR_ALPHA:
         fmt = has_trns || ih.color_type == SPNG_COLOR_TYPE_TRUECOLOR_ALPHA ? SPNG_FMT_RGBA8
-                                                                          : SPNG_FMT_RGB8;
+                                                                           : SPNG_FMT_RGB8;
         d->channels = fmt == SPNG_FMT_RGBA8 ? 4 : 3;
         if (ih.color_type == SPNG_COLOR_TYPE_INDEXED) d->done |= IMAGE_PALETTE;
         break;
@@ -130,13 +141,14 @@ static int decode_jpeg(decoded *d, const cnn_image_spec *spec, const uint8_t *da
         return -1;
     }
     if (tjDecompressHeader3(tj, data, (unsigned long)len, &w, &h, &subsamp, &space)) {
-        snprintf(err, CNN_ERR_LEN, "%s: corrupt or truncated JPEG: %s", name,
-                 tjGetErrorStr2(tj));
+        snprintf(err, CNN_ERR_LEN, "%s: corrupt or truncated JPEG: %s", name, tjGetErrorStr2(tj));
         goto done;
     }
     if (space == TJCS_CMYK || space == TJCS_YCCK) {
-        snprintf(err, CNN_ERR_LEN, "%s: a CMYK JPEG; grey and colour (YCbCr) JPEGs only "
-                 "(convert it to RGB)", name);
+        snprintf(err, CNN_ERR_LEN,
+                 "%s: a CMYK JPEG; grey and colour (YCbCr) JPEGs only "
+                 "(convert it to RGB)",
+                 name);
         goto done;
     }
     if (check_size(w, h, spec, name, err)) goto done;
@@ -152,8 +164,7 @@ static int decode_jpeg(decoded *d, const cnn_image_spec *spec, const uint8_t *da
     if (tjDecompress2(tj, data, (unsigned long)len, d->px, w, 0, h,
                       d->channels == 1 ? TJPF_GRAY : TJPF_RGB,
                       TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS)) {
-        snprintf(err, CNN_ERR_LEN, "%s: corrupt or truncated JPEG: %s", name,
-                 tjGetErrorStr2(tj));
+        snprintf(err, CNN_ERR_LEN, "%s: corrupt or truncated JPEG: %s", name, tjGetErrorStr2(tj));
         goto done;
     }
     rc = 0;
@@ -175,8 +186,7 @@ static int pnm_number(cursor *c, long limit, int *v)
     while (c->at < c->end && (isspace(*c->at) || *c->at == '#')) {
         if (*c->at == '#')
             while (c->at < c->end && *c->at != '\n') c->at++;
-        else
-            c->at++;
+        else c->at++;
     }
     if (c->at == c->end) return -1;
     if (!isdigit(*c->at)) return -2;
@@ -191,8 +201,8 @@ static int pnm_number(cursor *c, long limit, int *v)
     return 0;
 }
 
-static int decode_pnm(decoded *d, const cnn_image_spec *spec, const uint8_t *data,
-                      size_t len, const char *name, char *err)
+static int decode_pnm(decoded *d, const cnn_image_spec *spec, const uint8_t *data, size_t len,
+                      const char *name, char *err)
 {
     cursor c = { data + 2, data + len };
     int kind = data[1] - '0', maxval = 0;
@@ -203,8 +213,8 @@ static int decode_pnm(decoded *d, const cnn_image_spec *spec, const uint8_t *dat
         return -1;
     }
     if (maxval > 255) {
-        snprintf(err, CNN_ERR_LEN, "%s: 16-bit samples (maximum value %d); 8-bit images only",
-                 name, maxval);
+        snprintf(err, CNN_ERR_LEN, "%s: 16-bit samples (maximum value %d); 8-bit images only", name,
+                 maxval);
         return -1;
     }
     if (check_size(d->w, d->h, spec, name, err)) return -1;
@@ -216,16 +226,14 @@ static int decode_pnm(decoded *d, const cnn_image_spec *spec, const uint8_t *dat
     if (maxval != 255) d->done |= IMAGE_SCALED_8BIT;
     for (size_t i = 0; i < n; i++) {
         int v = 0, rc = 0;
-        if (kind >= 5)
-            rc = c.at < c.end ? (v = *c.at++, 0) : -1;
-        else
-            rc = pnm_number(&c, 1 << 20, &v);
+        if (kind >= 5) rc = c.at < c.end ? (v = *c.at++, 0) : -1;
+        else rc = pnm_number(&c, 1 << 20, &v);
         if (rc || v > maxval) {
             if (rc == -1)
                 snprintf(err, CNN_ERR_LEN, "%s: truncated: %zu of %zu samples", name, i, n);
             else
-                snprintf(err, CNN_ERR_LEN, "%s: sample %zu is not a number from 0 to %d",
-                         name, i + 1, maxval);
+                snprintf(err, CNN_ERR_LEN, "%s: sample %zu is not a number from 0 to %d", name,
+                         i + 1, maxval);
             return -1;
         }
         d->px[i] = (uint8_t)((v * 255 + maxval / 2) / maxval);
@@ -263,16 +271,18 @@ static void convert(uint8_t *out, int channels, const decoded *d, unsigned *done
     }
 }
 
-int cnn_image_decode(uint8_t *out, const cnn_image_spec *spec, const uint8_t *data,
-                     size_t len, const char *name, unsigned *done, char *err)
+int cnn_image_decode(uint8_t *out, const cnn_image_spec *spec, const uint8_t *data, size_t len,
+                     const char *name, unsigned *done, char *err)
 {
     const cnn_shape *shape = &spec->shape;
     const char *kind = image_kind(data, len);
     decoded d = { 0 };
     int rc;
     if (shape->c != 1 && shape->c != 3) {
-        snprintf(err, CNN_ERR_LEN, "%s: the network takes %d channels; images give 1 (grey) "
-                 "or 3 (RGB)", name, shape->c);
+        snprintf(err, CNN_ERR_LEN,
+                 "%s: the network takes %d channels; images give 1 (grey) "
+                 "or 3 (RGB)",
+                 name, shape->c);
         return -1;
     }
     if (!kind) {
@@ -284,7 +294,7 @@ int cnn_image_decode(uint8_t *out, const cnn_image_spec *spec, const uint8_t *da
     else rc = decode_pnm(&d, spec, data, len, name, err);
     if (rc == 0 && d.w == shape->w && d.h == shape->h) {
         convert(out, shape->c, &d, done);
-    } else if (rc == 0) {   /* --resize: converted at the file's size, then scaled */
+    } else if (rc == 0) { /* --resize: converted at the file's size, then scaled */
         uint8_t *full = malloc((size_t)shape->c * d.w * d.h);
         if (full) convert(full, shape->c, &d, done);
         if (!full || image_resize(out, shape->w, shape->h, full, d.w, d.h, shape->c)) {
@@ -300,7 +310,10 @@ int cnn_image_decode(uint8_t *out, const cnn_image_spec *spec, const uint8_t *da
 
 void image_describe_conversions(char *buf, size_t len, unsigned done)
 {
-    static const struct { unsigned bit; const char *what; } said[] = {
+    static const struct {
+        unsigned bit;
+        const char *what;
+    } said[] = {
         { IMAGE_PALETTE, "palette colours looked up" },
         { IMAGE_ALPHA_DROPPED, "alpha dropped against black" },
         { IMAGE_RGB_TO_GREY, "colour converted to grey (BT.601)" },

@@ -13,12 +13,12 @@
 
 /* What a decode had to do to reach the wanted channels, or-ed together. */
 enum {
-    IMAGE_RGB_TO_GREY = 1,    /* ITU-R BT.601 luma, OpenCV's fixed-point weights */
-    IMAGE_GREY_TO_RGB = 2,    /* the grey copied into R, G and B */
-    IMAGE_ALPHA_DROPPED = 4,  /* composed over black */
-    IMAGE_PALETTE = 8,        /* palette entries looked up */
-    IMAGE_SCALED_8BIT = 16,   /* PGM/PPM with a maximum value below 255 */
-    IMAGE_RESIZED = 32        /* scaled to the network's size (--resize) */
+    IMAGE_RGB_TO_GREY = 1,   /* ITU-R BT.601 luma, OpenCV's fixed-point weights */
+    IMAGE_GREY_TO_RGB = 2,   /* the grey copied into R, G and B */
+    IMAGE_ALPHA_DROPPED = 4, /* composed over black */
+    IMAGE_PALETTE = 8,       /* palette entries looked up */
+    IMAGE_SCALED_8BIT = 16,  /* PGM/PPM with a maximum value below 255 */
+    IMAGE_RESIZED = 32       /* scaled to the network's size (--resize) */
 };
 
 /* resize.c: in (channels, h, w) scaled to cover W x H, its shorter side

@@ -37,8 +37,8 @@ static void taps_of(tap *taps, double *weights, int stride, int outputs, int siz
 int image_resize(uint8_t *out, int W, int H, const uint8_t *in, int w, int h, int channels)
 {
     double s = fmax((double)W / w, (double)H / h);
-    int stride = (int)ceil(1 / s) + 2;   /* the most source pixels under one output pixel */
-    double *rows = malloc(sizeof(double) * (size_t)h * W);   /* (h, W): scaled across */
+    int stride = (int)ceil(1 / s) + 2; /* the most source pixels under one output pixel */
+    double *rows = malloc(sizeof(double) * (size_t)h * W); /* (h, W): scaled across */
     tap *tx = malloc(sizeof(tap) * W), *ty = malloc(sizeof(tap) * H);
     double *wx = malloc(sizeof(double) * W * stride), *wy = malloc(sizeof(double) * H * stride);
     int ok = rows && tx && ty && wx && wy;

@@ -31,7 +31,7 @@ void dist_range(const cnn_dist *d, int n, int *lo, int *hi)
 static uint32_t crc(uint32_t c, const void *p, size_t len)
 {
     const unsigned char *b = p;
-    while (len > 0) {   /* zlib takes at most 4 GiB at a time */
+    while (len > 0) { /* zlib takes at most 4 GiB at a time */
         uInt part = len > (1u << 30) ? 1u << 30 : (uInt)len;
         c = (uint32_t)crc32(c, b, part);
         b += part;
@@ -53,8 +53,8 @@ int cnn_dist_check_run(cnn_dist *d, const cnn_net *net, const cnn_train_state *s
     static const char *what[3] = { "training data", "test data",
                                    "network, parameters or training state" };
     /* the state field by field: a struct's padding bytes are undefined */
-    const int ints[] = { st->epoch, st->epochs, (int)st->schedule, st->shift, st->flip,
-                         st->resize, st->batch, st->limit, st->select_classes };
+    const int ints[] = { st->epoch,  st->epochs, (int)st->schedule, st->shift,         st->flip,
+                         st->resize, st->batch,  st->limit,         st->select_classes };
     const float sgd[] = { st->sgd.lr, st->sgd.momentum, st->sgd.weight_decay };
     uint32_t mine[3], root[3];
     mine[0] = train ? data_digest(train) : 0;
@@ -69,9 +69,10 @@ int cnn_dist_check_run(cnn_dist *d, const cnn_net *net, const cnn_train_state *s
     dist_from_root(d, root, 3);
     for (int i = 0; i < 3; i++)
         if (mine[i] != root[i]) {
-            snprintf(err, CNN_ERR_LEN, "the %s here differ%s from rank 0's (every process "
-                     "must train the same model on the same files)", what[i],
-                     i < 2 ? "s" : "");
+            snprintf(err, CNN_ERR_LEN,
+                     "the %s here differ%s from rank 0's (every process "
+                     "must train the same model on the same files)",
+                     what[i], i < 2 ? "s" : "");
             return -1;
         }
     return 0;

@@ -16,9 +16,9 @@
 
 /* This process's part of a batch cut into `shards` shards. */
 typedef struct {
-    int first, count;   /* its shards [first, first + count); count may be 0 */
-    int block;          /* leaves per process */
-    int holders;        /* processes that own a shard: ranks 0 .. holders-1 */
+    int first, count; /* its shards [first, first + count); count may be 0 */
+    int block;        /* leaves per process */
+    int holders;      /* processes that own a shard: ranks 0 .. holders-1 */
 } dist_part;
 
 /* The processes a trainer was made for, or NULL (train.c). */
@@ -42,8 +42,8 @@ void dist_sum_tree(cnn_dist *d, float *buf, size_t len, int holders);
 /* Per-shard loss, correct count and first non-finite layer (-1 none): each
  * process has filled those of its own shards (p); afterwards every process
  * has all `shards` of them. The stop flags travel along (cnn_dist_watch). */
-void dist_share_shards(cnn_dist *d, const dist_part *p, int shards, double *loss,
-                       int *correct, int *bad);
+void dist_share_shards(cnn_dist *d, const dist_part *p, int shards, double *loss, int *correct,
+                       int *bad);
 
 /* The items [*lo, *hi) of n that this process takes in an evaluation. */
 void dist_range(const cnn_dist *d, int n, int *lo, int *hi);

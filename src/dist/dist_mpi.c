@@ -17,15 +17,15 @@
 
 struct cnn_dist {
     int rank, size;
-    int mpi;                            /* MPI_Init ran here */
+    int mpi; /* MPI_Init ran here */
     char name[MPI_MAX_PROCESSOR_NAME + 48];
-    const volatile sig_atomic_t *flag;  /* cnn_dist_watch */
+    const volatile sig_atomic_t *flag; /* cnn_dist_watch */
     int stopping;
-    float *scratch;                     /* dist_sum_tree: the partner's half */
+    float *scratch; /* dist_sum_tree: the partner's half */
     size_t scratch_len;
-    double *records;                    /* dist_share_shards: every rank's block */
+    double *records; /* dist_share_shards: every rank's block */
     int max_block;
-    double bytes, seconds;              /* cnn_dist_traffic */
+    double bytes, seconds; /* cnn_dist_traffic */
     long steps;
 };
 
@@ -93,7 +93,7 @@ const char *cnn_dist_library(void)
     static char version[MPI_MAX_LIBRARY_VERSION_STRING];
     int len;
     if (!version[0] && MPI_Get_library_version(version, &len) == MPI_SUCCESS)
-        version[strcspn(version, ",\n")] = '\0';   /* "Open MPI v4.1.4, package: ..." */
+        version[strcspn(version, ",\n")] = '\0'; /* "Open MPI v4.1.4, package: ..." */
     return version;
 }
 
@@ -101,8 +101,8 @@ int cnn_dist_agree(cnn_dist *d, int failed)
 {
     if (d->size == 1) return failed ? 0 : -1;
     int mine = failed ? d->rank : d->size, lowest;
-    check(d, MPI_Allreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD),
-          "MPI_Allreduce", -1);
+    check(d, MPI_Allreduce(&mine, &lowest, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD), "MPI_Allreduce",
+          -1);
     return lowest < d->size ? lowest : -1;
 }
 
@@ -124,7 +124,7 @@ void cnn_dist_traffic(const cnn_dist *d, double *bytes, double *seconds, long *s
 int dist_reserve(cnn_dist *d, size_t len, int max_block)
 {
     if (d->size == 1) return 0;
-    if (len > (size_t)1 << 30) return -1;   /* MPI counts are ints */
+    if (len > (size_t)1 << 30) return -1; /* MPI counts are ints */
     if (len / 2 + 1 > d->scratch_len) {
         float *s = realloc(d->scratch, sizeof(float) * (len / 2 + 1));
         if (!s) return -1;
@@ -143,8 +143,9 @@ int dist_reserve(cnn_dist *d, size_t len, int max_block)
 static void exchange(cnn_dist *d, const float *give, size_t n_give, float *take, size_t n_take,
                      int peer, int level)
 {
-    check(d, MPI_Sendrecv(give, (int)n_give, MPI_FLOAT, peer, level, take, (int)n_take,
-                          MPI_FLOAT, peer, level, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+    check(d,
+          MPI_Sendrecv(give, (int)n_give, MPI_FLOAT, peer, level, take, (int)n_take, MPI_FLOAT,
+                       peer, level, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
           "MPI_Sendrecv", peer);
     d->bytes += sizeof(float) * (double)n_give;
 }
@@ -165,7 +166,7 @@ void dist_sum_tree(cnn_dist *d, float *buf, size_t len, int holders)
         size_t give = lower ? mid : lo, give_n = lower ? hi - mid : mid - lo;
         seg_lo[levels] = lo;
         seg_hi[levels] = hi;
-        if (higher_first < holders) {        /* both groups hold sums: add */
+        if (higher_first < holders) { /* both groups hold sums: add */
             exchange(d, buf + give, give_n, d->scratch, keep_n, peer, levels);
             float *restrict mine = buf + keep;
             const float *restrict theirs = d->scratch;
@@ -173,13 +174,15 @@ void dist_sum_tree(cnn_dist *d, float *buf, size_t len, int holders)
                 for (size_t i = 0; i < keep_n; i++) mine[i] = mine[i] + theirs[i];
             else
                 for (size_t i = 0; i < keep_n; i++) mine[i] = theirs[i] + mine[i];
-        } else if (lower_first < holders) {  /* only the lower one: it passes up */
+        } else if (lower_first < holders) { /* only the lower one: it passes up */
             if (lower)
-                check(d, MPI_Send(buf + give, (int)give_n, MPI_FLOAT, peer, levels,
-                                  MPI_COMM_WORLD), "MPI_Send", peer);
+                check(d, MPI_Send(buf + give, (int)give_n, MPI_FLOAT, peer, levels, MPI_COMM_WORLD),
+                      "MPI_Send", peer);
             else
-                check(d, MPI_Recv(buf + keep, (int)keep_n, MPI_FLOAT, peer, levels,
-                                  MPI_COMM_WORLD, MPI_STATUS_IGNORE), "MPI_Recv", peer);
+                check(d,
+                      MPI_Recv(buf + keep, (int)keep_n, MPI_FLOAT, peer, levels, MPI_COMM_WORLD,
+                               MPI_STATUS_IGNORE),
+                      "MPI_Recv", peer);
             if (lower) d->bytes += sizeof(float) * (double)give_n;
         }
         lo = keep;
@@ -198,8 +201,8 @@ void dist_sum_tree(cnn_dist *d, float *buf, size_t len, int holders)
     d->seconds += MPI_Wtime() - t0;
 }
 
-void dist_share_shards(cnn_dist *d, const dist_part *p, int shards, double *loss,
-                       int *correct, int *bad)
+void dist_share_shards(cnn_dist *d, const dist_part *p, int shards, double *loss, int *correct,
+                       int *bad)
 {
     d->steps++;
     if (d->size == 1) return;
@@ -212,8 +215,10 @@ void dist_share_shards(cnn_dist *d, const dist_part *p, int shards, double *loss
         mine[2 + 3 * i] = correct[p->first + i];
         mine[3 + 3 * i] = bad[p->first + i];
     }
-    check(d, MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, d->records, per, MPI_DOUBLE,
-                           MPI_COMM_WORLD), "MPI_Allgather", -1);
+    check(d,
+          MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, d->records, per, MPI_DOUBLE,
+                        MPI_COMM_WORLD),
+          "MPI_Allgather", -1);
     d->bytes += sizeof(double) * (double)per * (d->size - 1);
     d->stopping = 0;
     for (int r = 0; r < d->size; r++) {
@@ -239,8 +244,9 @@ void dist_share_range(cnn_dist *d, double *vals, int n, int per)
         counts[r] = (hi - lo) * per;
         counts[d->size + r] = lo * per;
     }
-    check(d, MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, vals, counts,
-                            counts + d->size, MPI_DOUBLE, MPI_COMM_WORLD),
+    check(d,
+          MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, vals, counts, counts + d->size,
+                         MPI_DOUBLE, MPI_COMM_WORLD),
           "MPI_Allgatherv", -1);
     free(counts);
 }
@@ -248,8 +254,8 @@ void dist_share_range(cnn_dist *d, double *vals, int n, int per)
 void dist_sum_ints(cnn_dist *d, int *v, int n)
 {
     if (d->size == 1) return;
-    check(d, MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_INT, MPI_SUM, MPI_COMM_WORLD),
-          "MPI_Allreduce", -1);
+    check(d, MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_INT, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce",
+          -1);
 }
 
 void dist_from_root(cnn_dist *d, uint32_t *v, int n)

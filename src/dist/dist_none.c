@@ -5,7 +5,7 @@
 #include "dist/dist.h"
 
 struct cnn_dist {
-    const volatile sig_atomic_t *flag;   /* cnn_dist_watch */
+    const volatile sig_atomic_t *flag; /* cnn_dist_watch */
     long steps;
 };
 
@@ -34,8 +34,8 @@ void cnn_dist_traffic(const cnn_dist *d, double *bytes, double *seconds, long *s
 int dist_reserve(cnn_dist *d, size_t len, int max_block) { return 0; }
 void dist_sum_tree(cnn_dist *d, float *buf, size_t len, int holders) {}
 
-void dist_share_shards(cnn_dist *d, const dist_part *p, int shards, double *loss,
-                       int *correct, int *bad)
+void dist_share_shards(cnn_dist *d, const dist_part *p, int shards, double *loss, int *correct,
+                       int *bad)
 {
     d->steps++;
 }

@@ -6,8 +6,10 @@ int export_check_params(const cnn_net *net, const char *path, char *err)
 {
     int bad = cnn_net_first_nonfinite(net);
     if (bad < 0) return 0;
-    snprintf(err, CNN_ERR_LEN, "%s: not written: layer %d (line %d) has NaN or infinite "
-             "parameters", path, bad + 1, net->layers[bad].line);
+    snprintf(err, CNN_ERR_LEN,
+             "%s: not written: layer %d (line %d) has NaN or infinite "
+             "parameters",
+             path, bad + 1, net->layers[bad].line);
     return -1;
 }
 
@@ -16,9 +18,9 @@ const char *export_output_kind(const cnn_net *net)
     if (net->loss == CNN_LOSS_SOFTMAX_CE) return "softmax probabilities";
     switch (net->layers[net->n_layers - 1].act) {
     case CNN_ACT_SIGMOID: return "sigmoid outputs";
-    case CNN_ACT_RELU:    return "ReLU outputs";
-    case CNN_ACT_TANH:    return "tanh outputs";
-    case CNN_ACT_NONE:    break;
+    case CNN_ACT_RELU: return "ReLU outputs";
+    case CNN_ACT_TANH: return "tanh outputs";
+    case CNN_ACT_NONE: break;
     }
     return "the last layer's outputs (no activation)";
 }

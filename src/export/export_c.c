@@ -78,9 +78,8 @@ static const char AVGPOOL_BODY[] =
     "}\n\n";
 
 /* Constants: SIZE; inputs a and b. */
-static const char ADD_BODY[] =
-    "    for (int k = 0; k < SIZE; k++) out[k] = a[k] + b[k];\n"
-    "}\n\n";
+static const char ADD_BODY[] = "    for (int k = 0; k < SIZE; k++) out[k] = a[k] + b[k];\n"
+                               "}\n\n";
 
 /* Constants: INPUTS, UNITS; w (INPUTS x UNITS) and b (UNITS). */
 static const char DENSE_BODY[] =
@@ -121,15 +120,14 @@ static const char SOFTMAX_CODE[] =
     "    for (int k = 0; k < n; k++) z[k] = (float)exp((double)(z[k] - max) - log_sum);\n"
     "}\n\n";
 
-static const char ARGMAX_CODE[] =
-    "/* The index of the largest value, the first of equals. */\n"
-    "static int argmax(const float *v, int n)\n"
-    "{\n"
-    "    int best = 0;\n"
-    "    for (int k = 1; k < n; k++)\n"
-    "        if (v[k] > v[best]) best = k;\n"
-    "    return best;\n"
-    "}\n\n";
+static const char ARGMAX_CODE[] = "/* The index of the largest value, the first of equals. */\n"
+                                  "static int argmax(const float *v, int n)\n"
+                                  "{\n"
+                                  "    int best = 0;\n"
+                                  "    for (int k = 1; k < n; k++)\n"
+                                  "        if (v[k] > v[best]) best = k;\n"
+                                  "    return best;\n"
+                                  "}\n\n";
 
 /* ---- writing ---- */
 
@@ -141,8 +139,7 @@ static void put_comment_text(FILE *f, const char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         if (!isprint((unsigned char)c)) c = '.';
-        if ((prev == '*' && c == '/') || (prev == '/' && c == '*') ||
-            (prev == '?' && c == '?'))
+        if ((prev == '*' && c == '/') || (prev == '/' && c == '*') || (prev == '?' && c == '?'))
             fputc(' ', f);
         fputc(c, f);
         prev = c;
@@ -157,8 +154,7 @@ static void upper_case(char *upper, size_t size, const char *name)
     upper[i] = 0;
 }
 
-static void put_header(FILE *f, const cnn_net *net, const cnn_export_info *about,
-                       size_t scratch)
+static void put_header(FILE *f, const cnn_net *net, const cnn_export_info *about, size_t scratch)
 {
     const char *name = about->name;
     char upper[64];
@@ -166,7 +162,8 @@ static void put_header(FILE *f, const cnn_net *net, const cnn_export_info *about
     fprintf(f, "/* %s_predict: a network with its trained parameters, from the model\n * ", name);
     put_comment_text(f, about->model ? about->model : "(memory)",
                      strlen(about->model ? about->model : "(memory)"));
-    fprintf(f, ", written by `cnn export --c`. Self-contained C99: link with -lm.\n"
+    fprintf(f,
+            ", written by `cnn export --c`. Self-contained C99: link with -lm.\n"
             " *\n"
             " *   int %s_predict(const float *image, float *probs);\n"
             " *\n"
@@ -195,7 +192,8 @@ static void put_header(FILE *f, const cnn_net *net, const cnn_export_info *about
         fputc('\n', f);
         line += len + (line[len] == '\n');
     }
-    fprintf(f, " */\n#include <math.h>\n\n#define %s_SCRATCH_FLOATS %zu\n\n"
+    fprintf(f,
+            " */\n#include <math.h>\n\n#define %s_SCRATCH_FLOATS %zu\n\n"
             "int %s_predict(const float *image, float *probs);\n"
             "int %s_predict_scratch(const float *image, float *probs, float *scratch);\n\n",
             upper, scratch, name, name);
@@ -244,10 +242,11 @@ static void dense_parameters(FILE *f, const cnn_layer *L, const float *params, c
 
 static void window_constants(FILE *f, const cnn_layer *L)
 {
-    fprintf(f, "    enum { IN_C = %d, IN_H = %d, IN_W = %d, OUT_C = %d, OUT_H = %d, OUT_W = %d,\n"
-            "           KH = %d, KW = %d, STRIDE = %d, PAD = %d };\n", L->in.c, L->in.h,
-            L->in.w, L->out.c, L->out.h, L->out.w, L->win.kh, L->win.kw, L->win.stride,
-            L->win.pad);
+    fprintf(f,
+            "    enum { IN_C = %d, IN_H = %d, IN_W = %d, OUT_C = %d, OUT_H = %d, OUT_W = %d,\n"
+            "           KH = %d, KW = %d, STRIDE = %d, PAD = %d };\n",
+            L->in.c, L->in.h, L->in.w, L->out.c, L->out.h, L->out.w, L->win.kh, L->win.kw,
+            L->win.stride, L->win.pad);
 }
 
 static void conv_body(FILE *f, const cnn_layer *L, const char *layer)
@@ -277,9 +276,10 @@ static void avgpool_body(FILE *f, const cnn_layer *L, const char *layer)
 
 static void dense_body(FILE *f, const cnn_layer *L, const char *layer)
 {
-    fprintf(f, "    enum { INPUTS = %zu, UNITS = %d };\n"
-            "    const float *w = %s_w, *b = %s_b;\n", cnn_shape_size(L->in), L->out.c,
-            layer, layer);
+    fprintf(f,
+            "    enum { INPUTS = %zu, UNITS = %d };\n"
+            "    const float *w = %s_w, *b = %s_b;\n",
+            cnn_shape_size(L->in), L->out.c, layer, layer);
     fputs(DENSE_BODY, f);
 }
 
@@ -289,15 +289,21 @@ static void add_body(FILE *f, const cnn_layer *L, const char *layer)
     fputs(ADD_BODY, f);
 }
 
-/* In the order of cnn_layer_kind. Dropout, the identity outside training,
- * has no code: its readers read its input. */
+/* Dropout, the identity outside training, has no code: its readers read its
+ * input. */
 static const struct {
     void (*parameters)(FILE *f, const cnn_layer *L, const float *params, const char *layer);
     void (*body)(FILE *f, const cnn_layer *L, const char *layer);
 } kinds[] = {
-    { conv_parameters, conv_body }, { NULL, maxpool_body }, { NULL, minpool_body },
-    { NULL, avgpool_body }, { dense_parameters, dense_body }, { NULL, NULL }, { NULL, add_body },
-    { NULL, avgpool_body }, { NULL, maxpool_body },   /* gap, gmp: one window, the input */
+    [CNN_CONV] = { conv_parameters, conv_body },
+    [CNN_MAXPOOL] = { NULL, maxpool_body },
+    [CNN_MINPOOL] = { NULL, minpool_body },
+    [CNN_AVGPOOL] = { NULL, avgpool_body },
+    [CNN_DENSE] = { dense_parameters, dense_body },
+    [CNN_DROPOUT] = { NULL, NULL },
+    [CNN_ADD] = { NULL, add_body },
+    [CNN_GAP] = { NULL, avgpool_body }, /* one window, the whole input */
+    [CNN_GMP] = { NULL, maxpool_body },
 };
 static_assert(sizeof kinds / sizeof kinds[0] == CNN_LAYER_KINDS,
               "export_c.c needs an entry for every cnn_layer_kind");
@@ -321,13 +327,14 @@ static void put_layer(FILE *f, const cnn_net *net, int l)
     if (!kinds[L->kind].body) return;
     layer_name(layer, sizeof layer, net, l);
     cnn_layer_describe(L, what, sizeof what);
-    fprintf(f, "/* Layer %d (line %d of the description): %s, %dx%dx%d -> %dx%dx%d. */\n",
-            l + 1, L->line, what, L->in.c, L->in.h, L->in.w, L->out.c, L->out.h, L->out.w);
+    fprintf(f, "/* Layer %d (line %d of the description): %s, %dx%dx%d -> %dx%dx%d. */\n", l + 1,
+            L->line, what, L->in.c, L->in.h, L->in.w, L->out.c, L->out.h, L->out.w);
     if (L->n_from > 1)
-        fprintf(f, "static void %s(float *restrict out, const float *restrict a,\n"
-                "    const float *restrict b)\n{\n", layer);
-    else
-        fprintf(f, "static void %s(float *restrict out, const float *restrict in)\n{\n", layer);
+        fprintf(f,
+                "static void %s(float *restrict out, const float *restrict a,\n"
+                "    const float *restrict b)\n{\n",
+                layer);
+    else fprintf(f, "static void %s(float *restrict out, const float *restrict in)\n{\n", layer);
     kinds[L->kind].body(f, L, layer);
 }
 
@@ -347,16 +354,16 @@ static void put_layers(FILE *f, const cnn_net *net)
 
 /* ---- where each layer's output lives ---- */
 
-#define IN_IMAGE (-1)   /* a value held by the caller's image */
-#define IN_PROBS (-2)   /* the last layer's output: probs */
+#define IN_IMAGE (-1) /* a value held by the caller's image */
+#define IN_PROBS (-2) /* the last layer's output: probs */
 
 /* The buffer of every layer's output: the lowest-numbered scratch buffer
  * that no value still to be read holds (a chain alternates 0 and 1), the
  * caller's image for a dropout on the input, and probs for the last. */
 typedef struct {
     int buffer[CNN_MAX_LAYERS];
-    int buffers;        /* scratch buffers used */
-    size_t size;        /* floats each: the largest output held in one */
+    int buffers; /* scratch buffers used */
+    size_t size; /* floats each: the largest output held in one */
 } placement;
 
 /* The last layer that reads layer l's output (through dropouts, which pass
@@ -376,11 +383,11 @@ static int last_reader(const cnn_net *net, int l)
 static placement place(const cnn_net *net)
 {
     placement p = { { 0 }, 0, 0 };
-    int held_until[CNN_MAX_LAYERS];   /* per buffer: the last reader of its value */
+    int held_until[CNN_MAX_LAYERS]; /* per buffer: the last reader of its value */
     int last = net->n_layers - 1;
     for (int l = 0; l < net->n_layers; l++) {
         const cnn_layer *L = &net->layers[l];
-        if (!kinds[L->kind].body) {   /* dropout: its input's buffer */
+        if (!kinds[L->kind].body) { /* dropout: its input's buffer */
             p.buffer[l] = L->from[0] == CNN_INPUT ? IN_IMAGE : p.buffer[L->from[0]];
             continue;
         }
@@ -399,10 +406,7 @@ static placement place(const cnn_net *net)
 }
 
 /* Scratch floats: the buffers, and a float for none (C has no empty arrays). */
-static size_t scratch_floats(const placement *p)
-{
-    return p->buffers ? p->buffers * p->size : 1;
-}
+static size_t scratch_floats(const placement *p) { return p->buffers ? p->buffers * p->size : 1; }
 
 static void buffer_name(char *name, size_t size, const placement *p, int l)
 {
@@ -418,7 +422,8 @@ static void put_predict(FILE *f, const cnn_net *net, const placement *p, const c
 {
     char upper[64];
     upper_case(upper, sizeof upper, name);
-    fprintf(f, "/* ---- prediction ---- */\n\n"
+    fprintf(f,
+            "/* ---- prediction ---- */\n\n"
             "int %s_predict_scratch(const float *image, float *probs, float *scratch)\n{\n",
             name);
     if (!p->buffers) fprintf(f, "    (void)scratch;\n");
@@ -439,7 +444,8 @@ static void put_predict(FILE *f, const cnn_net *net, const placement *p, const c
             fprintf(f, "    %s(%s, %zu);\n", ACT_FUNCTION[L->act], out, cnn_shape_size(L->out));
     }
     if (net->loss == CNN_LOSS_SOFTMAX_CE) fprintf(f, "    softmax(probs, %d);\n", net->classes);
-    fprintf(f, "    return argmax(probs, %d);\n}\n\n"
+    fprintf(f,
+            "    return argmax(probs, %d);\n}\n\n"
             "int %s_predict(const float *image, float *probs)\n{\n"
             "    float scratch[%s_SCRATCH_FLOATS];\n"
             "    return %s_predict_scratch(image, probs, scratch);\n}\n",
@@ -454,13 +460,13 @@ static int is_identifier(const char *s)
     return 1;
 }
 
-int cnn_export_c(const char *path, const cnn_net *net, const cnn_export_info *about,
-                 char *err)
+int cnn_export_c(const char *path, const cnn_net *net, const cnn_export_info *about, char *err)
 {
     if (!about || !is_identifier(about->name)) {
-        snprintf(err, CNN_ERR_LEN, "%s: not written: the name '%s' is not a C identifier "
-                 "(letters, digits and _, not starting with a digit, at most 63)", path,
-                 about && about->name ? about->name : "");
+        snprintf(err, CNN_ERR_LEN,
+                 "%s: not written: the name '%s' is not a C identifier "
+                 "(letters, digits and _, not starting with a digit, at most 63)",
+                 path, about && about->name ? about->name : "");
         return -1;
     }
     if (export_check_params(net, path, err)) return -1;

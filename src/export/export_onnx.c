@@ -27,19 +27,24 @@
 #include "export/export.h"
 #include "sys/outbuf.h"
 
-#define ONNX_IR_VERSION 7   /* the IR version that came with opset 13 */
-#define ONNX_OPSET 13
+#define ONNX_IR_VERSION 7 /* the IR version that came with opset 13 */
+#define ONNX_OPSET      13
 
 enum { WIRE_VARINT = 0, WIRE_LEN = 2 };
-enum { TENSOR_FLOAT = 1, TENSOR_INT64 = 7 };         /* TensorProto.DataType */
-enum { ATTR_INT = 2, ATTR_INTS = 7 };                /* AttributeProto.AttributeType */
+enum { TENSOR_FLOAT = 1, TENSOR_INT64 = 7 }; /* TensorProto.DataType */
+enum { ATTR_INT = 2, ATTR_INTS = 7 };        /* AttributeProto.AttributeType */
 
 /* Field numbers, per message. */
-enum { MODEL_IR_VERSION = 1, MODEL_PRODUCER = 2, MODEL_DOC = 6, MODEL_GRAPH = 7,
-       MODEL_OPSET = 8 };
+enum { MODEL_IR_VERSION = 1, MODEL_PRODUCER = 2, MODEL_DOC = 6, MODEL_GRAPH = 7, MODEL_OPSET = 8 };
 enum { OPSET_VERSION = 2 };
-enum { GRAPH_NODE = 1, GRAPH_NAME = 2, GRAPH_INITIALIZER = 5, GRAPH_DOC = 10,
-       GRAPH_INPUT = 11, GRAPH_OUTPUT = 12 };
+enum {
+    GRAPH_NODE = 1,
+    GRAPH_NAME = 2,
+    GRAPH_INITIALIZER = 5,
+    GRAPH_DOC = 10,
+    GRAPH_INPUT = 11,
+    GRAPH_OUTPUT = 12
+};
 enum { NODE_INPUT = 1, NODE_OUTPUT = 2, NODE_NAME = 3, NODE_OP = 4, NODE_ATTRIBUTE = 5 };
 enum { ATTR_NAME = 1, ATTR_I = 3, ATTR_INTS_FIELD = 8, ATTR_TYPE = 20 };
 enum { TENSOR_DIMS = 1, TENSOR_TYPE = 2, TENSOR_NAME = 8, TENSOR_RAW = 9 };
@@ -93,17 +98,17 @@ static void pb_message(outbuf *b, int field, outbuf *m)
 /* ---- the graph ---- */
 
 typedef struct {
-    outbuf nodes, weights;   /* GraphProto's node and initializer fields */
-    outbuf node;             /* the last node, still without its output name */
-    char value[64];          /* the name of that output: what the next node reads */
-    int rank;                /* of that value: 4 (N, C, H, W) or 2 (N, features) */
-    char second[64];         /* add's second input */
+    outbuf nodes, weights; /* GraphProto's node and initializer fields */
+    outbuf node;           /* the last node, still without its output name */
+    char value[64];        /* the name of that output: what the next node reads */
+    int rank;              /* of that value: 4 (N, C, H, W) or 2 (N, features) */
+    char second[64];       /* add's second input */
 } graph;
 
 /* The pending node gets its output name and joins the graph. */
 static void finish_node(graph *g, const char *output)
 {
-    if (!g->node.len && !g->node.oom) return;   /* no node yet */
+    if (!g->node.len && !g->node.oom) return; /* no node yet */
     pb_string(&g->node, NODE_OUTPUT, output);
     pb_message(&g->nodes, GRAPH_NODE, &g->node);
 }
@@ -152,8 +157,8 @@ static void attr_ints(outbuf *attrs, const char *name, const int64_t *v, int n)
 
 /* An initializer: dims, element type and its little-endian bytes in raw
  * (freed). */
-static void add_initializer(graph *g, const char *name, int type, const int64_t *dims,
-                            int rank, outbuf *raw)
+static void add_initializer(graph *g, const char *name, int type, const int64_t *dims, int rank,
+                            outbuf *raw)
 {
     outbuf t = { 0 };
     for (int i = 0; i < rank; i++) pb_int(&t, TENSOR_DIMS, dims[i]);
@@ -163,8 +168,7 @@ static void add_initializer(graph *g, const char *name, int type, const int64_t 
     pb_message(&g->weights, GRAPH_INITIALIZER, &t);
 }
 
-static void add_floats(graph *g, const char *name, const int64_t *dims, int rank,
-                       const float *data)
+static void add_floats(graph *g, const char *name, const int64_t *dims, int rank, const float *data)
 {
     size_t n = 1;
     for (int i = 0; i < rank; i++) n *= (size_t)dims[i];
@@ -191,7 +195,7 @@ static void to_rank4(graph *g, const cnn_layer *L, const char *layer)
     snprintf(shape_name, sizeof shape_name, "%s_reshape.shape", layer);
     int64_t dims[1] = { 4 };
     outbuf raw = { 0 };
-    outbuf_u64(&raw, 0);   /* 0: keep N */
+    outbuf_u64(&raw, 0); /* 0: keep N */
     outbuf_u64(&raw, (uint64_t)L->in.c);
     outbuf_u64(&raw, (uint64_t)L->in.h);
     outbuf_u64(&raw, (uint64_t)L->in.w);
@@ -243,7 +247,8 @@ static void add_conv(graph *g, const cnn_layer *L, const float *params, const ch
                params + L->w_off);
     add_floats(g, b, (const int64_t[]){ L->out.c }, 1, params + L->b_off);
     outbuf attrs = window_attrs(L);
-    attr_ints(&attrs, "pads", (const int64_t[]){ L->win.pad, L->win.pad, L->win.pad, L->win.pad }, 4);
+    attr_ints(&attrs, "pads", (const int64_t[]){ L->win.pad, L->win.pad, L->win.pad, L->win.pad },
+              4);
     add_node(g, (node){ .op = "Conv", .name = layer, .params = { w, b } }, &attrs);
     add_activation(g, L->act, layer);
 }
@@ -288,9 +293,7 @@ static void add_dense(graph *g, const cnn_layer *L, const float *params, const c
 }
 
 /* Dropout is the identity outside training: no node. */
-static void add_dropout(graph *g, const cnn_layer *L, const float *params, const char *layer)
-{
-}
+static void add_dropout(graph *g, const cnn_layer *L, const float *params, const char *layer) {}
 
 static void add_gap(graph *g, const cnn_layer *L, const float *params, const char *layer)
 {
@@ -310,20 +313,23 @@ static void add_sum(graph *g, const cnn_layer *L, const float *params, const cha
 }
 
 /* Each kind's nodes, reading the current value (to_rank4 has run unless the
- * kind takes any rank), in the order of cnn_layer_kind. */
+ * kind takes any rank). */
 static const struct {
     void (*write)(graph *g, const cnn_layer *L, const float *params, const char *layer);
-    int any_rank;   /* dense flattens what it gets; dropout and add keep it */
+    int any_rank; /* dense flattens what it gets; dropout and add keep it */
 } writers[] = {
-    { add_conv, 0 }, { add_maxpool, 0 }, { add_minpool, 0 }, { add_avgpool, 0 },
-    { add_dense, 1 }, { add_dropout, 1 }, { add_sum, 1 }, { add_gap, 0 }, { add_gmp, 0 },
+    [CNN_CONV] = { add_conv, 0 },       [CNN_MAXPOOL] = { add_maxpool, 0 },
+    [CNN_MINPOOL] = { add_minpool, 0 }, [CNN_AVGPOOL] = { add_avgpool, 0 },
+    [CNN_DENSE] = { add_dense, 1 },     [CNN_DROPOUT] = { add_dropout, 1 },
+    [CNN_ADD] = { add_sum, 1 },         [CNN_GAP] = { add_gap, 0 },
+    [CNN_GMP] = { add_gmp, 0 },
 };
 static_assert(sizeof writers / sizeof writers[0] == CNN_LAYER_KINDS,
               "export_onnx.c needs a writer for every cnn_layer_kind");
 
 /* A graph input or output: float, with N symbolic and the other dims fixed. */
-static void add_value_info(outbuf *graph_msg, int field, const char *name,
-                           const int64_t *dims, int rank)
+static void add_value_info(outbuf *graph_msg, int field, const char *name, const int64_t *dims,
+                           int rank)
 {
     outbuf shape = { 0 }, dim = { 0 }, tensor = { 0 }, type = { 0 }, info = { 0 };
     pb_string(&dim, DIM_PARAM, "N");
@@ -353,7 +359,7 @@ static void build_graph(graph *g, const cnn_net *net)
         int a = L->from[0], b = L->from[1];
         snprintf(g->value, sizeof g->value, "%s", a == CNN_INPUT ? "image" : values[a]);
         g->rank = a == CNN_INPUT ? 4 : ranks[a];
-        if (L->n_from > 1) {   /* add: both inputs in one rank, 2 only when both are */
+        if (L->n_from > 1) { /* add: both inputs in one rank, 2 only when both are */
             snprintf(g->second, sizeof g->second, "%s", b == CNN_INPUT ? "image" : values[b]);
             int second_rank = b == CNN_INPUT ? 4 : ranks[b];
             if (g->rank == 2 && second_rank == 4) to_rank4(g, L, layer);
@@ -361,11 +367,11 @@ static void build_graph(graph *g, const cnn_net *net)
         }
         if (!writers[L->kind].any_rank) to_rank4(g, L, layer);
         writers[L->kind].write(g, L, net->params, layer);
-        if (l + 1 < net->n_layers) finish_node(g, g->value);   /* the last one's is "probs" */
+        if (l + 1 < net->n_layers) finish_node(g, g->value); /* the last one's is "probs" */
         snprintf(values[l], sizeof values[l], "%s", g->value);
         ranks[l] = g->rank;
     }
-    to_rank2(g, "output");   /* a conv last: its maps as one row of outputs */
+    to_rank2(g, "output"); /* a conv last: its maps as one row of outputs */
     if (net->loss == CNN_LOSS_SOFTMAX_CE) {
         outbuf attrs = { 0 };
         attr_int(&attrs, "axis", 1);
@@ -374,8 +380,7 @@ static void build_graph(graph *g, const cnn_net *net)
     finish_node(g, "probs");
 }
 
-int cnn_export_onnx(const char *path, const cnn_net *net, const cnn_export_info *about,
-                    char *err)
+int cnn_export_onnx(const char *path, const cnn_net *net, const cnn_export_info *about, char *err)
 {
     if (export_check_params(net, path, err)) return -1;
     graph g = { 0 };
@@ -393,7 +398,7 @@ int cnn_export_onnx(const char *path, const cnn_net *net, const cnn_export_info 
                    (const int64_t[]){ net->input.c, net->input.h, net->input.w }, 3);
     add_value_info(&gm, GRAPH_OUTPUT, "probs", (const int64_t[]){ net->classes }, 1);
 
-    char doc[5120];   /* room for a path of PATH_MAX */
+    char doc[5120]; /* room for a path of PATH_MAX */
     snprintf(doc, sizeof doc,
              "A cnn network exported from %s (its description is the graph's doc "
              "string). Input \"image\": N x %d x %d x %d floats (N x channels x height x "
@@ -404,7 +409,7 @@ int cnn_export_onnx(const char *path, const cnn_net *net, const cnn_export_info 
     pb_string(&model, MODEL_PRODUCER, "cnn");
     pb_string(&model, MODEL_DOC, doc);
     pb_message(&model, MODEL_GRAPH, &gm);
-    pb_int(&opset, OPSET_VERSION, ONNX_OPSET);   /* domain unset: the default ai.onnx */
+    pb_int(&opset, OPSET_VERSION, ONNX_OPSET); /* domain unset: the default ai.onnx */
     pb_message(&model, MODEL_OPSET, &opset);
 
     int rc = -1;

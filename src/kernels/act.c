@@ -16,7 +16,7 @@ static inline float exp_approx(float x)
      * mantissa bits: the sum's bits are 0x4B400000 + n. */
     float t = x * 1.44269504088896341f + 12582912.0f;
     float n = t - 12582912.0f;
-    float r = x - n * 0.693359375f + n * 2.12194440e-4f;                 /* x - n ln2 */
+    float r = x - n * 0.693359375f + n * 2.12194440e-4f; /* x - n ln2 */
     float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;
     p = p * r + 8.3334519073e-3f;
@@ -38,8 +38,7 @@ static inline float exp_approx(float x)
 VECTOR_CLONES void act_forward(float *x, size_t len, cnn_act a)
 {
     switch (a) {
-    case CNN_ACT_NONE:
-        break;
+    case CNN_ACT_NONE: break;
     case CNN_ACT_RELU:
         for (size_t i = 0; i < len; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
         break;
@@ -57,8 +56,7 @@ VECTOR_CLONES void act_forward(float *x, size_t len, cnn_act a)
 VECTOR_CLONES void act_backward(float *d, const float *y, size_t len, cnn_act a)
 {
     switch (a) {
-    case CNN_ACT_NONE:
-        break;
+    case CNN_ACT_NONE: break;
     case CNN_ACT_RELU:
         for (size_t i = 0; i < len; i++) d[i] = y[i] > 0.0f ? d[i] : 0.0f;
         break;

@@ -13,4 +13,3 @@ void *aligned_calloc(size_t count, size_t size)
     if (p) memset(p, 0, bytes);
     return p;
 }
-

@@ -30,10 +30,11 @@ static int pads_first(const cnn_layer *L) { return L->win.stride == 1 && L->win.
 
 static patch_shape input_patches(const cnn_layer *L)
 {
+    const cnn_window *w = &L->win;
     if (pads_first(L))
-        return (patch_shape){ L->in.c, L->in.h + 2 * L->win.pad, L->in.w + 2 * L->win.pad, L->win.kh,
-                              L->win.kw, 1, 0 };
-    return (patch_shape){ L->in.c, L->in.h, L->in.w, L->win.kh, L->win.kw, L->win.stride, L->win.pad };
+        return (patch_shape){ L->in.c, L->in.h + 2 * w->pad, L->in.w + 2 * w->pad, w->kh, w->kw, 1,
+                              0 };
+    return (patch_shape){ L->in.c, L->in.h, L->in.w, w->kh, w->kw, w->stride, w->pad };
 }
 
 int conv_scratch_alloc(conv_scratch *s, const cnn_layer *L, int n)
@@ -83,7 +84,9 @@ static void group_im2col(const layer_pass *p, const conv_scratch *s, int first, 
     const cnn_layer *L = p->L;
     size_t in_size = cnn_shape_size(L->in), mP = (size_t)m * L->out.h * L->out.w;
     patch_shape shape = input_patches(L);
-    spread_shape margin = { L->in.c, L->in.h, L->in.w, 1, L->win.pad, L->win.pad, shape.h, shape.w };
+    spread_shape margin = {
+        L->in.c, L->in.h, L->in.w, 1, L->win.pad, L->win.pad, shape.h, shape.w
+    };
     for (int i = 0; i < m; i++) {
         const float *x = p->in + (first + i) * in_size;
         if (pads_first(L)) {
@@ -106,7 +109,7 @@ void conv_forward(const layer_pass *p, const float *params, const conv_scratch *
         group_im2col(p, s, first, m);
         prof_lap(&clock, CNN_PHASE_IM2COL);
         float *out = p->out + (size_t)first * F * P;
-        float *z = m == 1 ? out : s->stage;   /* (F, mP) */
+        float *z = m == 1 ? out : s->stage; /* (F, mP) */
         gemm(p->site, CNN_GEMM_FORWARD, CblasNoTrans, CblasNoTrans, F, (int)mP, K, w, K,
              group_col(s, L, first), (int)mP, 0.0f, z, (int)mP);
         prof_lap(&clock, CNN_PHASE_SGEMM);
@@ -128,8 +131,8 @@ void conv_forward(const layer_pass *p, const float *params, const conv_scratch *
  * dW^T (K, F) = col (K, gP) * dz^T (gP, F), which OpenBLAS runs 5-35% faster
  * than dW = dz * col^T on these shapes (vgg conv4: 110 -> 126 GFLOP/s), and
  * goes into the gradient block transposed. */
-static void kernel_gradient(const layer_pass *p, const layer_grads *g,
-                            const conv_scratch *s, cnn_act act, prof_clock *clock)
+static void kernel_gradient(const layer_pass *p, const layer_grads *g, const conv_scratch *s,
+                            cnn_act act, prof_clock *clock)
 {
     const cnn_layer *L = p->L;
     int F = L->out.c, K = L->in.c * L->win.kh * L->win.kw, P = L->out.h * L->out.w;
@@ -149,11 +152,11 @@ static void kernel_gradient(const layer_pass *p, const layer_grads *g,
         int m = p->n - first < s->g ? p->n - first : s->g;
         size_t mP = (size_t)m * P;
         const float *dz = g->dout + (size_t)first * F * P;
-        if (m > 1) {   /* (m, F, P) to (F, mP) */
+        if (m > 1) { /* (m, F, P) to (F, mP) */
             for (int i = 0; i < m; i++)
                 for (int f = 0; f < F; f++)
-                    memcpy(s->stage + (size_t)f * mP + (size_t)i * P,
-                           dz + ((size_t)i * F + f) * P, sizeof(float) * P);
+                    memcpy(s->stage + (size_t)f * mP + (size_t)i * P, dz + ((size_t)i * F + f) * P,
+                           sizeof(float) * P);
             dz = s->stage;
             prof_lap(clock, CNN_PHASE_ACT);
         }
@@ -193,9 +196,9 @@ static void input_gradient(const layer_pass *p, const float *params, const layer
                         g->dout + (size_t)(first + i) * F * P, L);
         prof_lap(clock, CNN_PHASE_IM2COL);
         float *din = g->din + (size_t)first * C * HW;
-        float *dx = m == 1 ? din : s->dstage;   /* (C, mHW) */
-        gemm(p->site, CNN_GEMM_INPUT_GRAD, CblasNoTrans, CblasNoTrans, C, (int)mHW, F * KK,
-             s->wrot, F * KK, s->colf, (int)mHW, 0.0f, dx, (int)mHW);
+        float *dx = m == 1 ? din : s->dstage; /* (C, mHW) */
+        gemm(p->site, CNN_GEMM_INPUT_GRAD, CblasNoTrans, CblasNoTrans, C, (int)mHW, F * KK, s->wrot,
+             F * KK, s->colf, (int)mHW, 0.0f, dx, (int)mHW);
         prof_lap(clock, CNN_PHASE_SGEMM);
         if (m > 1) {
             for (int i = 0; i < m; i++)

@@ -2,9 +2,8 @@
  * images go into each product. */
 #include "kernels/profile.h"
 
-void gemm(prof_site site, cnn_gemm_kind kind, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb,
-          int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-          float beta, float *c, int ldc)
+void gemm(prof_site site, cnn_gemm_kind kind, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n,
+          int k, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc)
 {
     if (!site.prof) {
         cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
@@ -15,7 +14,7 @@ void gemm(prof_site site, cnn_gemm_kind kind, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOS
     double flops = 2.0 * m * n * k;
     cnn_gemm_stat *s = &site.prof->gemm[site.layer][kind];
     if (flops > 2.0 * s->m * s->n * s->k)
-        *s = (cnn_gemm_stat){ m, n, k, ta == CblasTrans, tb == CblasTrans,
+        *s = (cnn_gemm_stat){ m,        n,        k,         ta == CblasTrans, tb == CblasTrans,
                               s->calls, s->flops, s->seconds };
     s->calls++;
     s->flops += flops;
@@ -27,7 +26,7 @@ void gemm(prof_site site, cnn_gemm_kind kind, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOS
  * stays within about 1 MB and 1,600 columns (lenet conv1 drops from 140 to 40
  * GFLOP/s past 2 images, vgg conv2 from 110 to 80 past 1); dense layers, with
  * no im2col, take the whole chunk. */
-#define GEMM_COLS_MAX 1600
+#define GEMM_COLS_MAX  1600
 #define GEMM_BYTES_MAX (1 << 20)
 
 int images_per_gemm(size_t rows, size_t cols, int n)

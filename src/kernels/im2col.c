@@ -48,7 +48,7 @@ static inline void patch_row(float *dst, const float *src, int Wo, int W, int j,
         return;
     }
     /* stride 1: zeros, then a straight copy, then zeros */
-    int lo = p->pad - j, hi = W + p->pad - j;   /* ox with 0 <= x < W */
+    int lo = p->pad - j, hi = W + p->pad - j; /* ox with 0 <= x < W */
     lo = lo < 0 ? 0 : lo > Wo ? Wo : lo;
     hi = hi > Wo ? Wo : hi < lo ? lo : hi;
     zero_row(dst, lo);
@@ -57,7 +57,7 @@ static inline void patch_row(float *dst, const float *src, int Wo, int W, int j,
 }
 
 INLINE_COPIES VECTOR_CLONES void im2col(float *col, size_t ld, size_t col0, const float *x,
-                          const patch_shape *p)
+                                        const patch_shape *p)
 {
     int H = p->h, W = p->w;
     int Ho = (H - p->kh + 2 * p->pad) / p->stride + 1;
@@ -84,7 +84,8 @@ void spread(float *padded, const float *x, const spread_shape *p)
             const float *src = x + ((size_t)c * p->h + y) * p->w;
             float *dst = padded + ((size_t)c * p->hp + p->top + y * p->dilate) * p->wp + p->left;
             if (p->dilate == 1) copy_row(dst, src, p->w);
-            else for (int xx = 0; xx < p->w; xx++) dst[xx * p->dilate] = src[xx];
+            else
+                for (int xx = 0; xx < p->w; xx++) dst[xx * p->dilate] = src[xx];
         }
 }
 
@@ -94,9 +95,17 @@ void spread(float *padded, const float *x, const spread_shape *p)
 void im2col_full(float *col, size_t ld, size_t col0, float *padded, const float *dz,
                  const cnn_layer *L)
 {
-    patch_shape p = { L->out.c, L->in.h + L->win.kh - 1, L->in.w + L->win.kw - 1, L->win.kh, L->win.kw, 1, 0 };
-    spread_shape sp = { L->out.c, L->out.h, L->out.w, L->win.stride, L->win.kh - 1 - L->win.pad,
-                        L->win.kw - 1 - L->win.pad, p.h, p.w };
+    patch_shape p = {
+        L->out.c, L->in.h + L->win.kh - 1, L->in.w + L->win.kw - 1, L->win.kh, L->win.kw, 1, 0
+    };
+    spread_shape sp = { L->out.c,
+                        L->out.h,
+                        L->out.w,
+                        L->win.stride,
+                        L->win.kh - 1 - L->win.pad,
+                        L->win.kw - 1 - L->win.pad,
+                        p.h,
+                        p.w };
     spread(padded, dz, &sp);
     im2col(col, ld, col0, padded, &p);
 }

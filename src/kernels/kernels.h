@@ -24,7 +24,7 @@ typedef enum { GRAD_WRITE, GRAD_ADD } grad_mode;
  * 15% faster training). Every element is computed alone, with no reduction
  * and no contracted multiply-add (ISO C mode), so the bits do not depend on
  * the choice. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)   /* clang 14 emits no clones */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) /* clang 14 emits no clones */
 #define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define VECTOR_CLONES
@@ -39,24 +39,23 @@ typedef struct {
 
 typedef struct {
     const cnn_layer *L;
-    int n;                  /* images in the chunk */
-    const float *in;        /* (n, L->in) */
-    float *out;             /* (n, L->out), activated */
+    int n;           /* images in the chunk */
+    const float *in; /* (n, L->in) */
+    float *out;      /* (n, L->out), activated */
     prof_site site;
 } layer_pass;
 
 typedef struct {
-    float *dout;            /* (n, L->out): dL/d(output), overwritten by dL/dz */
-    float *din;             /* (n, L->in): receives dL/d(input); NULL: not wanted */
-    float *grad;            /* the gradient block, laid out like the parameters */
+    float *dout; /* (n, L->out): dL/d(output), overwritten by dL/dz */
+    float *din;  /* (n, L->in): receives dL/d(input); NULL: not wanted */
+    float *grad; /* the gradient block, laid out like the parameters */
     grad_mode mode;
 } layer_grads;
 
 /* Every sgemm of the engine goes through here, so that a profile can list
  * each product with its shape and time. Arguments as cblas_sgemm's, row-major. */
-void gemm(prof_site site, cnn_gemm_kind kind, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb,
-          int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-          float beta, float *c, int ldc);
+void gemm(prof_site site, cnn_gemm_kind kind, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n,
+          int k, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
 /* Images per sgemm for a product whose right-hand matrix has `rows` rows and
  * `cols` columns per image: as many of n as keep it within a core's cache
@@ -69,13 +68,17 @@ void act_forward(float *x, size_t len, cnn_act a);
 void act_backward(float *d, const float *y, size_t len, cnn_act a);
 
 /* ---- im2col (im2col.c) ---- */
-typedef struct { int c, h, w, kh, kw, stride, pad; } patch_shape;
+typedef struct {
+    int c, h, w, kh, kw, stride, pad;
+} patch_shape;
 /* One image x (c, h, w) into rows (c, i, j) of a (c*kh*kw, ld) matrix, from
  * column col0: col[(c*kh+i)*kw+j][col0 + oy*Wo + ox] = x[c][oy*s+i-p][ox*s+j-p]. */
 void im2col(float *col, size_t ld, size_t col0, const float *x, const patch_shape *p);
 /* x (c, h, w) spread `dilate` apart inside a zero border: padded (c, hp, wp)
  * with x[c][y][x] at [c][top + y*dilate][left + x*dilate]. */
-typedef struct { int c, h, w, dilate, top, left, hp, wp; } spread_shape;
+typedef struct {
+    int c, h, w, dilate, top, left, hp, wp;
+} spread_shape;
 void spread(float *padded, const float *x, const spread_shape *p);
 /* The same for the input gradient of conv layer L: one image's dz (F, Ho*Wo)
  * zero-dilated by the stride and zero-padded by kh-1-pad (kw-1-pad) into
@@ -91,16 +94,16 @@ void im2col_full(float *col, size_t ld, size_t col0, float *padded, const float 
  * gradient, gx for the input gradient. */
 typedef struct {
     int g, gx;
-    int keep;       /* col holds the whole chunk's im2col, kept for backward */
-    float *col;     /* (K, n*P) if keep, else (K, g*P), K = C*kh*kw: im2col,
+    int keep;      /* col holds the whole chunk's im2col, kept for backward */
+    float *col;    /* (K, n*P) if keep, else (K, g*P), K = C*kh*kw: im2col,
                        one (K, g*P) block per group */
-    float *stage;   /* (F, g*P): a group's product or dz, when g > 1 */
-    float *wrot;    /* (C, F*kh*kw): the kernels rotated by 180 degrees */
-    float *dwt;     /* (K, F): the chunk's kernel gradient, transposed */
-    float *padded;  /* one image's dilated, padded dz (F, H+kh-1, W+kw-1), or
+    float *stage;  /* (F, g*P): a group's product or dz, when g > 1 */
+    float *wrot;   /* (C, F*kh*kw): the kernels rotated by 180 degrees */
+    float *dwt;    /* (K, F): the chunk's kernel gradient, transposed */
+    float *padded; /* one image's dilated, padded dz (F, H+kh-1, W+kw-1), or
                        its zero-padded input (C, H+2pad, W+2pad) */
-    float *colf;    /* (F*kh*kw, gx*H*W): im2col of a group's padded dz */
-    float *dstage;  /* (C, gx*H*W): a group's input gradient, when gx > 1 */
+    float *colf;   /* (F*kh*kw, gx*H*W): im2col of a group's padded dz */
+    float *dstage; /* (C, gx*H*W): a group's input gradient, when gx > 1 */
 } conv_scratch;
 
 int conv_scratch_alloc(conv_scratch *s, const cnn_layer *L, int n);
@@ -124,9 +127,9 @@ void pool_backward(const layer_pass *p, const layer_grads *g, const int32_t *mas
  * chunk is image first + i of the batch, and its mask is a function of
  * (key, first + i, element) alone, whichever thread or shard runs it. */
 typedef struct {
-    int on;                 /* 0: inference, the layer is the identity */
-    uint64_t key;           /* the step's */
-    int first;              /* the chunk's first image's position in the batch */
+    int on;       /* 0: inference, the layer is the identity */
+    uint64_t key; /* the step's */
+    int first;    /* the chunk's first image's position in the batch */
 } dropout_draw;
 /* Whether element `elem` of the batch's image `image` is kept at rate r. */
 int dropout_keeps(uint64_t key, int image, size_t elem, float rate);
@@ -138,17 +141,15 @@ void dropout_backward(const layer_pass *p, const layer_grads *g, const int32_t *
 /* ---- dense (dense.c) ---- */
 /* out (n, units) = in (n, inputs) W^T + b, then the activation. */
 void dense_forward(const layer_pass *p, const float *params);
-void dense_backward(const layer_pass *p, const float *params, const layer_grads *g,
-                    cnn_act act);
+void dense_backward(const layer_pass *p, const float *params, const layer_grads *g, cnn_act act);
 
 /* ---- losses (loss.c) ---- */
 /* From the last layer's activated output y (n, classes) and labels: writes
  * dz = scale * dL/dz (z: the last layer's pre-activation output), the network
  * outputs into probs (softmax probabilities, or y itself) and returns the
  * summed loss over the n images. */
-double loss_forward_backward(float *dz, float *probs, const float *y,
-                             const uint8_t *labels, int n, int classes,
-                             cnn_loss_kind kind, cnn_act last_act, float scale);
+double loss_forward_backward(float *dz, float *probs, const float *y, const uint8_t *labels, int n,
+                             int classes, cnn_loss_kind kind, cnn_act last_act, float scale);
 int argmax(const float *v, int len);
 /* How many of n rows of outputs (n, classes) have their largest at the label. */
 int count_correct(const float *out, const uint8_t *labels, int n, int classes);

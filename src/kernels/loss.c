@@ -26,17 +26,15 @@ int argmax(const float *v, int len)
 int count_correct(const float *out, const uint8_t *labels, int n, int classes)
 {
     int correct = 0;
-    for (int i = 0; i < n; i++)
-        correct += argmax(out + (size_t)i * classes, classes) == labels[i];
+    for (int i = 0; i < n; i++) correct += argmax(out + (size_t)i * classes, classes) == labels[i];
     return correct;
 }
 
-static double softmax_ce(float *dz, float *probs, const float *z, int label, int m,
-                         float scale)
+static double softmax_ce(float *dz, float *probs, const float *z, int label, int m, float scale)
 {
-    ENSURE(m >= 1);   /* a network has 2 classes or more: the sum is >= 1 */
+    ENSURE(m >= 1); /* a network has 2 classes or more: the sum is >= 1 */
     float zmax = z[argmax(z, m)];
-    double sum = exp((double)(z[0] - zmax));   /* the same bits as 0.0 + it */
+    double sum = exp((double)(z[0] - zmax)); /* the same bits as 0.0 + it */
     for (int k = 1; k < m; k++) sum += exp((double)(z[k] - zmax));
     double logsum = log(sum);
     for (int k = 0; k < m; k++) {
@@ -46,8 +44,7 @@ static double softmax_ce(float *dz, float *probs, const float *z, int label, int
     return logsum - (double)(z[label] - zmax);
 }
 
-static double bce(float *dz, float *probs, const float *p, int label, int m,
-                  float scale)
+static double bce(float *dz, float *probs, const float *p, int label, int m, float scale)
 {
     double loss = 0.0;
     for (int k = 0; k < m; k++) {
@@ -60,8 +57,8 @@ static double bce(float *dz, float *probs, const float *p, int label, int m,
     return loss / m;
 }
 
-static double mse(float *dz, float *probs, const float *p, int label, int m,
-                  cnn_act act, float scale)
+static double mse(float *dz, float *probs, const float *p, int label, int m, cnn_act act,
+                  float scale)
 {
     double loss = 0.0;
     for (int k = 0; k < m; k++) {
@@ -74,9 +71,8 @@ static double mse(float *dz, float *probs, const float *p, int label, int m,
     return loss;
 }
 
-double loss_forward_backward(float *dz, float *probs, const float *y,
-                             const uint8_t *labels, int n, int classes,
-                             cnn_loss_kind kind, cnn_act last_act, float scale)
+double loss_forward_backward(float *dz, float *probs, const float *y, const uint8_t *labels, int n,
+                             int classes, cnn_loss_kind kind, cnn_act last_act, float scale)
 {
     double total = 0.0;
     for (int i = 0; i < n; i++) {
@@ -86,9 +82,7 @@ double loss_forward_backward(float *dz, float *probs, const float *y,
         case CNN_LOSS_SOFTMAX_CE:
             total += softmax_ce(dz + at, probs + at, y + at, label, classes, scale);
             break;
-        case CNN_LOSS_BCE:
-            total += bce(dz + at, probs + at, y + at, label, classes, scale);
-            break;
+        case CNN_LOSS_BCE: total += bce(dz + at, probs + at, y + at, label, classes, scale); break;
         case CNN_LOSS_MSE:
             total += mse(dz + at, probs + at, y + at, label, classes, last_act, scale);
             break;

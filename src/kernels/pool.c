@@ -12,16 +12,17 @@
 static inline void pool_plane(float *out, int32_t *mask, const float *plane, int32_t base,
                               const cnn_layer *L, cnn_layer_kind kind)
 {
-    int W = L->in.w, Ho = L->out.h, Wo = L->out.w, kh = L->win.kh, kw = L->win.kw, s = L->win.stride;
+    int W = L->in.w, Ho = L->out.h, Wo = L->out.w, kh = L->win.kh, kw = L->win.kw,
+        s = L->win.stride;
     float inv_area = 1.0f / (float)(kh * kw);
-    if (kh == 2 && kw == 2 && s == 2) {   /* the common case */
+    if (kh == 2 && kw == 2 && s == 2) { /* the common case */
         for (int oy = 0; oy < Ho; oy++)
             for (int ox = 0; ox < Wo; ox++) {
                 int k[4] = { 2 * oy * W + 2 * ox, 2 * oy * W + 2 * ox + 1,
                              (2 * oy + 1) * W + 2 * ox, (2 * oy + 1) * W + 2 * ox + 1 };
                 if (kind == CNN_AVGPOOL) {
-                    out[oy * Wo + ox] =
-                        (plane[k[0]] + plane[k[1]] + plane[k[2]] + plane[k[3]]) * 0.25f;
+                    out[oy * Wo + ox] = (plane[k[0]] + plane[k[1]] + plane[k[2]] + plane[k[3]]) *
+                                        0.25f;
                     continue;
                 }
                 int at = k[0];
@@ -85,7 +86,7 @@ void pool_backward(const layer_pass *p, const layer_grads *g, const int32_t *mas
     const float *dout = g->dout;
     prof_clock clock = prof_start(p->site.prof);
     memset(din, 0, sizeof(float) * n * in_size);
-    if (mask) {   /* max and min: each output's gradient to the input it took */
+    if (mask) { /* max and min: each output's gradient to the input it took */
         for (int i = 0; i < n; i++) {
             float *dimg = din + i * in_size;
             for (size_t o = 0; o < out_size; o++)
@@ -100,7 +101,7 @@ void pool_backward(const layer_pass *p, const layer_grads *g, const int32_t *mas
         for (int c = 0; c < C; c++) {
             float *plane = din + ((size_t)i * C + c) * H * W;
             const float *d = dout + ((size_t)i * C + c) * Ho * Wo;
-            if (kh == 2 && kw == 2 && s == 2) {   /* disjoint windows: plain stores */
+            if (kh == 2 && kw == 2 && s == 2) { /* disjoint windows: plain stores */
                 for (int oy = 0; oy < Ho; oy++)
                     for (int ox = 0; ox < Wo; ox++) {
                         float share = d[oy * Wo + ox] * 0.25f;
@@ -113,8 +114,7 @@ void pool_backward(const layer_pass *p, const layer_grads *g, const int32_t *mas
                 for (int ox = 0; ox < Wo; ox++) {
                     float share = d[oy * Wo + ox] * inv_area;
                     for (int y = 0; y < kh; y++)
-                        for (int x = 0; x < kw; x++)
-                            plane[(oy * s + y) * W + ox * s + x] += share;
+                        for (int x = 0; x < kw; x++) plane[(oy * s + y) * W + ox * s + x] += share;
                 }
         }
     prof_lap(&clock, CNN_PHASE_POOL);

@@ -48,8 +48,8 @@
 #include "net/net.h"
 #include "sys/outbuf.h"
 
-#define MODEL_MAGIC "CNNMODEL"
-#define MODEL_VERSION 5u
+#define MODEL_MAGIC     "CNNMODEL"
+#define MODEL_VERSION   5u
 #define MODEL_MAX_BYTES ((size_t)1 << 31)
 
 /* ---- reading it back, with bounds on every field ---- */
@@ -123,18 +123,21 @@ static void end_section(outbuf *b, size_t start)
     for (int i = 0; !b->oom && i < 8; i++) b->p[start - 8 + i] = (unsigned char)(len >> (8 * i));
 }
 
-int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *st,
-                   char *err)
+int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *st, char *err)
 {
     /* without a training state: the network's recipe, nothing trained yet */
-    cnn_train_state none = { .epochs = net->recipe.epochs, .schedule = net->recipe.schedule,
-                             .shift = net->recipe.shift, .flip = net->recipe.flip,
-                             .resize = net->recipe.resize, .sgd = net->recipe.sgd,
+    cnn_train_state none = { .epochs = net->recipe.epochs,
+                             .schedule = net->recipe.schedule,
+                             .shift = net->recipe.shift,
+                             .flip = net->recipe.flip,
+                             .resize = net->recipe.resize,
+                             .sgd = net->recipe.sgd,
                              .batch = net->recipe.batch };
     if (!st) st = &none;
-    cnn_recipe r = { st->epochs, st->batch, st->sgd, st->schedule, st->shift, st->flip,
-                     st->resize };
-    if (cnn_recipe_check(&r, path, err)) return -1;   /* it could not be read back */
+    cnn_recipe r = {
+        st->epochs, st->batch, st->sgd, st->schedule, st->shift, st->flip, st->resize
+    };
+    if (cnn_recipe_check(&r, path, err)) return -1; /* it could not be read back */
     outbuf b = { 0 };
     outbuf_put(&b, MODEL_MAGIC, 8);
     outbuf_u32(&b, MODEL_VERSION);
@@ -238,8 +241,7 @@ static unsigned char *read_file(const char *path, size_t *len, char *err)
         return NULL;
     }
     *len = (size_t)st.st_size;
-    if (!(f = fopen(path, "rb")) || !(data = malloc(*len + 1)) ||
-        fread(data, 1, *len, f) != *len) {
+    if (!(f = fopen(path, "rb")) || !(data = malloc(*len + 1)) || fread(data, 1, *len, f) != *len) {
         snprintf(err, CNN_ERR_LEN, "%s: cannot read: %s", path,
                  errno ? strerror(errno) : "short read");
         free(data);
@@ -278,8 +280,8 @@ static int check_finite(model *m, const float *block, const char *whose)
         const cnn_layer *L = &net->layers[l];
         for (size_t i = 0; i < L->n_w + L->n_b; i++)
             if (!isfinite(block[L->w_off + i]))
-                return refuse(m, "layer %d (%s, line %d): %s%s is %s (the model is damaged)",
-                              l + 1, cnn_layer_name(L->kind), L->line, whose,
+                return refuse(m, "layer %d (%s, line %d): %s%s is %s (the model is damaged)", l + 1,
+                              cnn_layer_name(L->kind), L->line, whose,
                               i < L->n_w ? "a weight" : "a bias",
                               isnan(block[L->w_off + i]) ? "NaN" : "infinite");
     }
@@ -316,8 +318,8 @@ static int read_block(model *m, cursor *s, float **into, const char *what, const
 {
     size_t n = m->net->n_params;
     if (s->len != 4 * n)
-        return refuse(m, "%zu bytes of %s for a network of %zu parameters (%zu bytes)",
-                      s->len, what, n, 4 * n);
+        return refuse(m, "%zu bytes of %s for a network of %zu parameters (%zu bytes)", s->len,
+                      what, n, 4 * n);
     if (!(*into = malloc(sizeof(float) * (n ? n : 1)))) return refuse(m, "out of memory");
     get_floats(s, *into, n);
     return check_finite(m, *into, whose);
@@ -345,13 +347,20 @@ static int read_state(model *m, cursor *s)
         get_f32(s, &sgd.momentum) || get_f32(s, &sgd.weight_decay) || get_u32(s, &batch))
         return refuse(m, "the training state is %zu bytes, not 40", s->len);
     /* as signed numbers, the way they are used */
-    cnn_recipe r = { (int32_t)epochs, (int32_t)batch, sgd, (cnn_schedule)(int32_t)schedule,
-                     (int32_t)shift, 0, 0 };
+    cnn_recipe r = {
+        (int32_t)epochs, (int32_t)batch, sgd, (cnn_schedule)(int32_t)schedule, (int32_t)shift, 0, 0
+    };
     if (cnn_recipe_check(&r, m->path, m->err)) return -1;
     if (epoch > epochs) return refuse(m, "%u of %u epochs done: more than planned", epoch, epochs);
-    m->st = (cnn_train_state){ .epoch = (int)epoch, .epochs = r.epochs, .schedule = r.schedule,
-                               .shift = r.shift, .rng = { rng }, .sgd = sgd, .batch = r.batch,
-                               .limit = -1, .select_classes = -1 };
+    m->st = (cnn_train_state){ .epoch = (int)epoch,
+                               .epochs = r.epochs,
+                               .schedule = r.schedule,
+                               .shift = r.shift,
+                               .rng = { rng },
+                               .sgd = sgd,
+                               .batch = r.batch,
+                               .limit = -1,
+                               .select_classes = -1 };
     return 0;
 }
 
@@ -366,8 +375,8 @@ static int read_optimizer(model *m, cursor *s)
     o->kind = (cnn_optimizer)kind;
     o->warmup = (int32_t)warmup;
     o->step_every = (int32_t)step_every;
-    cnn_recipe r = { m->st.epochs, m->st.batch, *o, m->st.schedule, m->st.shift, m->st.flip,
-                     m->st.resize };
+    cnn_recipe r = { m->st.epochs, m->st.batch, *o,          m->st.schedule,
+                     m->st.shift,  m->st.flip,  m->st.resize };
     if (kind > CNN_OPT_ADAMW)
         return refuse(m, "optimizer %u is not sgd, nesterov, adam or adamw", kind);
     return cnn_recipe_check(&r, m->path, m->err);
@@ -395,8 +404,10 @@ static int read_validation(model *m, cursor *s)
         return refuse(m, "the validation section is %zu bytes, not 28", s->len);
     if (count < 1 || count > INT32_MAX || keep_best > 1 || patience > INT32_MAX ||
         best_epoch > (uint32_t)m->st.epoch || !(best >= 0 && best <= 1))
-        return refuse(m, "bad validation state (%u images, keep-best %u, patience %u, best "
-                      "%g at epoch %u)", count, keep_best, patience, best, best_epoch);
+        return refuse(m,
+                      "bad validation state (%u images, keep-best %u, patience %u, best "
+                      "%g at epoch %u)",
+                      count, keep_best, patience, best, best_epoch);
     m->st.val.count = (int)count;
     m->st.val.seed = seed;
     m->st.val.keep_best = (int)keep_best;
@@ -468,11 +479,12 @@ static const struct {
     int optional;
     int (*read)(model *, cursor *);
 } kinds[] = {
-    { "DESC", 0, read_description }, { "PARM", 0, read_parameters },
-    { "VELO", 1, read_velocity }, { "MOM2", 1, read_moment2 }, { "STAT", 0, read_state },
-    { "OPTM", 1, read_optimizer }, { "AUGM", 1, read_augmentation }, { "DATA", 0, read_data },
-    { "VALD", 1, read_validation },
-    { "CLAS", 0, read_classes }, { "LABL", 1, read_labels },
+    { "DESC", 0, read_description },  { "PARM", 0, read_parameters },
+    { "VELO", 1, read_velocity },     { "MOM2", 1, read_moment2 },
+    { "STAT", 0, read_state },        { "OPTM", 1, read_optimizer },
+    { "AUGM", 1, read_augmentation }, { "DATA", 0, read_data },
+    { "VALD", 1, read_validation },   { "CLAS", 0, read_classes },
+    { "LABL", 1, read_labels },
 };
 enum { N_KINDS = sizeof kinds / sizeof kinds[0] };
 
@@ -563,8 +575,8 @@ cnn_net *cnn_model_load(const char *path, cnn_train_state *st, char *err)
         refuse(&m, "truncated");
         goto done;
     }
-    crc = (uint32_t)data[len - 4] | (uint32_t)data[len - 3] << 8 |
-          (uint32_t)data[len - 2] << 16 | (uint32_t)data[len - 1] << 24;
+    crc = (uint32_t)data[len - 4] | (uint32_t)data[len - 3] << 8 | (uint32_t)data[len - 2] << 16 |
+          (uint32_t)data[len - 1] << 24;
     if (crc != (uint32_t)crc32(0L, data, (uInt)(len - 4))) {
         refuse(&m, "checksum mismatch: the file is truncated or corrupt");
         goto done;

@@ -36,8 +36,7 @@ static int window_setup(layer_line *p, cnn_layer *L, int conv)
     L->out.h = slide(p, conv ? "kernel height" : "window height", L->in.h, w->kh, w->stride,
                      w->pad);
     if (L->out.h < 0) return -1;
-    L->out.w = slide(p, conv ? "kernel width" : "window width", L->in.w, w->kw, w->stride,
-                     w->pad);
+    L->out.w = slide(p, conv ? "kernel width" : "window width", L->in.w, w->kw, w->stride, w->pad);
     return L->out.w < 0 ? -1 : 0;
 }
 
@@ -188,9 +187,11 @@ static int add_setup(layer_line *p, cnn_layer *L)
     cnn_shape a = L->in, b = line_second_input(p);
     if (line_act(p, &L->act)) return -1;
     if (a.c != b.c || a.h != b.h || a.w != b.w)
-        return line_fail(p, "add: %s's output is %dx%dx%d but %s's is %dx%dx%d (they must "
-                         "match)", line_input_name(p, 0), a.c, a.h, a.w,
-                         line_input_name(p, 1), b.c, b.h, b.w);
+        return line_fail(p,
+                         "add: %s's output is %dx%dx%d but %s's is %dx%dx%d (they must "
+                         "match)",
+                         line_input_name(p, 0), a.c, a.h, a.w, line_input_name(p, 1), b.c, b.h,
+                         b.w);
     L->out = L->in;
     return 0;
 }
@@ -226,12 +227,14 @@ static int global_setup(layer_line *p, cnn_layer *L)
 
 static void global_describe(const cnn_layer *L, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s %dx%d", L->kind == CNN_GAP ? "gap (average)" : "gmp (max)",
-             L->in.h, L->in.w);
+    snprintf(buf, len, "%s %dx%d", L->kind == CNN_GAP ? "gap (average)" : "gmp (max)", L->in.h,
+             L->in.w);
 }
 
 /* ---- the table ---- */
 
+/* One entry per kind, in the order of cnn_layer_kind. */
+/* clang-format off */
 const layer_kind layer_kinds[] = {
     { CNN_CONV, "conv", { "filters", "size", "stride", "pad", "act" }, 1,
       "conv filters=4 size=3x2 stride=2 pad=1 act=tanh",
@@ -255,6 +258,7 @@ const layer_kind layer_kinds[] = {
     { CNN_GMP, "gmp", { NULL }, 1, "conv filters=3 size=3 act=tanh\ngmp",
       global_setup, global_describe, no_macs, NULL, mask_alloc, maxpool_run, pool_back, 0 },
 };
+/* clang-format on */
 static_assert(sizeof layer_kinds / sizeof layer_kinds[0] == CNN_LAYER_KINDS,
               "layer_kinds needs one entry per cnn_layer_kind");
 

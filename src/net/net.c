@@ -37,12 +37,12 @@ void cnn_net_free(cnn_net *net)
     free(net);
 }
 
-int cnn_net_set_class_names(cnn_net *net, const char *const *names, int n,
-                            const char *source, char *err)
+int cnn_net_set_class_names(cnn_net *net, const char *const *names, int n, const char *source,
+                            char *err)
 {
     if (n != net->classes || n < 1) {
-        snprintf(err, CNN_ERR_LEN, "%s: %d class names for a network with %d outputs",
-                 source, n, net->classes);
+        snprintf(err, CNN_ERR_LEN, "%s: %d class names for a network with %d outputs", source, n,
+                 net->classes);
         return -1;
     }
     for (int k = 0; k < n; k++) {
@@ -71,8 +71,7 @@ int cnn_net_set_class_names(cnn_net *net, const char *const *names, int n,
     return 0;
 }
 
-int cnn_net_set_class_labels(cnn_net *net, const int *labels, int n, const char *source,
-                             char *err)
+int cnn_net_set_class_labels(cnn_net *net, const int *labels, int n, const char *source, char *err)
 {
     int seen[256] = { 0 };
     if (n != net->classes) {
@@ -82,8 +81,8 @@ int cnn_net_set_class_labels(cnn_net *net, const int *labels, int n, const char 
     }
     for (int k = 0; k < n; k++)
         if (labels[k] < 0 || labels[k] > 255 || seen[labels[k]]++) {
-            snprintf(err, CNN_ERR_LEN, "%s: class %d's IDX label %d is %s", source, k,
-                     labels[k], labels[k] < 0 || labels[k] > 255 ? "not 0 to 255" : "repeated");
+            snprintf(err, CNN_ERR_LEN, "%s: class %d's IDX label %d is %s", source, k, labels[k],
+                     labels[k] < 0 || labels[k] > 255 ? "not 0 to 255" : "repeated");
             return -1;
         }
     int *copy = malloc(sizeof(int) * (size_t)n);
@@ -107,8 +106,7 @@ void cnn_net_init(cnn_net *net, cnn_rng *rng)
         layer_kinds[L->kind].fans(L, &fan_in, &fan_out);
         float bound = (float)sqrt(6.0 / (fan_in + fan_out));
         float *w = net->params + L->w_off;
-        for (size_t i = 0; i < L->n_w; i++)
-            w[i] = (2.0f * cnn_rng_uniform(rng) - 1.0f) * bound;
+        for (size_t i = 0; i < L->n_w; i++) w[i] = (2.0f * cnn_rng_uniform(rng) - 1.0f) * bound;
     }
 }
 
@@ -118,16 +116,18 @@ static const float *input_of(const workspace *ws, const cnn_layer *L, int i)
     return L->from[i] == CNN_INPUT ? ws->input : ws->act[L->from[i]];
 }
 
-void net_forward(workspace *ws, const cnn_net *net, const float *params,
-                 const float *x, int n)
+void net_forward(workspace *ws, const cnn_net *net, const float *params, const float *x, int n)
 {
     ws->input = x;
     for (int l = 0; l < net->n_layers; l++) {
         double t0 = ws->prof ? cnn_clock() : 0.0;
         const cnn_layer *L = &net->layers[l];
         layer_run r = { { L, n, input_of(ws, L, 0), ws->act[l], { ws->prof, l } },
-                        L->n_from > 1 ? input_of(ws, L, 1) : NULL, params, &ws->scratch[l],
-                        ws->dropout.on ? &ws->dropout : NULL, L->act };
+                        L->n_from > 1 ? input_of(ws, L, 1) : NULL,
+                        params,
+                        &ws->scratch[l],
+                        ws->dropout.on ? &ws->dropout : NULL,
+                        L->act };
         layer_kinds[L->kind].forward(&r);
         if (ws->prof) ws->prof->forward[l] += cnn_clock() - t0;
     }
@@ -177,7 +177,7 @@ int net_output_summed(const cnn_net *net, int l)
  * one is (NULL: none yet), and for the network's input, dx (NULL: not
  * wanted). */
 typedef struct {
-    float *of[CNN_MAX_LAYERS + 1];   /* [l + 1]: layer l's output; [0]: the input's */
+    float *of[CNN_MAX_LAYERS + 1]; /* [l + 1]: layer l's output; [0]: the input's */
     float *dx;
 } grad_slots;
 
@@ -189,11 +189,11 @@ static float *other_buffer(const workspace *ws, const float *busy)
 
 /* Where the gradient a layer sends to source `src` is written, when it is
  * not simply added (*sum set then: add it into the slot afterwards). */
-static float *gradient_target(const workspace *ws, const cnn_net *net, grad_slots *gs,
-                              int src, const float *dout, int *sum)
+static float *gradient_target(const workspace *ws, const cnn_net *net, grad_slots *gs, int src,
+                              const float *dout, int *sum)
 {
     *sum = 0;
-    float *own = src == CNN_INPUT ? gs->dx : ws->dsum[src];   /* set where net_output_summed */
+    float *own = src == CNN_INPUT ? gs->dx : ws->dsum[src]; /* set where net_output_summed */
     if (src == CNN_INPUT && !gs->dx) return NULL;
     if (!own) return gs->of[src + 1] = other_buffer(ws, dout);
     if (!gs->of[src + 1]) return gs->of[src + 1] = own;
@@ -224,21 +224,20 @@ double net_loss(workspace *ws, const cnn_net *net, const loss_batch *b, int *cor
     int last = net->n_layers - 1;
     prof_clock clock = prof_start(ws->prof);
     double loss = loss_forward_backward(ws->d[0], ws->probs, ws->act[last], b->labels, b->n,
-                                        net->classes, net->loss, net->layers[last].act,
-                                        b->scale);
+                                        net->classes, net->loss, net->layers[last].act, b->scale);
     if (correct && b->labels) *correct += count_correct(ws->probs, b->labels, b->n, net->classes);
     prof_lap(&clock, CNN_PHASE_LOSS);
     return loss;
 }
 
-void net_backward(workspace *ws, const cnn_net *net, const float *params,
-                  const grad_target *to, int n)
+void net_backward(workspace *ws, const cnn_net *net, const float *params, const grad_target *to,
+                  int n)
 {
     int last = net->n_layers - 1;
     float *grad = to->grad;
     grad_mode mode = to->mode;
     grad_slots gs = { { NULL }, to->dx };
-    gs.of[last + 1] = ws->d[0];   /* where net_loss put the loss's gradient */
+    gs.of[last + 1] = ws->d[0]; /* where net_loss put the loss's gradient */
     for (int l = last; l >= 0; l--) {
         double t0 = ws->prof ? cnn_clock() : 0.0;
         const cnn_layer *L = &net->layers[l];
@@ -246,7 +245,9 @@ void net_backward(workspace *ws, const cnn_net *net, const float *params,
         float *dout = gs.of[l + 1];
         /* The loss already differentiated the last layer's activation. */
         layer_run r = { { L, n, input_of(ws, L, 0), ws->act[l], { ws->prof, l } },
-                        L->n_from > 1 ? input_of(ws, L, 1) : NULL, params, &ws->scratch[l],
+                        L->n_from > 1 ? input_of(ws, L, 1) : NULL,
+                        params,
+                        &ws->scratch[l],
                         ws->dropout.on ? &ws->dropout : NULL,
                         l == last ? CNN_ACT_NONE : L->act };
         if (kind->sums_inputs) {

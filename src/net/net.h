@@ -11,19 +11,19 @@
 /* ---- the table of layer kinds (layer_kinds.c) ---- */
 /* One layer's buffers in one thread's workspace, as its kind needs them. */
 typedef struct {
-    conv_scratch conv;      /* conv */
-    int32_t *mask;          /* maxpool, minpool: choices; dropout: the mask (n, out) */
+    conv_scratch conv; /* conv */
+    int32_t *mask;     /* maxpool, minpool: choices; dropout: the mask (n, out) */
 } layer_scratch;
 
 /* One layer run on one chunk: the pass, its second input (add), and what
  * its kind reads besides. */
 typedef struct {
     layer_pass pass;
-    const float *in2;           /* (n, L->in): add's second input */
+    const float *in2; /* (n, L->in): add's second input */
     const float *params;
     layer_scratch *s;
-    const dropout_draw *draw;   /* dropout in training; NULL: the identity */
-    cnn_act act;                /* backward: the activation to differentiate
+    const dropout_draw *draw; /* dropout in training; NULL: the identity */
+    cnn_act act;              /* backward: the activation to differentiate
                                    (NONE when dout is already dL/dz) */
 } layer_run;
 
@@ -46,7 +46,7 @@ int line_act(layer_line *p, cnn_act *a);
 cnn_shape line_second_input(const layer_line *p);
 const char *line_input_name(const layer_line *p, int i);
 
-#define LAYER_MAX_DIM 65536   /* any one size or count in a description */
+#define LAYER_MAX_DIM 65536 /* any one size or count in a description */
 
 /* One kind of layer: everything the engine does differently per kind. The
  * table has one entry per cnn_layer_kind, in its order (the build checks
@@ -54,9 +54,9 @@ const char *line_input_name(const layer_line *p, int i);
  * of their own, checked the same way. */
 typedef struct {
     cnn_layer_kind kind;
-    const char *name;               /* the description's word: "conv" */
-    const char *keys[6];            /* its options; every kind also takes name= and from= */
-    int inputs;                     /* 1, or 2 (add) */
+    const char *name;    /* the description's word: "conv" */
+    const char *keys[6]; /* its options; every kind also takes name= and from= */
+    int inputs;          /* 1, or 2 (add) */
     /* Lines the tests try after a 1x28x28 input, before a dense layer
      * (reference_example_net), the last one of this kind: they must parse,
      * train, pass the gradient check and export. */
@@ -65,7 +65,7 @@ typedef struct {
     int (*setup)(layer_line *p, cnn_layer *L);
     /* info's words for it: "conv 4@3x3 stride 1 pad 0 relu" */
     void (*describe)(const cnn_layer *L, char *buf, size_t len);
-    double (*macs)(const cnn_layer *L);   /* multiply-adds per image, forward */
+    double (*macs)(const cnn_layer *L); /* multiply-adds per image, forward */
     /* Glorot's fans of its weights (NULL: it has none). */
     void (*fans)(const cnn_layer *L, double *fan_in, double *fan_out);
     /* Its buffers for chunks of n images (NULL: it needs none). */
@@ -74,7 +74,7 @@ typedef struct {
     /* dout becomes dL/dz; din (when not NULL) receives dL/d(input). A kind
      * that sums its inputs leaves din alone: its input gradients are dz. */
     void (*backward)(const layer_run *r, const layer_grads *g);
-    int sums_inputs;                /* add: each input's gradient is dz itself */
+    int sums_inputs; /* add: each input's gradient is dz itself */
 } layer_kind;
 
 extern const layer_kind layer_kinds[CNN_LAYER_KINDS];
@@ -83,18 +83,18 @@ const layer_kind *layer_kind_named(const char *name);
 
 /* ---- per-thread workspace (workspace.c) ---- */
 typedef struct {
-    int n;                          /* images it holds */
-    const float *input;             /* the images of the last forward pass */
-    float *act[CNN_MAX_LAYERS];     /* layer outputs (n, out) */
+    int n;                      /* images it holds */
+    const float *input;         /* the images of the last forward pass */
+    float *act[CNN_MAX_LAYERS]; /* layer outputs (n, out) */
     layer_scratch scratch[CNN_MAX_LAYERS];
-    dropout_draw dropout;           /* set per chunk by the trainer */
+    dropout_draw dropout; /* set per chunk by the trainer */
     /* Gradients of layer outputs in backward: an output read by the next
      * layer alone takes one of the two ping-pong buffers d; one read
      * elsewhere or by two layers sums its gradients in its own dsum[l]. */
     float *d[2];
     float *dsum[CNN_MAX_LAYERS];
-    float *probs;                   /* (n, classes) network outputs */
-    cnn_profile *prof;              /* this thread's profile, or NULL */
+    float *probs;      /* (n, classes) network outputs */
+    cnn_profile *prof; /* this thread's profile, or NULL */
 } workspace;
 
 /* Whether the gradient of layer l's output (CNN_INPUT: the network's) is
@@ -106,8 +106,7 @@ int workspace_alloc(workspace *ws, const cnn_net *net, int n);
 void workspace_free(workspace *ws);
 
 /* ---- one chunk of images through the network (net.c) ---- */
-void net_forward(workspace *ws, const cnn_net *net, const float *params,
-                 const float *x, int n);
+void net_forward(workspace *ws, const cnn_net *net, const float *params, const float *x, int n);
 /* The n images' labels (NULL: none, as in prediction) and the factor of
  * the loss's gradient (1 / batch size in training). */
 typedef struct {
@@ -130,13 +129,12 @@ typedef struct {
     float *dx;
 } grad_target;
 /* After net_loss on the same n images: the gradient back through the graph. */
-void net_backward(workspace *ws, const cnn_net *net, const float *params,
-                  const grad_target *to, int n);
+void net_backward(workspace *ws, const cnn_net *net, const float *params, const grad_target *to,
+                  int n);
 
 /* After net_forward: the first layer whose output holds a NaN or infinity,
  * or -1. */
 int net_first_nonfinite_output(const workspace *ws, const cnn_net *net, int n);
-
 
 /* ---- descriptions (parse.c) ---- */
 /* cnn_net_parse without the parameter block (params stays NULL), for a model

@@ -29,9 +29,9 @@
 #include <string.h>
 #include "net/net.h"
 
-#define MAX_LINE 1024
-#define MAX_DIM LAYER_MAX_DIM
-#define MAX_ELEMS ((size_t)1 << 26)   /* values in one layer's output per image */
+#define MAX_LINE   1024
+#define MAX_DIM    LAYER_MAX_DIM
+#define MAX_ELEMS  ((size_t)1 << 26) /* values in one layer's output per image */
 #define MAX_PARAMS ((size_t)1 << 28)
 
 typedef struct {
@@ -70,8 +70,7 @@ static int parse_int(parser *p, const char *key, const char *s, int lo, int hi, 
     long v = strtol(s, &end, 10);
     if (!*s || *end || errno || !isdigit((unsigned char)*s))
         return fail(p, "%s=%s is not a whole number", key, s);
-    if (v < lo || v > hi)
-        return fail(p, "%s=%ld is out of range (%d to %d)", key, v, lo, hi);
+    if (v < lo || v > hi) return fail(p, "%s=%ld is out of range (%d to %d)", key, v, lo, hi);
     *out = (int)v;
     return 0;
 }
@@ -93,14 +92,12 @@ static int parse_size(parser *p, const char *s, int *h, int *w)
     return parse_int(p, "size", x + 1, 1, MAX_DIM, w);
 }
 
-static int parse_float(parser *p, const char *key, const char *s, double lo, double hi,
-                       float *out)
+static int parse_float(parser *p, const char *key, const char *s, double lo, double hi, float *out)
 {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (!*s || *end || errno || v != v)
-        return fail(p, "%s=%s is not a number", key, s);
+    if (!*s || *end || errno || v != v) return fail(p, "%s=%s is not a number", key, s);
     if (v < lo || v > hi) return fail(p, "%s=%s is out of range (%g to %g)", key, s, lo, hi);
     *out = (float)v;
     return 0;
@@ -117,13 +114,11 @@ static int parse_act(parser *p, const char *s, cnn_act *a)
 }
 
 /* Split "key=value" tokens into opts (whose keys are the allowed ones). */
-static int read_options(parser *p, const char *layer, char **tok, int ntok,
-                        option *opts, int nopts)
+static int read_options(parser *p, const char *layer, char **tok, int ntok, option *opts, int nopts)
 {
     for (int t = 0; t < ntok; t++) {
         char *eq = strchr(tok[t], '=');
-        if (!eq || eq == tok[t] || !eq[1])
-            return fail(p, "'%s' is not key=value", tok[t]);
+        if (!eq || eq == tok[t] || !eq[1]) return fail(p, "'%s' is not key=value", tok[t]);
         *eq = 0;
         int k = 0;
         while (k < nopts && strcmp(opts[k].key, tok[t])) k++;
@@ -146,10 +141,10 @@ static int need(parser *p, const char *layer, const option *o)
 
 struct layer_line {
     parser *p;
-    const char *kind;        /* its word, for messages */
-    option opts[MAX_KEYS];   /* the kind's keys and the values the line gave */
+    const char *kind;      /* its word, for messages */
+    option opts[MAX_KEYS]; /* the kind's keys and the values the line gave */
     int n_opts;
-    cnn_shape in2;           /* the second input's shape (add) */
+    cnn_shape in2; /* the second input's shape (add) */
     const char *input_names[2];
 };
 
@@ -207,8 +202,10 @@ static int set_loss(parser *p, cnn_net *net, char **tok, int ntok)
     int k = 0;
     while (k <= CNN_LOSS_MSE && strcmp(tok[0], cnn_loss_name((cnn_loss_kind)k))) k++;
     if (k > CNN_LOSS_MSE)
-        return fail(p, "unknown loss '%s' (softmax-cross-entropy, binary-cross-entropy, "
-                       "mean-squared-error)", tok[0]);
+        return fail(p,
+                    "unknown loss '%s' (softmax-cross-entropy, binary-cross-entropy, "
+                    "mean-squared-error)",
+                    tok[0]);
     net->loss = (cnn_loss_kind)k;
     if (net->n_layers == 0) return fail(p, "loss before any layer");
     const cnn_layer *last = &net->layers[net->n_layers - 1];
@@ -216,15 +213,16 @@ static int set_loss(parser *p, cnn_net *net, char **tok, int ntok)
         return fail(p, "the loss needs a conv or dense layer before it, not %s",
                     cnn_layer_name(last->kind));
     if (net->loss == CNN_LOSS_SOFTMAX_CE && last->act != CNN_ACT_NONE)
-        return fail(p, "softmax-cross-entropy applies its own softmax: the last layer "
-                       "must have act=none, not %s", cnn_act_name(last->act));
+        return fail(p,
+                    "softmax-cross-entropy applies its own softmax: the last layer "
+                    "must have act=none, not %s",
+                    cnn_act_name(last->act));
     if (net->loss == CNN_LOSS_BCE && last->act != CNN_ACT_SIGMOID)
         return fail(p, "binary-cross-entropy needs sigmoid outputs: the last layer "
                        "must have act=sigmoid");
     size_t classes = cnn_shape_size(last->out);
     if (classes < 2 || classes > 256)
-        return fail(p, "the last layer has %zu outputs; a classifier needs 2 to 256",
-                    classes);
+        return fail(p, "the last layer has %zu outputs; a classifier needs 2 to 256", classes);
     net->classes = (int)classes;
     return 0;
 }
@@ -250,7 +248,7 @@ static int set_recipe(parser *p, cnn_recipe *r, char **tok, int ntok)
     option o[CNN_RECIPE_FIELDS + 3];
     for (int f = 0; f < CNN_RECIPE_FIELDS; f++) o[f] = (option){ cnn_recipe_limits[f].name, 0 };
     option *schedule = &o[CNN_RECIPE_FIELDS], *optimizer = &o[CNN_RECIPE_FIELDS + 1];
-    option *crop = &o[CNN_RECIPE_FIELDS + 2];   /* shift by its CIFAR name */
+    option *crop = &o[CNN_RECIPE_FIELDS + 2]; /* shift by its CIFAR name */
     *schedule = (option){ "schedule", 0 };
     *optimizer = (option){ "optimizer", 0 };
     *crop = (option){ "crop", 0 };
@@ -331,7 +329,7 @@ static int set_name(parser *p, const cnn_net *net, cnn_layer *L, const char *nam
 static int set_inputs(parser *p, const cnn_net *net, const layer_kind *kind, cnn_layer *L,
                       char *from)
 {
-    int previous = net->n_layers - 1;   /* CNN_INPUT (-1) for the first layer */
+    int previous = net->n_layers - 1; /* CNN_INPUT (-1) for the first layer */
     L->n_from = kind->inputs;
     L->from[0] = previous;
     L->from[1] = previous;
@@ -350,8 +348,10 @@ static int set_inputs(parser *p, const cnn_net *net, const layer_kind *kind, cnn
     for (int i = 0; i < n; i++) {
         int l = find_layer(net, names[i]);
         if (l == -2)
-            return fail(p, "from=%s: no layer above is named %s (a layer reads only layers "
-                        "above it)", names[i], names[i]);
+            return fail(p,
+                        "from=%s: no layer above is named %s (a layer reads only layers "
+                        "above it)",
+                        names[i], names[i]);
         L->from[kind->inputs - n + i] = l;
     }
     return 0;
@@ -371,8 +371,8 @@ static const char *name_of(const cnn_net *net, int l, char *buf, size_t len)
 }
 
 /* A layer's line: name= and from=, then its kind's own options. */
-static int read_layer_line(parser *p, const cnn_net *net, const layer_kind *kind,
-                           cnn_layer *L, char **tok, int ntok)
+static int read_layer_line(parser *p, const cnn_net *net, const layer_kind *kind, cnn_layer *L,
+                           char **tok, int ntok)
 {
     layer_line line = { .p = p, .kind = kind->name };
     option *name = &line.opts[0], *from = &line.opts[1];
@@ -402,8 +402,10 @@ static int check_all_read(parser *p, const cnn_net *net)
             for (int i = 0; i < net->layers[k].n_from; i++) read |= net->layers[k].from[i] == l;
         if (!read) {
             p->line = net->layers[l].line;
-            return fail(p, "%s's output is never read (every layer but the last feeds a "
-                        "later one)", cnn_layer_name(net->layers[l].kind));
+            return fail(p,
+                        "%s's output is never read (every layer but the last feeds a "
+                        "later one)",
+                        cnn_layer_name(net->layers[l].kind));
         }
     }
     return 0;
@@ -414,8 +416,7 @@ static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int 
 {
     for (char *c = line; *c; c++)
         if (!isprint((unsigned char)*c) && *c != '\t' && *c != '\r')
-            return fail(p, "unexpected byte 0x%02x: not a text description",
-                        (unsigned char)*c);
+            return fail(p, "unexpected byte 0x%02x: not a text description", (unsigned char)*c);
     char *tok[16];
     int ntok = tokenize(line, tok, 16);
     if (ntok == 0) return 0;
@@ -443,21 +444,19 @@ static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int 
         *have_loss = 1;
         return set_loss(p, net, tok + 1, ntok - 1);
     }
-    if (net->n_layers == CNN_MAX_LAYERS)
-        return fail(p, "more than %d layers", CNN_MAX_LAYERS);
+    if (net->n_layers == CNN_MAX_LAYERS) return fail(p, "more than %d layers", CNN_MAX_LAYERS);
     cnn_layer *L = &net->layers[net->n_layers];
     memset(L, 0, sizeof *L);
     L->kind = kind->kind;
     L->line = p->line;
     if (read_layer_line(p, net, kind, L, tok + 1, ntok - 1)) return -1;
     if (cnn_shape_size(L->out) > MAX_ELEMS)
-        return fail(p, "%s output of %zu values per image is too large",
-                    tok[0], cnn_shape_size(L->out));
+        return fail(p, "%s output of %zu values per image is too large", tok[0],
+                    cnn_shape_size(L->out));
     L->w_off = net->n_params;
     L->b_off = L->w_off + L->n_w;
     net->n_params = L->b_off + L->n_b;
-    if (net->n_params > MAX_PARAMS)
-        return fail(p, "more than %zu parameters", MAX_PARAMS);
+    if (net->n_params > MAX_PARAMS) return fail(p, "more than %zu parameters", MAX_PARAMS);
     net->n_layers++;
     return 0;
 }
@@ -515,8 +514,7 @@ int net_alloc_params(cnn_net *net, const char *source, char *err)
 {
     net->params = aligned_calloc(net->n_params, sizeof(float));
     if (!net->params) {
-        snprintf(err, CNN_ERR_LEN, "%s: out of memory for %zu parameters", source,
-                 net->n_params);
+        snprintf(err, CNN_ERR_LEN, "%s: out of memory for %zu parameters", source, net->n_params);
         return -1;
     }
     return 0;
@@ -547,9 +545,10 @@ static char *read_text_file(const char *path, char *err)
     fclose(f);
     if (!buf || bad || len > cap || memchr(buf, 0, len)) {
         snprintf(err, CNN_ERR_LEN, "%s: %s", path,
-                 !buf ? "out of memory" : bad ? "cannot read (is it a folder?)"
+                 !buf        ? "out of memory"
+                 : bad       ? "cannot read (is it a folder?)"
                  : len > cap ? "larger than 1 MiB: not a network description"
-                 : "contains NUL bytes: not a network description");
+                             : "contains NUL bytes: not a network description");
         free(buf);
         return NULL;
     }
@@ -564,8 +563,10 @@ cnn_net *cnn_net_load(const char *name_or_path, char *err)
     char *text = read_text_file(name_or_path, err);
     if (!text) {
         if (!strchr(name_or_path, '/') && !strchr(name_or_path, '.'))
-            snprintf(err, CNN_ERR_LEN, "%s: no such network (shipped: seed000, seed002, "
-                     "seed003, seed004, lenet) or file", name_or_path);
+            snprintf(err, CNN_ERR_LEN,
+                     "%s: no such network (shipped: seed000, seed002, "
+                     "seed003, seed004, lenet) or file",
+                     name_or_path);
         return NULL;
     }
     cnn_net *net = cnn_net_parse(text, name_or_path, err);

@@ -10,11 +10,22 @@
  * bias correction divides by zero); eps above 0, or a parameter whose
  * gradients were all zero divides zero by zero. */
 const cnn_recipe cnn_recipe_default = {
-    .epochs = 20, .batch = 32,
-    .sgd = { .lr = 0.05f, .momentum = 0.9f, .weight_decay = 5e-4f, .beta1 = 0.9f,
-             .beta2 = 0.999f, .eps = 1e-8f, .kind = CNN_OPT_SGD, .warmup = 0, .step_every = 30,
+    .epochs = 20,
+    .batch = 32,
+    .sgd = { .lr = 0.05f,
+             .momentum = 0.9f,
+             .weight_decay = 5e-4f,
+             .beta1 = 0.9f,
+             .beta2 = 0.999f,
+             .eps = 1e-8f,
+             .kind = CNN_OPT_SGD,
+             .warmup = 0,
+             .step_every = 30,
              .gamma = 0.1f },
-    .schedule = CNN_SCHEDULE_COSINE, .shift = 0, .flip = 0, .resize = 0,
+    .schedule = CNN_SCHEDULE_COSINE,
+    .shift = 0,
+    .flip = 0,
+    .resize = 0,
 };
 
 const cnn_recipe_limit cnn_recipe_limits[CNN_RECIPE_FIELDS] = {
@@ -51,7 +62,7 @@ double cnn_recipe_get(const cnn_recipe *r, cnn_recipe_field f)
     case CNN_RECIPE_SHIFT: return r->shift;
     case CNN_RECIPE_FLIP: return r->flip;
     case CNN_RECIPE_RESIZE: return r->resize;
-    case CNN_RECIPE_FIELDS: break;   /* the count, not a field */
+    case CNN_RECIPE_FIELDS: break; /* the count, not a field */
     }
     return NAN;
 }
@@ -73,7 +84,7 @@ void cnn_recipe_set(cnn_recipe *r, cnn_recipe_field f, double v)
     case CNN_RECIPE_SHIFT: r->shift = (int)v; break;
     case CNN_RECIPE_FLIP: r->flip = (int)v; break;
     case CNN_RECIPE_RESIZE: r->resize = (int)v; break;
-    case CNN_RECIPE_FIELDS: break;   /* the count, not a field */
+    case CNN_RECIPE_FIELDS: break; /* the count, not a field */
     }
 }
 
@@ -83,7 +94,7 @@ int cnn_recipe_in_range(cnn_recipe_field f, double v)
 {
     const cnn_recipe_limit *L = &cnn_recipe_limits[f];
     double lo = L->whole ? L->lo : (float)L->lo, hi = L->whole ? L->hi : (float)L->hi;
-    return v >= lo && v <= hi;   /* false for NaN */
+    return v >= lo && v <= hi; /* false for NaN */
 }
 
 int cnn_recipe_check(const cnn_recipe *r, const char *source, char *err)
@@ -92,8 +103,9 @@ int cnn_recipe_check(const cnn_recipe *r, const char *source, char *err)
         const cnn_recipe_limit *L = &cnn_recipe_limits[f];
         double v = cnn_recipe_get(r, (cnn_recipe_field)f);
         if (!cnn_recipe_in_range((cnn_recipe_field)f, v)) {
-            snprintf(err, CNN_ERR_LEN, L->whole ? "%s: %s=%.0f is out of range (%g to %g)"
-                                                 : "%s: %s=%g is out of range (%g to %g)",
+            snprintf(err, CNN_ERR_LEN,
+                     L->whole ? "%s: %s=%.0f is out of range (%g to %g)"
+                              : "%s: %s=%g is out of range (%g to %g)",
                      source, L->name, v, L->lo, L->hi);
             return -1;
         }
@@ -104,8 +116,8 @@ int cnn_recipe_check(const cnn_recipe *r, const char *source, char *err)
         return -1;
     }
     if ((unsigned)r->sgd.kind > CNN_OPT_ADAMW) {
-        snprintf(err, CNN_ERR_LEN, "%s: optimizer %d is not sgd, nesterov, adam or adamw",
-                 source, (int)r->sgd.kind);
+        snprintf(err, CNN_ERR_LEN, "%s: optimizer %d is not sgd, nesterov, adam or adamw", source,
+                 (int)r->sgd.kind);
         return -1;
     }
     return 0;

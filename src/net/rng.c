@@ -18,7 +18,7 @@ uint64_t cnn_rng_next(cnn_rng *r)
 
 float cnn_rng_uniform(cnn_rng *r)
 {
-    return (float)(cnn_rng_next(r) >> 40) * (1.0f / 16777216.0f);  /* 24 bits */
+    return (float)(cnn_rng_next(r) >> 40) * (1.0f / 16777216.0f); /* 24 bits */
 }
 
 /* Fisher-Yates; the modulo bias is below 2^-32 for any n we shuffle. */

@@ -28,7 +28,7 @@ cnn_blas_info cnn_blas_get_info(void)
 void cnn_blas_describe(char *buf, size_t len)
 {
     cnn_blas_info b = cnn_blas_get_info();
-    snprintf(buf, len, "OpenBLAS %s, %s kernels (OPENBLAS_CORETYPE%s%s), %s threading",
-             b.version, b.kernel, b.coretype_env ? "=" : " unset",
-             b.coretype_env ? b.coretype_env : "", b.threading);
+    snprintf(buf, len, "OpenBLAS %s, %s kernels (OPENBLAS_CORETYPE%s%s), %s threading", b.version,
+             b.kernel, b.coretype_env ? "=" : " unset", b.coretype_env ? b.coretype_env : "",
+             b.threading);
 }

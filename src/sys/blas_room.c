@@ -8,7 +8,7 @@
  * OpenBLAS will need (without touching it: nothing becomes resident), unmap
  * it, and fail with a reason when the kernel refuses. Nothing else allocates
  * per step, so the room is still there when OpenBLAS takes it. */
-#define _GNU_SOURCE   /* pthread_getattr_default_np */
+#define _GNU_SOURCE /* pthread_getattr_default_np */
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -18,8 +18,8 @@
 
 int address_space_room(size_t bytes)
 {
-    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
     if (p == MAP_FAILED) return -1;
     munmap(p, bytes);
     return 0;
@@ -58,17 +58,17 @@ void describe_memory_limits(char *buf, size_t len)
     getrlimit(RLIMIT_AS, &as);
     getrlimit(RLIMIT_DATA, &data);
     if (as.rlim_cur != RLIM_INFINITY && data.rlim_cur != RLIM_INFINITY)
-        snprintf(buf, len, "the address-space limit of %llu MiB (ulimit -v) and the data "
-                 "limit of %llu MiB (ulimit -d)", (unsigned long long)as.rlim_cur >> 20,
-                 (unsigned long long)data.rlim_cur >> 20);
+        snprintf(buf, len,
+                 "the address-space limit of %llu MiB (ulimit -v) and the data "
+                 "limit of %llu MiB (ulimit -d)",
+                 (unsigned long long)as.rlim_cur >> 20, (unsigned long long)data.rlim_cur >> 20);
     else if (as.rlim_cur != RLIM_INFINITY)
         snprintf(buf, len, "the address-space limit of %llu MiB (ulimit -v)",
                  (unsigned long long)as.rlim_cur >> 20);
     else if (data.rlim_cur != RLIM_INFINITY)
         snprintf(buf, len, "the data limit of %llu MiB (ulimit -d)",
                  (unsigned long long)data.rlim_cur >> 20);
-    else
-        snprintf(buf, len, "the system's memory (overcommit limit)");
+    else snprintf(buf, len, "the system's memory (overcommit limit)");
 }
 
 int blas_check_room(int *threads, int fewer_ok, size_t extra, char *err)
@@ -82,14 +82,16 @@ int blas_check_room(int *threads, int fewer_ok, size_t extra, char *err)
     describe_memory_limits(limits, sizeof limits);
     size_t mib = bytes_for_threads(*threads, extra) >> 20;
     if (fit > 0)
-        snprintf(err, CNN_ERR_LEN, "out of memory: %d threads need %zu MiB more address "
+        snprintf(err, CNN_ERR_LEN,
+                 "out of memory: %d threads need %zu MiB more address "
                  "space (OpenBLAS's %zu MiB buffer and a stack each), more than %s leaves "
                  "free; "
-                 "%d would fit (--threads %d)", *threads, mib, BLAS_BUFFER_BYTES >> 20, limits,
-                 fit, fit);
+                 "%d would fit (--threads %d)",
+                 *threads, mib, BLAS_BUFFER_BYTES >> 20, limits, fit, fit);
     else
-        snprintf(err, CNN_ERR_LEN, "out of memory: OpenBLAS and the run need %zu MiB more "
-                 "address space, more than %s leaves free", bytes_for_threads(1, extra) >> 20,
-                 limits);
+        snprintf(err, CNN_ERR_LEN,
+                 "out of memory: OpenBLAS and the run need %zu MiB more "
+                 "address space, more than %s leaves free",
+                 bytes_for_threads(1, extra) >> 20, limits);
     return -1;
 }

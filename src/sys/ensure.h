@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define ENSURE(cond)                                                                  \
-    do {                                                                              \
-        if (!(cond)) {                                                                \
-            fprintf(stderr, "%s:%d: internal error: %s does not hold\n", __FILE__,     \
-                    __LINE__, #cond);                                                 \
-            abort();                                                                  \
-        }                                                                             \
+#define ENSURE(cond)                                                                         \
+    do {                                                                                     \
+        if (!(cond)) {                                                                       \
+            fprintf(stderr, "%s:%d: internal error: %s does not hold\n", __FILE__, __LINE__, \
+                    #cond);                                                                  \
+            abort();                                                                         \
+        }                                                                                    \
     } while (0)
 
 #endif

@@ -12,7 +12,7 @@
 
 void outbuf_put(outbuf *b, const void *src, size_t len)
 {
-    if (b->oom || len == 0) return;   /* src may be NULL then */
+    if (b->oom || len == 0) return; /* src may be NULL then */
     if (b->len + len > b->cap) {
         size_t cap = (b->len + len) * 2;
         unsigned char *p = realloc(b->p, cap);
@@ -77,8 +77,7 @@ int write_file_atomically(const char *path, const void *data, size_t len, char *
     snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
     fd = mkstemp(tmp);
     if (fd < 0) {
-        snprintf(err, CNN_ERR_LEN, "%s: cannot create a file there: %s", path,
-                 strerror(errno));
+        snprintf(err, CNN_ERR_LEN, "%s: cannot create a file there: %s", path, strerror(errno));
         goto done;
     }
     const char *p = data;
@@ -87,8 +86,8 @@ int write_file_atomically(const char *path, const void *data, size_t len, char *
         ssize_t k = write(fd, p, left);
         if (k < 0 && errno == EINTR) continue;
         if (k <= 0) {
-            snprintf(err, CNN_ERR_LEN, "%s: write failed: %s (the previous file is kept)",
-                     path, k < 0 ? strerror(errno) : "no space");
+            snprintf(err, CNN_ERR_LEN, "%s: write failed: %s (the previous file is kept)", path,
+                     k < 0 ? strerror(errno) : "no space");
             goto done;
         }
         p += k;
@@ -101,14 +100,14 @@ int write_file_atomically(const char *path, const void *data, size_t len, char *
     }
     if (close(fd)) {
         fd = -1;
-        snprintf(err, CNN_ERR_LEN, "%s: close failed: %s (the previous file is kept)",
-                 path, strerror(errno));
+        snprintf(err, CNN_ERR_LEN, "%s: close failed: %s (the previous file is kept)", path,
+                 strerror(errno));
         goto done;
     }
     fd = -1;
     if (rename(tmp, path)) {
-        snprintf(err, CNN_ERR_LEN, "%s: cannot replace: %s (the previous file is kept)",
-                 path, strerror(errno));
+        snprintf(err, CNN_ERR_LEN, "%s: cannot replace: %s (the previous file is kept)", path,
+                 strerror(errno));
         goto done;
     }
     int dfd = open(dirname(dircopy), O_RDONLY);

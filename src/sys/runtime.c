@@ -24,7 +24,7 @@
  *
  * Settings the user made are kept; CNN_RUNTIME_SET=1 in the environment
  * turns all of this off (valgrind cannot follow a re-execution). */
-#define _GNU_SOURCE   /* execve of /proc/self/exe */
+#define _GNU_SOURCE /* execve of /proc/self/exe */
 #include <cblas.h>
 #include <omp.h>
 #include <stdio.h>
@@ -36,8 +36,8 @@
 #include "sys/blas_room.h"
 #include "sys/runtime.h"
 
-#define REEXEC_MARK "CNN_RUNTIME_SET"
-#define SAVED_THREADS "threads="   /* REEXEC_MARK's value when we set it */
+#define REEXEC_MARK   "CNN_RUNTIME_SET"
+#define SAVED_THREADS "threads=" /* REEXEC_MARK's value when we set it */
 
 /* NAME's value in an environment array, or NULL. */
 static const char *env_value(char **envp, const char *name)
@@ -63,7 +63,7 @@ static void reexec_with_settings(char **argv, char **envp)
     if (!env_value(envp, "OMP_WAIT_POLICY")) env[k++] = "OMP_WAIT_POLICY=passive";
     env[k++] = mark;
     env[k] = NULL;
-    execve("/proc/self/exe", argv, env);   /* returns only on failure: go on */
+    execve("/proc/self/exe", argv, env); /* returns only on failure: go on */
 }
 
 /* Runs before the libraries' constructors: only system calls and string
@@ -76,19 +76,21 @@ static void before_libraries(int argc, char **argv, char **envp)
     char limits[128], msg[384];
     const char *name = argv[0] && strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : "cnn";
     describe_memory_limits(limits, sizeof limits);
-    int len = snprintf(msg, sizeof msg, "%s: out of memory: OpenBLAS needs %zu MiB of "
-                       "address space to start, more than %s leaves free\n", name,
-                       (BLAS_BUFFER_BYTES >> 20) + 8, limits);
-    (void)!write(STDERR_FILENO, msg, (size_t)len);   /* nothing to do if it fails */
+    int len = snprintf(msg, sizeof msg,
+                       "%s: out of memory: OpenBLAS needs %zu MiB of "
+                       "address space to start, more than %s leaves free\n",
+                       name, (BLAS_BUFFER_BYTES >> 20) + 8, limits);
+    (void)!write(STDERR_FILENO, msg, (size_t)len); /* nothing to do if it fails */
     _exit(1);
 }
-__attribute__((section(".preinit_array"), used))
-static void (*const run_before_libraries)(int, char **, char **) = before_libraries;
+__attribute__((section(".preinit_array"),
+               used)) static void (*const run_before_libraries)(int, char **,
+                                                                char **) = before_libraries;
 
 static const char *best_coretype(void)
 {
     const char *now = openblas_get_corename();
-    if (!now || strcmp(now, "Prescott") != 0) return NULL;   /* recognised: keep it */
+    if (!now || strcmp(now, "Prescott") != 0) return NULL; /* recognised: keep it */
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return "SkylakeX";
     if (__builtin_cpu_supports("avx2")) return "Haswell";
@@ -98,7 +100,7 @@ static const char *best_coretype(void)
 void cnn_runtime_setup(char **argv)
 {
     const char *mark = getenv(REEXEC_MARK);
-    if (!mark || strncmp(mark, SAVED_THREADS, strlen(SAVED_THREADS))) return;   /* user's */
+    if (!mark || strncmp(mark, SAVED_THREADS, strlen(SAVED_THREADS))) return; /* user's */
     const char *core = getenv("OPENBLAS_CORETYPE") ? NULL : best_coretype();
     if (core && !setenv("OPENBLAS_CORETYPE", core, 1)) execv("/proc/self/exe", argv);
     /* from here on this is the process that runs: the user's thread count back */

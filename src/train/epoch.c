@@ -1,6 +1,6 @@
 /* epoch.c: passes over a data set, batch by batch, for training and
  * evaluation. Batches are gathered into one reused buffer per call site. */
-#define _DEFAULT_SOURCE   /* M_PI */
+#define _DEFAULT_SOURCE /* M_PI */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,14 +53,15 @@ static void shifted(float *dst, const uint8_t *src, cnn_shape shape, int dx, int
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++) {
                 int sy = y - dy, sx = x - dx;
-                dst[((size_t)c * H + y) * W + x] =
-                    sy >= 0 && sy < H && sx >= 0 && sx < W
-                        ? (float)src[((size_t)c * H + sy) * W + sx] / 255.0f : 0.0f;
+                dst[((size_t)c * H + y) * W + x] = sy >= 0 && sy < H && sx >= 0 && sx < W
+                                                       ? (float)src[((size_t)c * H + sy) * W + sx] /
+                                                             255.0f
+                                                       : 0.0f;
             }
 }
 
-void cnn_augment_image(float *dst, const uint8_t *src, cnn_shape shape,
-                       const cnn_augment *aug, cnn_rng *rng)
+void cnn_augment_image(float *dst, const uint8_t *src, cnn_shape shape, const cnn_augment *aug,
+                       cnn_rng *rng)
 {
     if (aug->shift) {
         int span = 2 * aug->shift + 1;
@@ -133,13 +134,15 @@ int cnn_train_epoch(cnn_trainer *t, const cnn_dataset *d, int batch, const cnn_a
                 what = "outputs";
             }
             if (bad < 0)
-                snprintf(err, CNN_ERR_LEN, "step %d of %d: the loss became %s (the "
-                         "learning rate may be too high)", s + 1, steps,
-                         isnan(loss) ? "NaN" : "infinite");
+                snprintf(err, CNN_ERR_LEN,
+                         "step %d of %d: the loss became %s (the "
+                         "learning rate may be too high)",
+                         s + 1, steps, isnan(loss) ? "NaN" : "infinite");
             else
-                snprintf(err, CNN_ERR_LEN, "step %d of %d: the %s of layer %d (%s, line "
-                         "%d) went non-finite (the learning rate may be too high)", s + 1,
-                         steps, what, bad + 1, cnn_layer_name(net->layers[bad].kind),
+                snprintf(err, CNN_ERR_LEN,
+                         "step %d of %d: the %s of layer %d (%s, line "
+                         "%d) went non-finite (the learning rate may be too high)",
+                         s + 1, steps, what, bad + 1, cnn_layer_name(net->layers[bad].kind),
                          net->layers[bad].line);
             rc = -1;
             goto done;
@@ -183,7 +186,8 @@ cnn_epoch_stats cnn_evaluate(cnn_trainer *t, const cnn_dataset *d, int *confusio
         per_batch[2 * b] = cnn_infer(t, x, d->labels + first, n, out, &right);
         per_batch[2 * b + 1] = right;
         for (int i = 0; confusion && i < n; i++)
-            confusion[d->labels[first + i] * classes + argmax(out + (size_t)i * classes, classes)]++;
+            confusion[d->labels[first + i] * classes +
+                      argmax(out + (size_t)i * classes, classes)]++;
     }
     if (dist && per_batch) {
         dist_share_range(dist, per_batch, batches, 2);

@@ -37,9 +37,14 @@ static int save(const cnn_fit_hooks *hooks, cnn_dist *dist, const cnn_net *net,
 void cnn_train_begin(cnn_net *net, uint64_t seed, cnn_train_state *st)
 {
     const cnn_recipe *r = &net->recipe;
-    *st = (cnn_train_state){ .epochs = r->epochs, .schedule = r->schedule, .shift = r->shift,
-                             .flip = r->flip, .resize = r->resize, .rng = cnn_rng_seed(seed),
-                             .sgd = r->sgd, .batch = r->batch };
+    *st = (cnn_train_state){ .epochs = r->epochs,
+                             .schedule = r->schedule,
+                             .shift = r->shift,
+                             .flip = r->flip,
+                             .resize = r->resize,
+                             .rng = cnn_rng_seed(seed),
+                             .sgd = r->sgd,
+                             .batch = r->batch };
     st->val.seed = seed;
     cnn_net_init(net, &st->rng);
 }
@@ -59,8 +64,8 @@ cnn_fit_end cnn_fit(cnn_trainer *t, cnn_train_state *st, const cnn_fit_data *dat
         if (hooks->on_epoch_start) hooks->on_epoch_start(hooks->ctx, e, r.lr);
         cnn_augment aug = { st->shift, st->flip };
         double start = cnn_clock();
-        int stop = cnn_train_epoch(t, data->train, st->batch, &aug, &sgd, &st->rng, on_step,
-                                   &steps, &r.train, err);
+        int stop = cnn_train_epoch(t, data->train, st->batch, &aug, &sgd, &st->rng, on_step, &steps,
+                                   &r.train, err);
         if (stop) return stop < 0 ? CNN_FIT_EPOCH_FAILED : CNN_FIT_INTERRUPTED;
         r.seconds = cnn_clock() - start;
         r.test = cnn_evaluate(t, data->test, NULL);

@@ -23,7 +23,7 @@ static void class_quotas(const cnn_dataset *d, int n, int *quota)
         int best = -1;
         for (int c = 0; c < 256; c++)
             if (quota[c] < count[c] && (best < 0 || rem[c] > rem[best])) best = c;
-        ENSURE(best >= 0);   /* n is below d->count: some class has images left */
+        ENSURE(best >= 0); /* n is below d->count: some class has images left */
         quota[best]++;
         rem[best] = -1;
     }
@@ -33,8 +33,10 @@ int cnn_dataset_split(cnn_dataset *train, cnn_dataset *val, int n, uint64_t seed
 {
     memset(val, 0, sizeof *val);
     if (n < 1 || n >= train->count) {
-        snprintf(err, CNN_ERR_LEN, "--val %d: must be 1 to %d, fewer than the %d training "
-                 "images", n, train->count - 1, train->count);
+        snprintf(err, CNN_ERR_LEN,
+                 "--val %d: must be 1 to %d, fewer than the %d training "
+                 "images",
+                 n, train->count - 1, train->count);
         return -1;
     }
     int quota[256];

@@ -35,12 +35,12 @@
  * and seed004 train 15-25% slower in 2 shards of 32). Shards hold at most
  * SHARD_MAX images, unless that would make more than MAX_SHARDS. */
 #define WIDE_DENSE_BYTES (256u << 10)
-#define SHARDS_WIDE 2
-#define CHUNK_WIDE 32
-#define SHARDS_NARROW 8
-#define CHUNK_NARROW 8
-#define SHARD_MAX 32
-#define MAX_SHARDS 64
+#define SHARDS_WIDE      2
+#define CHUNK_WIDE       32
+#define SHARDS_NARROW    8
+#define CHUNK_NARROW     8
+#define SHARD_MAX        32
+#define MAX_SHARDS       64
 /* Below this many parameters the update is cheaper than waking threads. */
 #define PARALLEL_UPDATE_MIN 65536
 /* Parameters per piece of the parallel sum of the shards' gradients and of
@@ -50,19 +50,19 @@
 struct cnn_trainer {
     cnn_net *net;
     int max_batch, threads;
-    cnn_dist *dist;                 /* the processes sharing the batches, or NULL */
-    workspace *ws;                  /* one per thread */
-    float *grads[MAX_SHARDS];       /* one gradient block per shard this process runs */
-    float *velocity;                /* momentum or first moments, n_params */
-    float *moment2;                 /* Adam's second moments, n_params */
-    uint64_t steps;                 /* optimiser steps taken */
-    uint64_t dropout_key;           /* the next step's dropout masks */
-    int last_bad;                   /* first non-finite layer of the last pass */
+    cnn_dist *dist;           /* the processes sharing the batches, or NULL */
+    workspace *ws;            /* one per thread */
+    float *grads[MAX_SHARDS]; /* one gradient block per shard this process runs */
+    float *velocity;          /* momentum or first moments, n_params */
+    float *moment2;           /* Adam's second moments, n_params */
+    uint64_t steps;           /* optimiser steps taken */
+    uint64_t dropout_key;     /* the next step's dropout masks */
+    int last_bad;             /* first non-finite layer of the last pass */
     int profiling;
-    cnn_profile *prof;              /* one per thread */
+    cnn_profile *prof; /* one per thread */
     double shard_loss[MAX_SHARDS];
     int shard_correct[MAX_SHARDS];
-    int shard_bad[MAX_SHARDS];      /* first non-finite layer, when the loss is */
+    int shard_bad[MAX_SHARDS]; /* first non-finite layer, when the loss is */
 };
 
 /* All cores, or OMP_NUM_THREADS: read once, before OpenBLAS's OpenMP build
@@ -142,8 +142,10 @@ cnn_trainer *cnn_trainer_new_dist(cnn_net *net, int max_batch, int threads, cnn_
     }
     int procs = dist ? cnn_dist_size(dist) : 1;
     if (procs & (procs - 1)) {
-        snprintf(err, CNN_ERR_LEN, "%d processes: training needs a power of two (1, 2, 4, "
-                 "8, ...), so that each owns whole subtrees of the gradient sum", procs);
+        snprintf(err, CNN_ERR_LEN,
+                 "%d processes: training needs a power of two (1, 2, 4, "
+                 "8, ...), so that each owns whole subtrees of the gradient sum",
+                 procs);
         return NULL;
     }
     cnn_trainer *t = calloc(1, sizeof *t);
@@ -154,13 +156,12 @@ cnn_trainer *cnn_trainer_new_dist(cnn_net *net, int max_batch, int threads, cnn_
     t->threads = threads ? threads : default_threads();
     /* Threads come from OpenMP; BLAS stays single-threaded inside them. */
     openblas_set_num_threads(1);
-    if (t->threads > MAX_SHARDS) t->threads = MAX_SHARDS;   /* more would idle */
+    if (t->threads > MAX_SHARDS) t->threads = MAX_SHARDS; /* more would idle */
     t->ws = calloc((size_t)t->threads, sizeof *t->ws);
     t->prof = calloc((size_t)t->threads, sizeof *t->prof);
     if (!t->ws || !t->prof) goto oom;
     for (int i = 0; i < t->threads; i++)
-        if (workspace_alloc(&t->ws[i], net, chunk_len(net, shard_len(net, max_batch))))
-            goto oom;
+        if (workspace_alloc(&t->ws[i], net, chunk_len(net, shard_len(net, max_batch)))) goto oom;
     /* a smaller batch can cut into more shards; a process with none of a
      * batch's shards still receives the sum in grads[0] */
     int blocks = 1, max_block = 1;
@@ -177,8 +178,9 @@ cnn_trainer *cnn_trainer_new_dist(cnn_net *net, int max_batch, int threads, cnn_
     /* OpenBLAS maps its buffers when the threads first run; check the room
      * now, leaving some for a batch, the model being saved and the like.
      * Unasked, as many threads as fit: the result is the same with any. */
-    size_t extra = sizeof(float) * (3 * net->n_params + (size_t)max_batch *
-                                    cnn_shape_size(net->input)) + ((size_t)16 << 20);
+    size_t extra = sizeof(float) *
+                       (3 * net->n_params + (size_t)max_batch * cnn_shape_size(net->input)) +
+                   ((size_t)16 << 20);
     int fit = t->threads;
     if (blas_check_room(&fit, threads == 0, extra, err)) {
         cnn_trainer_free(t);
@@ -231,19 +233,19 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
     const cnn_net *net = t->net;
     int len = shard_len(net, n), shards = shard_count(net, n), chunk = chunk_len(net, len);
     size_t in_size = cnn_shape_size(net->input), P = net->n_params;
-    float scale = 1.0f / (float)n;   /* the mean over the whole batch */
+    float scale = 1.0f / (float)n; /* the mean over the whole batch */
     dist_part part = want_grad ? dist_part_of(t->dist, shards)
                                : (dist_part){ 0, shards, shards, 1 };
     int team = t->threads < part.count ? t->threads : part.count > 0 ? part.count : 1;
 
-    #pragma omp parallel num_threads(team)
+#pragma omp parallel num_threads(team)
     {
         flush_denormals();
         workspace *ws = &t->ws[omp_get_thread_num()];
         ws->prof = t->profiling ? &t->prof[omp_get_thread_num()] : NULL;
-        #pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, 1)
         for (int i = 0; i < part.count; i++) {
-            int s = part.first + i;   /* the shard; i, its gradient block here */
+            int s = part.first + i; /* the shard; i, its gradient block here */
             int end = (s + 1) * len < n ? (s + 1) * len : n;
             t->shard_loss[s] = 0.0;
             t->shard_correct[s] = 0;
@@ -277,19 +279,17 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
             /* pieces of the parameters go to threads, and vectorise within a
              * piece; this process's blocks are an aligned subtree */
             long pieces = (long)((P + REDUCE_CHUNK - 1) / REDUCE_CHUNK);
-            #pragma omp for schedule(static) nowait
+#pragma omp for schedule(static) nowait
             for (long c = 0; c < pieces; c++) {
                 size_t lo = (size_t)c * REDUCE_CHUNK;
-                sum_shards(t->grads, part.count, lo,
-                           lo + REDUCE_CHUNK < P ? lo + REDUCE_CHUNK : P);
+                sum_shards(t->grads, part.count, lo, lo + REDUCE_CHUNK < P ? lo + REDUCE_CHUNK : P);
             }
         }
         prof_lap(&clock, CNN_PHASE_REDUCE);
     }
     if (want_grad && t->dist) {
         dist_sum_tree(t->dist, t->grads[0], P, part.holders);
-        dist_share_shards(t->dist, &part, shards, t->shard_loss, t->shard_correct,
-                          t->shard_bad);
+        dist_share_shards(t->dist, &part, shards, t->shard_loss, t->shard_correct, t->shard_bad);
     }
     double loss = 0.0;
     t->last_bad = -1;
@@ -303,28 +303,29 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
 }
 
 double cnn_gradient(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
-                   const float **grad)
+                    const float **grad)
 {
     double loss = run_shards(t, x, labels, n, 1, NULL, NULL);
     *grad = t->grads[0];
     return loss / n;
 }
 
-double cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels,
-                     int n, const cnn_sgd *sgd, int *correct)
+double cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
+                      const cnn_sgd *sgd, int *correct)
 {
     cnn_net *net = t->net;
     double loss = run_shards(t, x, labels, n, 1, NULL, correct);
-    optim_block b = { .theta = net->params, .grad = t->grads[0], .m = t->velocity,
-                      .v = t->moment2 };
+    optim_block b = {
+        .theta = net->params, .grad = t->grads[0], .m = t->velocity, .v = t->moment2
+    };
     size_t P = net->n_params;
     long pieces = (long)((P + REDUCE_CHUNK - 1) / REDUCE_CHUNK);
     uint64_t step = ++t->steps;
     prof_clock clock = prof_start(t->profiling ? &t->prof[0] : NULL);
-    #pragma omp parallel num_threads(t->threads) if (P >= PARALLEL_UPDATE_MIN)
+#pragma omp parallel num_threads(t->threads) if (P >= PARALLEL_UPDATE_MIN)
     {
         flush_denormals();
-        #pragma omp for schedule(static)
+#pragma omp for schedule(static)
         for (long c = 0; c < pieces; c++) {
             size_t lo = (size_t)c * REDUCE_CHUNK;
             optim_update(sgd, step, &b, lo, lo + REDUCE_CHUNK < P ? lo + REDUCE_CHUNK : P);
@@ -335,9 +336,9 @@ double cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels,
     return loss / n;
 }
 
-const char *const cnn_phase_names[CNN_PHASES] = {
-    "im2col", "sgemm", "pooling", "bias+activation", "loss", "reduction", "update"
-};
+const char *const cnn_phase_names[CNN_PHASES] = { "im2col",          "sgemm", "pooling",
+                                                  "bias+activation", "loss",  "reduction",
+                                                  "update" };
 
 void cnn_trainer_profile(cnn_trainer *t, int on)
 {
@@ -360,8 +361,8 @@ void cnn_trainer_profile_read(const cnn_trainer *t, cnn_profile *out)
                 const cnn_gemm_stat *g = &p->gemm[l][k];
                 cnn_gemm_stat *sum = &out->gemm[l][k];
                 if ((double)g->m * g->n * g->k > (double)sum->m * sum->n * sum->k)
-                    *sum = (cnn_gemm_stat){ g->m, g->n, g->k, g->trans_a, g->trans_b,
-                                            sum->calls, sum->flops, sum->seconds };
+                    *sum = (cnn_gemm_stat){ g->m,       g->n,       g->k,       g->trans_a,
+                                            g->trans_b, sum->calls, sum->flops, sum->seconds };
                 sum->calls += g->calls;
                 sum->flops += g->flops;
                 sum->seconds += g->seconds;
@@ -370,8 +371,8 @@ void cnn_trainer_profile_read(const cnn_trainer *t, cnn_profile *out)
     }
 }
 
-double cnn_infer(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
-                 float *out, int *correct)
+double cnn_infer(cnn_trainer *t, const float *x, const uint8_t *labels, int n, float *out,
+                 int *correct)
 {
     return run_shards(t, x, labels, n, 0, out, correct);
 }

@@ -1,7 +1,7 @@
 /* libFuzzer target: the model loader on arbitrary bytes. The CRC refuses
  * most mutations at once, so the target also re-seals the input with a valid
  * CRC half the time, letting the fuzzer reach the field checks behind it. */
-#define _GNU_SOURCE   /* memfd_create */
+#define _GNU_SOURCE /* memfd_create */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = size - 1;
     uint8_t *bytes = malloc(len + 4);
     memcpy(bytes, data + 1, len);
-    if ((data[0] & 1) && len >= 4) {   /* re-seal: replace the last 4 bytes by a CRC */
+    if ((data[0] & 1) && len >= 4) { /* re-seal: replace the last 4 bytes by a CRC */
         uint32_t crc = (uint32_t)crc32(0L, bytes, (uInt)(len - 4));
         for (int i = 0; i < 4; i++) bytes[len - 4 + i] = (uint8_t)(crc >> (8 * i));
     }
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(st.moment2);
         cnn_net_free(net);
     } else if (strncmp(err, path, strlen(path))) {
-        abort();   /* errors name the file */
+        abort(); /* errors name the file */
     }
     close(fd);
     return 0;

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cnn_net *net = cnn_net_parse(text, "fuzz.net", err);
     free(text);
     if (!net) {
-        if (strncmp(err, "fuzz.net:", 9)) abort();   /* errors say file:line */
+        if (strncmp(err, "fuzz.net:", 9)) abort(); /* errors say file:line */
         return 0;
     }
     /* keep the run cheap: skip networks that would take long */
