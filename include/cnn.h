@@ -33,7 +33,14 @@
 
 /* These enums are stored in model files (as part of the description text
  * only), but keep them append-only anyway. */
-typedef enum { CNN_ACT_NONE, CNN_ACT_RELU, CNN_ACT_SIGMOID, CNN_ACT_TANH } cnn_act;
+typedef enum {
+    CNN_ACT_NONE,
+    CNN_ACT_RELU,
+    CNN_ACT_SIGMOID,
+    CNN_ACT_TANH,
+    CNN_ACT_LEAKY /* x for x > 0, slope * x below */
+} cnn_act_kind;
+#define CNN_ACT_KINDS (CNN_ACT_LEAKY + 1)
 typedef enum {
     CNN_CONV,
     CNN_MAXPOOL,
@@ -141,6 +148,13 @@ typedef struct {
     int kh, kw, stride, pad;
 } cnn_window;
 
+/* An activation: its kind and, for leaky, the slope below zero (0 < slope <= 1,
+ * 0.01 unless the description's slope= says otherwise). */
+typedef struct {
+    cnn_act_kind kind;
+    float slope;
+} cnn_act;
+
 #define CNN_INPUT    (-1) /* in cnn_layer.from: the network's input */
 #define CNN_NAME_MAX 31   /* of a layer's name= in a description */
 
@@ -226,7 +240,7 @@ int cnn_net_set_class_labels(cnn_net *net, const int *labels, int n, const char 
  * at most max names into names[] (each malloc'd, for the caller to free),
  * their number in *n. Errors name the file and line. */
 int cnn_class_names_read(const char *path, char **names, int max, int *n, char *err);
-const char *cnn_act_name(cnn_act a);
+const char *cnn_act_name(cnn_act_kind k);
 const char *cnn_layer_name(cnn_layer_kind k);
 const char *cnn_loss_name(cnn_loss_kind k);
 /* Multiply-adds of one image's forward pass through layer l. */

@@ -57,7 +57,7 @@ static int compare(const float *got, const double *want, size_t len, const char 
 int reference_check_conv(const cnn_layer *layer, const float *w, int n, int input_grad, char *why)
 {
     cnn_layer L = *layer;
-    L.act = CNN_ACT_NONE; /* the convolution itself; activations are checked apart */
+    L.act = act_of(CNN_ACT_NONE); /* the convolution itself; activations are checked apart */
     size_t in_len = n * cnn_shape_size(L.in), out_len = n * cnn_shape_size(L.out);
     size_t w_len = L.n_w;
     L.w_off = 0; /* a parameter block of its own: weights, then biases */
@@ -84,7 +84,7 @@ int reference_check_conv(const cnn_layer *layer, const float *w, int n, int inpu
     layer_pass pass = { &L, n, x, out, { NULL, 0 } };
     layer_grads g = { dy, input_grad ? dx : NULL, grad, GRAD_WRITE };
     conv_forward(&pass, params, &scratch);
-    conv_backward(&pass, params, &g, &scratch, CNN_ACT_NONE);
+    conv_backward(&pass, params, &g, &scratch, act_of(CNN_ACT_NONE));
     if (compare(out, rout, out_len, "output", why) ||
         compare(grad, rdw, w_len, "kernel gradient", why) ||
         compare(grad + w_len, rdb, L.out.c, "bias gradient", why) ||

@@ -39,7 +39,7 @@ typedef struct {
     double *x;                        /* (n, input): ...or these */
     double *act[CNN_MAX_LAYERS];      /* (n, out): layer outputs */
     double *pre[CNN_MAX_LAYERS];      /* (n, out): ReLU layers' inputs */
-    uint8_t *relu_on[CNN_MAX_LAYERS]; /* (n, out): 1 where the engine's ReLU passed */
+    uint8_t *relu_on[CNN_MAX_LAYERS]; /* (n, out): 1 where the engine's (leaky) ReLU passed */
     int32_t *pick[CNN_MAX_LAYERS];    /* (n, out): max/min pool choices, dropout masks */
 } ref_net;
 

@@ -14,6 +14,10 @@ static int picks(const cnn_layer *L)
            L->kind == CNN_DROPOUT;
 }
 
+/* Whether the activation bends at 0, so that the reference takes the engine's
+ * side of it (ReLU, leaky ReLU). */
+static int has_kink(cnn_act a) { return a.kind == CNN_ACT_RELU || a.kind == CNN_ACT_LEAKY; }
+
 int ref_net_init(ref_net *r, const cnn_net *net, const workspace *ws, const float *x,
                  const uint8_t *labels, int n)
 {
@@ -32,7 +36,7 @@ int ref_net_init(ref_net *r, const cnn_net *net, const workspace *ws, const floa
         const cnn_layer *L = &net->layers[l];
         size_t len = (size_t)n * cnn_shape_size(L->out);
         ok = (r->act[l] = malloc(sizeof(double) * len)) != NULL;
-        if (ok && L->act == CNN_ACT_RELU) {
+        if (ok && has_kink(L->act)) {
             ok = (r->relu_on[l] = malloc(len)) && (r->pre[l] = malloc(sizeof(double) * len));
             for (size_t k = 0; ok && k < len; k++) r->relu_on[l][k] = ws->act[l][k] > 0.0f;
         }
@@ -119,11 +123,12 @@ static void pool_image(double *out, const double *x, const int32_t *pick, const 
 
 static void activate(double *z, const uint8_t *relu_on, size_t len, cnn_act a)
 {
-    for (size_t k = 0; k < len; k++) switch (a) {
+    for (size_t k = 0; k < len; k++) switch (a.kind) {
         case CNN_ACT_NONE: break;
         case CNN_ACT_RELU: z[k] = relu_on[k] ? z[k] : 0.0; break;
         case CNN_ACT_SIGMOID: z[k] = 1.0 / (1.0 + exp(-z[k])); break;
         case CNN_ACT_TANH: z[k] = tanh(z[k]); break;
+        case CNN_ACT_LEAKY: z[k] = relu_on[k] ? z[k] : a.slope * z[k]; break;
         }
 }
 
@@ -227,19 +232,20 @@ int ref_net_check_branches(ref_net *r, char *why)
     for (int l = 0; l < net->n_layers; l++) {
         const cnn_layer *L = &net->layers[l];
         size_t out = cnn_shape_size(L->out), len = r->n * out;
-        if (L->act == CNN_ACT_RELU) {
-            /* Where the engine's ReLU passed its input, the reference's input
-             * must be >= 0, and where it stopped it <= 0, to within float
-             * rounding: a tie may go either way. */
+        if (has_kink(L->act)) {
+            /* Where the engine's (leaky) ReLU passed its input, the
+             * reference's input must be >= 0, and where it stopped (scaled)
+             * it <= 0, to within float rounding: a tie may go either way. */
             const double *z = r->pre[l];
             double tol = 0.0;
             for (size_t k = 0; k < len; k++) tol = fmax(tol, 1e-4 * fabs(z[k]));
             for (size_t k = 0; k < len; k++)
                 if (r->relu_on[l][k] ? z[k] < -tol : z[k] > tol) {
                     snprintf(why, CNN_ERR_LEN,
-                             "layer %d relu, element %zu: the engine %s "
+                             "layer %d %s, element %zu: the engine %s "
                              "its input %.9g",
-                             l, k, r->relu_on[l][k] ? "passed" : "stopped", z[k]);
+                             l, cnn_act_name(L->act.kind), k,
+                             r->relu_on[l][k] ? "passed" : "stopped or scaled", z[k]);
                     return -1;
                 }
         }

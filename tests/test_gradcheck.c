@@ -152,6 +152,15 @@ int main(void)
     check_text("avgpool 3x2/1 (overlapping)",
                "input channels=1 height=6 width=6\n"
                "avgpool size=3x2 stride=1\ndense units=3\nloss softmax-cross-entropy\n");
+    check_text("conv leaky, slope 0.2", "input channels=1 height=6 width=6\n"
+                                        "conv filters=3 size=3 act=leaky slope=0.2\ndense units=3\n"
+                                        "loss softmax-cross-entropy\n");
+    check_text("dense leaky (slope 0.01)",
+               "input channels=1 height=4 width=4\n"
+               "dense units=6 act=leaky\ndense units=3\nloss softmax-cross-entropy\n");
+    check_text("mse, leaky output", "input channels=1 height=5 width=5\n"
+                                    "dense units=4 act=tanh\ndense units=3 act=leaky slope=0.3\n"
+                                    "loss mean-squared-error\n");
     check_text("dense relu", "input channels=1 height=4 width=4\n"
                              "dense units=6 act=relu\ndense units=3\nloss softmax-cross-entropy\n");
     check_text("dense sigmoid",

@@ -39,6 +39,11 @@ int main(void)
            "bad.net:2:", "pad=3 must be smaller than the kernel");
     expect(IN "conv filters=2 size=5 act=swish\n" END,
            "bad.net:2:", "act=swish is not an activation");
+    expect(IN "conv filters=2 size=5 act=relu slope=0.1\n" END,
+           "bad.net:2:", "slope= goes with act=leaky");
+    expect(IN "conv filters=2 size=5 slope=0.1\n" END, "bad.net:2:", "slope= goes with act=leaky");
+    expect(IN "dense units=4 act=leaky slope=0\n" END, "bad.net:2:", "slope=0 is out of range");
+    expect(IN "dense units=4 act=leaky slope=1.5\n" END, "bad.net:2:", "slope=1.5 is out of range");
     expect(IN "maxpool size=29\n" END,
            "bad.net:2:", "window height 29 is larger than its input 28");
     expect(IN "conv filters=2 size=27\nmaxpool size=3\n" END,

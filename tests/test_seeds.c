@@ -55,7 +55,7 @@ static void test_conv_gradients_of_seed002(void)
     layer_grads g = { dout, dx, grad, GRAD_WRITE };
     conv_forward(&pass, net->params, &scratch);
     memcpy(dout, dy, sizeof dy);
-    conv_backward(&pass, net->params, &g, &scratch, CNN_ACT_NONE);
+    conv_backward(&pass, net->params, &g, &scratch, act_of(CNN_ACT_NONE));
     const float want_dw[4] = { 1, 6, 5, 3 }, want_dx[9] = { 1, 2, 0, -1, 0, 0, 0, 0, 0 };
     for (int i = 0; i < 4; i++) CHECK_NEAR(grad[i], want_dw[i], 0);
     CHECK_NEAR(grad[4], 1, 0);
@@ -63,7 +63,7 @@ static void test_conv_gradients_of_seed002(void)
     /* and a gradient at the bottom-right output: the kernel lands bottom-right */
     const float dy2[4] = { 0, 0, 0, 2 }, want_dx2[9] = { 0, 0, 0, 0, 2, 4, 0, -2, 0 };
     memcpy(dout, dy2, sizeof dy2);
-    conv_backward(&pass, net->params, &g, &scratch, CNN_ACT_NONE);
+    conv_backward(&pass, net->params, &g, &scratch, act_of(CNN_ACT_NONE));
     for (int i = 0; i < 9; i++) CHECK_NEAR(dx[i], want_dx2[i], 0);
     conv_scratch_free(&scratch);
     cnn_net_free(net);
@@ -76,7 +76,7 @@ static void test_sigmoid(void)
     enum { N = 200001 };
     static float x[N], y[N];
     for (int i = 0; i < N; i++) x[i] = y[i] = -100.0f + 200.0f * i / (N - 1);
-    act_forward(y, N, CNN_ACT_SIGMOID);
+    act_forward(y, N, act_of(CNN_ACT_SIGMOID));
     double worst = 0;
     for (int i = 0; i < N; i++) {
         double exact = 1.0 / (1.0 + exp(-(double)x[i]));
@@ -102,7 +102,7 @@ static void test_activations_nonfinite(void)
             v[at] = NAN;
             v[(at + 1) % N] = INFINITY;
             v[(at + 2) % N] = -INFINITY;
-            act_forward(v, N, (cnn_act)a);
+            act_forward(v, N, act_of((cnn_act_kind)a));
             CHECK(a == CNN_ACT_RELU ? v[at] == 0.0f : isnan(v[at]));
             CHECK(v[(at + 1) % N] == (a == CNN_ACT_RELU ? INFINITY : 1.0f));
             CHECK_NEAR(v[(at + 2) % N], a == CNN_ACT_TANH ? -1.0 : 0.0, 1e-37);
@@ -114,8 +114,26 @@ static void test_relu(void)
 {
     float z[4] = { -478, 494, 460, -477 };
     const float want[4] = { 0, 494, 460, 0 };
-    act_forward(z, 4, CNN_ACT_RELU);
+    act_forward(z, 4, act_of(CNN_ACT_RELU));
     for (int i = 0; i < 4; i++) CHECK_NEAR(z[i], want[i], 0);
+}
+
+/* Leaky ReLU scales what is not above 0 by its slope, forward and back; NaN
+ * and the infinities pass through it (the slope is positive). */
+static void test_leaky(void)
+{
+    cnn_act leaky = { CNN_ACT_LEAKY, 0.25f };
+    float z[6] = { -4, 2, 0, NAN, INFINITY, -INFINITY };
+    act_forward(z, 6, leaky);
+    CHECK_NEAR(z[0], -1.0, 0);
+    CHECK_NEAR(z[1], 2.0, 0);
+    CHECK_NEAR(z[2], 0.0, 0);
+    CHECK(isnan(z[3]) && z[4] == INFINITY && z[5] == -INFINITY);
+    float d[3] = { 8, 8, 8 };
+    act_backward(d, z, 3, leaky);
+    CHECK_NEAR(d[0], 2.0, 0);
+    CHECK_NEAR(d[1], 8.0, 0);
+    CHECK_NEAR(d[2], 2.0, 0); /* at 0, the slope, as PyTorch takes it */
 }
 
 /* (W - F + 2P) / S + 1, seed 003 */
@@ -180,7 +198,7 @@ static void test_softmax_cross_entropy(void)
     const uint8_t label = 2;
     float dz[3], probs[3];
     double loss = loss_forward_backward(dz, probs, z, &label, 1, 3, CNN_LOSS_SOFTMAX_CE,
-                                        CNN_ACT_NONE, 1.0f);
+                                        act_of(CNN_ACT_NONE), 1.0f);
     double e1 = exp(1), e2 = exp(2), e3 = exp(3), sum = e1 + e2 + e3;
     CHECK_NEAR(probs[0], e1 / sum, 1e-6);
     CHECK_NEAR(probs[2], e3 / sum, 1e-6);
@@ -191,8 +209,8 @@ static void test_softmax_cross_entropy(void)
     /* huge logits stay finite (log-sum-exp) */
     const float big[3] = { 1000, -1000, 0 };
     const uint8_t one = 1;
-    loss = loss_forward_backward(dz, probs, big, &one, 1, 3, CNN_LOSS_SOFTMAX_CE, CNN_ACT_NONE,
-                                 1.0f);
+    loss = loss_forward_backward(dz, probs, big, &one, 1, 3, CNN_LOSS_SOFTMAX_CE,
+                                 act_of(CNN_ACT_NONE), 1.0f);
     CHECK_NEAR(loss, 2000, 1e-3);
     CHECK_NEAR(dz[0], 1, 1e-6);
 }
@@ -204,16 +222,18 @@ static void test_bce_and_mse(void)
     const float y[2] = { 0.8f, 0.3f };
     const uint8_t label = 0; /* targets (1, 0) */
     float dz[2], probs[2];
-    double loss = loss_forward_backward(dz, probs, y, &label, 1, 2, CNN_LOSS_BCE, CNN_ACT_SIGMOID,
-                                        1.0f);
+    double loss = loss_forward_backward(dz, probs, y, &label, 1, 2, CNN_LOSS_BCE,
+                                        act_of(CNN_ACT_SIGMOID), 1.0f);
     CHECK_NEAR(loss, -(log(0.8) + log(0.7)) / 2, 1e-6);
     CHECK_NEAR(dz[0], (0.8 - 1) / 2, 1e-7);
     CHECK_NEAR(dz[1], 0.3 / 2, 1e-7);
     const float sat[2] = { 1.0f, 0.0f };
     const uint8_t wrong = 1;
-    loss = loss_forward_backward(dz, probs, sat, &wrong, 1, 2, CNN_LOSS_BCE, CNN_ACT_SIGMOID, 1.0f);
+    loss = loss_forward_backward(dz, probs, sat, &wrong, 1, 2, CNN_LOSS_BCE,
+                                 act_of(CNN_ACT_SIGMOID), 1.0f);
     CHECK(isfinite(loss) && loss > 10);
-    loss = loss_forward_backward(dz, probs, y, &label, 1, 2, CNN_LOSS_MSE, CNN_ACT_NONE, 1.0f);
+    loss = loss_forward_backward(dz, probs, y, &label, 1, 2, CNN_LOSS_MSE, act_of(CNN_ACT_NONE),
+                                 1.0f);
     CHECK_NEAR(loss, (0.04 + 0.09) / 2, 1e-6);
     CHECK_NEAR(dz[0], -0.2, 1e-6);
     CHECK_NEAR(dz[1], 0.3, 1e-6);
@@ -255,6 +275,7 @@ int main(void)
     test_cross_correlation_and_convolution();
     test_conv_gradients_of_seed002();
     test_relu();
+    test_leaky();
     test_sigmoid();
     test_activations_nonfinite();
     test_output_size();

@@ -33,6 +33,8 @@ src/kernels/loss.c|softmax cross-entropy: 0.1% too large|s/dz\[k\] = scale \* (p
 src/kernels/loss.c|binary cross-entropy: not divided by the outputs|s/dz\[k\] = scale \* (p\[k\] - t) \/ (float)m/dz[k] = scale * (p[k] - t)/
 src/kernels/loss.c|mean squared error: twice the gradient|s/dz\[k\] = scale \* e;/dz[k] = 2 * scale * e;/
 src/kernels/pool.c|maxpool 2x2 forward: the first of the window, not its max|s/if (kind == CNN_MAXPOOL ? plane\[k\[j\]\] > plane\[at\]/if (kind == CNN_MAXPOOL ? 0/
+src/kernels/act.c|leaky: gradient below 0 1% short of the slope|s/d\[i\] = y\[i\] > 0.0f ? d\[i\] : a.slope \* d\[i\]/d[i] = y[i] > 0.0f ? d[i] : 0.99f * a.slope * d[i]/
+src/kernels/act.c|leaky forward: ReLU (the slope left out)|s/x\[i\] = x\[i\] > 0.0f ? x\[i\] : a.slope \* x\[i\]/x[i] = x[i] > 0.0f ? x[i] : 0.0f/
 src/kernels/act.c|relu forward: stops inputs up to 0.1|s/x\[i\] = x\[i\] > 0.0f ? x\[i\] : 0.0f/x[i] = x[i] > 0.1f ? x[i] : 0.0f/
 src/net/net.c|graph: a second input gradient replaces the first|s/    if (sum) add_into(gs->of\[src + 1\], g, len);/    if (0) add_into(gs->of[src + 1], g, len);/
 src/net/net.c|graph: a layer'"'"'s input gradient not added to a summed output|s/            if (sum) add_into(gs.of\[L->from\[0\] + 1\], din/            if (0) add_into(gs.of[L->from[0] + 1], din/'

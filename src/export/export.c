@@ -16,10 +16,11 @@ int export_check_params(const cnn_net *net, const char *path, char *err)
 const char *export_output_kind(const cnn_net *net)
 {
     if (net->loss == CNN_LOSS_SOFTMAX_CE) return "softmax probabilities";
-    switch (net->layers[net->n_layers - 1].act) {
+    switch (net->layers[net->n_layers - 1].act.kind) {
     case CNN_ACT_SIGMOID: return "sigmoid outputs";
     case CNN_ACT_RELU: return "ReLU outputs";
     case CNN_ACT_TANH: return "tanh outputs";
+    case CNN_ACT_LEAKY: return "leaky ReLU outputs";
     case CNN_ACT_NONE: break;
     }
     return "the last layer's outputs (no activation)";

@@ -89,9 +89,11 @@ static const char DENSE_BODY[] =
     "    for (int o = 0; o < UNITS; o++) out[o] += b[o];\n"
     "}\n\n";
 
-/* Indexed by cnn_act; NONE has none. */
-static const char *const ACT_FUNCTION[] = { NULL, "relu", "sigmoid", "tanh_all" };
-static const char *const ACT_CODE[] = {
+/* Indexed by cnn_act_kind; NONE has none. Leaky takes its slope as well. */
+static const char *const ACT_FUNCTION[] = { NULL, "relu", "sigmoid", "tanh_all", "leaky_relu" };
+static_assert(sizeof ACT_FUNCTION / sizeof ACT_FUNCTION[0] == CNN_ACT_KINDS,
+              "a function for every activation");
+static const char *const ACT_CODE[CNN_ACT_KINDS] = {
     NULL,
     "static void relu(float *x, int n)\n"
     "{\n"
@@ -104,6 +106,10 @@ static const char *const ACT_CODE[] = {
     "static void tanh_all(float *x, int n)\n"
     "{\n"
     "    for (int i = 0; i < n; i++) x[i] = tanhf(x[i]);\n"
+    "}\n\n",
+    "static void leaky_relu(float *x, int n, float slope)\n"
+    "{\n"
+    "    for (int i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : slope * x[i];\n"
     "}\n\n",
 };
 
@@ -342,10 +348,10 @@ static void put_layer(FILE *f, const cnn_net *net, int l)
  * softmax network, argmax. */
 static void put_layers(FILE *f, const cnn_net *net)
 {
-    int used[CNN_ACT_TANH + 1] = { 0 };
-    for (int l = 0; l < net->n_layers; l++) used[net->layers[l].act] = 1;
+    int used[CNN_ACT_KINDS] = { 0 };
+    for (int l = 0; l < net->n_layers; l++) used[net->layers[l].act.kind] = 1;
     fprintf(f, "/* ---- layers ---- */\n\n");
-    for (int a = CNN_ACT_RELU; a <= CNN_ACT_TANH; a++)
+    for (int a = CNN_ACT_RELU; a < CNN_ACT_KINDS; a++)
         if (used[a]) fputs(ACT_CODE[a], f);
     for (int l = 0; l < net->n_layers; l++) put_layer(f, net, l);
     if (net->loss == CNN_LOSS_SOFTMAX_CE) fputs(SOFTMAX_CODE, f);
@@ -440,8 +446,12 @@ static void put_predict(FILE *f, const cnn_net *net, const placement *p, const c
         } else {
             fprintf(f, "    %s(%s, %s);\n", layer, out, a);
         }
-        if (L->act != CNN_ACT_NONE)
-            fprintf(f, "    %s(%s, %zu);\n", ACT_FUNCTION[L->act], out, cnn_shape_size(L->out));
+        if (L->act.kind == CNN_ACT_LEAKY)
+            fprintf(f, "    %s(%s, %zu, %.9ef);\n", ACT_FUNCTION[L->act.kind], out,
+                    cnn_shape_size(L->out), L->act.slope);
+        else if (L->act.kind != CNN_ACT_NONE)
+            fprintf(f, "    %s(%s, %zu);\n", ACT_FUNCTION[L->act.kind], out,
+                    cnn_shape_size(L->out));
     }
     if (net->loss == CNN_LOSS_SOFTMAX_CE) fprintf(f, "    softmax(probs, %d);\n", net->classes);
     fprintf(f,

@@ -30,9 +30,9 @@
 #define ONNX_IR_VERSION 7 /* the IR version that came with opset 13 */
 #define ONNX_OPSET      13
 
-enum { WIRE_VARINT = 0, WIRE_LEN = 2 };
-enum { TENSOR_FLOAT = 1, TENSOR_INT64 = 7 }; /* TensorProto.DataType */
-enum { ATTR_INT = 2, ATTR_INTS = 7 };        /* AttributeProto.AttributeType */
+enum { WIRE_VARINT = 0, WIRE_LEN = 2, WIRE_FIXED32 = 5 };
+enum { TENSOR_FLOAT = 1, TENSOR_INT64 = 7 };          /* TensorProto.DataType */
+enum { ATTR_FLOAT = 1, ATTR_INT = 2, ATTR_INTS = 7 }; /* AttributeProto.AttributeType */
 
 /* Field numbers, per message. */
 enum { MODEL_IR_VERSION = 1, MODEL_PRODUCER = 2, MODEL_DOC = 6, MODEL_GRAPH = 7, MODEL_OPSET = 8 };
@@ -46,7 +46,7 @@ enum {
     GRAPH_OUTPUT = 12
 };
 enum { NODE_INPUT = 1, NODE_OUTPUT = 2, NODE_NAME = 3, NODE_OP = 4, NODE_ATTRIBUTE = 5 };
-enum { ATTR_NAME = 1, ATTR_I = 3, ATTR_INTS_FIELD = 8, ATTR_TYPE = 20 };
+enum { ATTR_NAME = 1, ATTR_F = 2, ATTR_I = 3, ATTR_INTS_FIELD = 8, ATTR_TYPE = 20 };
 enum { TENSOR_DIMS = 1, TENSOR_TYPE = 2, TENSOR_NAME = 8, TENSOR_RAW = 9 };
 enum { VALUE_NAME = 1, VALUE_TYPE = 2 };
 enum { TYPE_TENSOR = 1, TENSOR_TYPE_ELEM = 1, TENSOR_TYPE_SHAPE = 2 };
@@ -75,6 +75,13 @@ static void pb_int(outbuf *b, int field, int64_t v)
 {
     pb_key(b, field, WIRE_VARINT);
     pb_varint(b, (uint64_t)v);
+}
+
+/* A float field: four little-endian bytes. */
+static void pb_float(outbuf *b, int field, float v)
+{
+    pb_key(b, field, WIRE_FIXED32);
+    outbuf_floats(b, &v, 1);
 }
 
 static void pb_string(outbuf *b, int field, const char *s)
@@ -146,6 +153,15 @@ static void attr_int(outbuf *attrs, const char *name, int64_t v)
     pb_message(attrs, NODE_ATTRIBUTE, &a);
 }
 
+static void attr_float(outbuf *attrs, const char *name, float v)
+{
+    outbuf a = { 0 };
+    pb_string(&a, ATTR_NAME, name);
+    pb_int(&a, ATTR_TYPE, ATTR_FLOAT);
+    pb_float(&a, ATTR_F, v);
+    pb_message(attrs, NODE_ATTRIBUTE, &a);
+}
+
 static void attr_ints(outbuf *attrs, const char *name, const int64_t *v, int n)
 {
     outbuf a = { 0 };
@@ -179,11 +195,14 @@ static void add_floats(graph *g, const char *name, const int64_t *dims, int rank
 
 static void add_activation(graph *g, cnn_act act, const char *layer)
 {
-    static const char *const ops[] = { NULL, "Relu", "Sigmoid", "Tanh" };
+    static const char *const ops[] = { NULL, "Relu", "Sigmoid", "Tanh", "LeakyRelu" };
+    static_assert(sizeof ops / sizeof ops[0] == CNN_ACT_KINDS, "an op for every activation");
     char name[64];
-    if (act == CNN_ACT_NONE) return;
-    snprintf(name, sizeof name, "%s_%s", layer, cnn_act_name(act));
-    add_node(g, (node){ .op = ops[act], .name = name }, NULL);
+    if (act.kind == CNN_ACT_NONE) return;
+    snprintf(name, sizeof name, "%s_%s", layer, cnn_act_name(act.kind));
+    outbuf attrs = { 0 };
+    if (act.kind == CNN_ACT_LEAKY) attr_float(&attrs, "alpha", act.slope);
+    add_node(g, (node){ .op = ops[act.kind], .name = name }, &attrs);
 }
 
 /* A dense layer's (N, units) as (N, units, 1, 1) for a conv or pool after it. */

@@ -37,7 +37,7 @@ static inline float exp_approx(float x)
 
 VECTOR_CLONES void act_forward(float *x, size_t len, cnn_act a)
 {
-    switch (a) {
+    switch (a.kind) {
     case CNN_ACT_NONE: break;
     case CNN_ACT_RELU:
         for (size_t i = 0; i < len; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
@@ -48,14 +48,19 @@ VECTOR_CLONES void act_forward(float *x, size_t len, cnn_act a)
     case CNN_ACT_TANH:
         for (size_t i = 0; i < len; i++) x[i] = tanhf(x[i]);
         break;
+    case CNN_ACT_LEAKY:
+        for (size_t i = 0; i < len; i++) x[i] = x[i] > 0.0f ? x[i] : a.slope * x[i];
+        break;
     }
 }
 
 /* The derivatives written with the output y, which is what backward keeps:
- * ReLU 1 where y > 0, sigmoid y(1-y), tanh 1-y^2. */
+ * ReLU 1 where y > 0, sigmoid y(1-y), tanh 1-y^2, leaky 1 where y > 0 and
+ * its slope elsewhere (a positive slope keeps the input's sign, and at 0 it
+ * takes the slope, as PyTorch does). */
 VECTOR_CLONES void act_backward(float *d, const float *y, size_t len, cnn_act a)
 {
-    switch (a) {
+    switch (a.kind) {
     case CNN_ACT_NONE: break;
     case CNN_ACT_RELU:
         for (size_t i = 0; i < len; i++) d[i] = y[i] > 0.0f ? d[i] : 0.0f;
@@ -65,6 +70,9 @@ VECTOR_CLONES void act_backward(float *d, const float *y, size_t len, cnn_act a)
         break;
     case CNN_ACT_TANH:
         for (size_t i = 0; i < len; i++) d[i] *= 1.0f - y[i] * y[i];
+        break;
+    case CNN_ACT_LEAKY:
+        for (size_t i = 0; i < len; i++) d[i] = y[i] > 0.0f ? d[i] : a.slope * d[i];
         break;
     }
 }

@@ -63,6 +63,8 @@ void gemm(prof_site site, cnn_gemm_kind kind, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOS
 int images_per_gemm(size_t rows, size_t cols, int n);
 
 /* ---- activations (act.c) ---- */
+/* An activation without settings: act_of(CNN_ACT_RELU). */
+static inline cnn_act act_of(cnn_act_kind k) { return (cnn_act){ k, 0.0f }; }
 void act_forward(float *x, size_t len, cnn_act a);
 /* d[i] *= f'(z[i]), written with the activation's output y = f(z). */
 void act_backward(float *d, const float *y, size_t len, cnn_act a);

@@ -65,7 +65,7 @@ static int conv_setup(layer_line *p, cnn_layer *L)
 static void conv_describe(const cnn_layer *L, char *buf, size_t len)
 {
     snprintf(buf, len, "conv %d@%dx%d stride %d pad %d %s", L->out.c, L->win.kh, L->win.kw,
-             L->win.stride, L->win.pad, cnn_act_name(L->act));
+             L->win.stride, L->win.pad, act_describe(L->act).text);
 }
 
 static double conv_macs(const cnn_layer *L)
@@ -138,7 +138,7 @@ static int dense_setup(layer_line *p, cnn_layer *L)
 
 static void dense_describe(const cnn_layer *L, char *buf, size_t len)
 {
-    snprintf(buf, len, "dense %d %s", L->out.c, cnn_act_name(L->act));
+    snprintf(buf, len, "dense %d %s", L->out.c, act_describe(L->act).text);
 }
 
 static double dense_macs(const cnn_layer *L)
@@ -198,7 +198,7 @@ static int add_setup(layer_line *p, cnn_layer *L)
 
 static void add_describe(const cnn_layer *L, char *buf, size_t len)
 {
-    snprintf(buf, len, "add %s", cnn_act_name(L->act));
+    snprintf(buf, len, "add %s", act_describe(L->act).text);
 }
 
 static void add_run(const layer_run *r)
@@ -236,7 +236,7 @@ static void global_describe(const cnn_layer *L, char *buf, size_t len)
 /* One entry per kind, in the order of cnn_layer_kind. */
 /* clang-format off */
 const layer_kind layer_kinds[] = {
-    { CNN_CONV, "conv", { "filters", "size", "stride", "pad", "act" }, 1,
+    { CNN_CONV, "conv", { "filters", "size", "stride", "pad", "act", "slope" }, 1,
       "conv filters=4 size=3x2 stride=2 pad=1 act=tanh",
       conv_setup, conv_describe, conv_macs, glorot_window_fans, conv_alloc, conv_run,
       conv_back, 0 },
@@ -246,12 +246,12 @@ const layer_kind layer_kinds[] = {
       pool_setup, pool_describe, no_macs, NULL, mask_alloc, minpool_run, pool_back, 0 },
     { CNN_AVGPOOL, "avgpool", { "size", "stride" }, 1, "avgpool size=3 stride=1",
       pool_setup, pool_describe, no_macs, NULL, NULL, avgpool_run, pool_back, 0 },
-    { CNN_DENSE, "dense", { "units", "act" }, 1, "dense units=5 act=sigmoid",
+    { CNN_DENSE, "dense", { "units", "act", "slope" }, 1, "dense units=5 act=sigmoid",
       dense_setup, dense_describe, dense_macs, dense_fans, NULL, dense_run, dense_back, 0 },
     { CNN_DROPOUT, "dropout", { "rate" }, 1, "dropout rate=0.3",
       dropout_setup, dropout_describe, no_macs, NULL, mask_alloc, dropout_run, dropout_back,
       0 },
-    { CNN_ADD, "add", { "act" }, 2, "add from=input act=relu",
+    { CNN_ADD, "add", { "act", "slope" }, 2, "add from=input act=leaky slope=0.2",
       add_setup, add_describe, no_macs, NULL, NULL, add_run, add_back, 1 },
     { CNN_GAP, "gap", { NULL }, 1, "conv filters=3 size=3 act=tanh\ngap",
       global_setup, global_describe, no_macs, NULL, NULL, avgpool_run, pool_back, 0 },

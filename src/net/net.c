@@ -1,5 +1,6 @@
 /* net.c: a network as a list of layers over one parameter block; one chunk
  * of images forward through it and back. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +9,19 @@
 #include "kernels/profile.h"
 #include "sys/blas_room.h"
 
-const char *cnn_act_name(cnn_act a)
+const char *cnn_act_name(cnn_act_kind k)
 {
-    static const char *names[] = { "none", "relu", "sigmoid", "tanh" };
-    return names[a];
+    static const char *names[] = { "none", "relu", "sigmoid", "tanh", "leaky" };
+    static_assert(sizeof names / sizeof names[0] == CNN_ACT_KINDS, "a name for every activation");
+    return names[k];
+}
+
+act_words act_describe(cnn_act a)
+{
+    act_words w;
+    if (a.kind == CNN_ACT_LEAKY) snprintf(w.text, sizeof w.text, "leaky %g", a.slope);
+    else snprintf(w.text, sizeof w.text, "%s", cnn_act_name(a.kind));
+    return w;
 }
 
 const char *cnn_loss_name(cnn_loss_kind k)
@@ -249,7 +259,7 @@ void net_backward(workspace *ws, const cnn_net *net, const float *params, const 
                         params,
                         &ws->scratch[l],
                         ws->dropout.on ? &ws->dropout : NULL,
-                        l == last ? CNN_ACT_NONE : L->act };
+                        l == last ? act_of(CNN_ACT_NONE) : L->act };
         if (kind->sums_inputs) {
             kind->backward(&r, &(layer_grads){ dout, NULL, grad, mode });
             for (int i = 0; i < L->n_from; i++) send_gradient(ws, net, &gs, L, i, dout, n);

@@ -40,8 +40,14 @@ int line_int(layer_line *p, const char *key, int lo, int hi, int *out);
 int line_float(layer_line *p, const char *key, double lo, double hi, float *out);
 /* size=5 or size=5x3, when given. */
 int line_size(layer_line *p, int *h, int *w);
-/* act=relu|sigmoid|tanh|none, when given. */
+/* act=none|relu|sigmoid|tanh|leaky (none when not given), and slope= with
+ * leaky. */
 int line_act(layer_line *p, cnn_act *a);
+/* An activation as info and messages show it: "relu", "leaky 0.2". */
+typedef struct {
+    char text[32];
+} act_words;
+act_words act_describe(cnn_act a);
 /* The shape of the second input (add), and both inputs' names for messages. */
 cnn_shape line_second_input(const layer_line *p);
 const char *line_input_name(const layer_line *p, int i);
@@ -55,7 +61,7 @@ const char *line_input_name(const layer_line *p, int i);
 typedef struct {
     cnn_layer_kind kind;
     const char *name;    /* the description's word: "conv" */
-    const char *keys[6]; /* its options; every kind also takes name= and from= */
+    const char *keys[8]; /* its options; every kind also takes name= and from= */
     int inputs;          /* 1, or 2 (add) */
     /* Lines the tests try after a 1x28x28 input, before a dense layer
      * (reference_example_net), the last one of this kind: they must parse,

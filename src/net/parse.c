@@ -103,14 +103,14 @@ static int parse_float(parser *p, const char *key, const char *s, double lo, dou
     return 0;
 }
 
-static int parse_act(parser *p, const char *s, cnn_act *a)
+static int parse_act(parser *p, const char *s, cnn_act_kind *a)
 {
-    for (int k = CNN_ACT_NONE; k <= CNN_ACT_TANH; k++)
-        if (!strcmp(s, cnn_act_name((cnn_act)k))) {
-            *a = (cnn_act)k;
+    for (int k = 0; k < CNN_ACT_KINDS; k++)
+        if (!strcmp(s, cnn_act_name((cnn_act_kind)k))) {
+            *a = (cnn_act_kind)k;
             return 0;
         }
-    return fail(p, "act=%s is not an activation (none, relu, sigmoid, tanh)", s);
+    return fail(p, "act=%s is not an activation (none, relu, sigmoid, tanh, leaky)", s);
 }
 
 /* Split "key=value" tokens into opts (whose keys are the allowed ones). */
@@ -187,10 +187,18 @@ int line_size(layer_line *l, int *h, int *w)
     return v ? parse_size(l->p, v, h, w) : 0;
 }
 
+/* act= and, for leaky, slope=: the negative slope PyTorch defaults to, 0.01,
+ * unless given. A slope of 0 or below would be ReLU or flip signs, which the
+ * backward pass (written with the output) cannot tell apart. */
 int line_act(layer_line *l, cnn_act *a)
 {
     const char *v = line_value(l, "act");
-    return v ? parse_act(l->p, v, a) : 0;
+    if (v && parse_act(l->p, v, &a->kind)) return -1;
+    a->slope = a->kind == CNN_ACT_LEAKY ? 0.01f : 0.0f;
+    if (!line_value(l, "slope")) return 0;
+    if (a->kind != CNN_ACT_LEAKY) return line_fail(l, "slope= goes with act=leaky");
+    if (line_float(l, "slope", 1e-6, 1.0, &a->slope)) return -1;
+    return 0;
 }
 
 cnn_shape line_second_input(const layer_line *l) { return l->in2; }
@@ -212,12 +220,12 @@ static int set_loss(parser *p, cnn_net *net, char **tok, int ntok)
     if (last->kind != CNN_DENSE && last->kind != CNN_CONV)
         return fail(p, "the loss needs a conv or dense layer before it, not %s",
                     cnn_layer_name(last->kind));
-    if (net->loss == CNN_LOSS_SOFTMAX_CE && last->act != CNN_ACT_NONE)
+    if (net->loss == CNN_LOSS_SOFTMAX_CE && last->act.kind != CNN_ACT_NONE)
         return fail(p,
                     "softmax-cross-entropy applies its own softmax: the last layer "
                     "must have act=none, not %s",
-                    cnn_act_name(last->act));
-    if (net->loss == CNN_LOSS_BCE && last->act != CNN_ACT_SIGMOID)
+                    cnn_act_name(last->act.kind));
+    if (net->loss == CNN_LOSS_BCE && last->act.kind != CNN_ACT_SIGMOID)
         return fail(p, "binary-cross-entropy needs sigmoid outputs: the last layer "
                        "must have act=sigmoid");
     size_t classes = cnn_shape_size(last->out);
