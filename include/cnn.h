@@ -172,8 +172,11 @@ typedef struct {
     int line;          /* line of the description it came from */
     char name[CNN_NAME_MAX + 1]; /* its name= ("" when it has none) */
     union {                      /* the settings of its kind */
-        cnn_window win;          /* conv, maxpool, minpool, avgpool */
-        float rate;              /* dropout: the fraction dropped in training */
+        struct {
+            cnn_window win; /* conv, maxpool, minpool, avgpool, gap, gmp */
+            int groups;     /* conv: filters and channels in this many groups (1: all) */
+        };
+        float rate; /* dropout: the fraction dropped in training */
     };
 } cnn_layer;
 

@@ -19,7 +19,8 @@ void reference_conv(double *out, double *dw, double *db, double *dx, const float
     int C = L->in.c, F = L->out.c, kh = L->win.kh, kw = L->win.kw, s = L->win.stride,
         p = L->win.pad;
     int Ho = L->out.h, Wo = L->out.w, H = L->in.h, W = L->in.w;
-    memset(dw, 0, sizeof(double) * F * C * kh * kw);
+    int Cg = C / L->groups, Fg = F / L->groups; /* filter f sees channels f / Fg * Cg + c */
+    memset(dw, 0, sizeof(double) * L->n_w);
     memset(db, 0, sizeof(double) * F);
     memset(dx, 0, sizeof(double) * n * C * H * W);
     for (int i = 0; i < n; i++)
@@ -29,11 +30,12 @@ void reference_conv(double *out, double *dw, double *db, double *dx, const float
                     size_t o = (((size_t)i * F + f) * Ho + oy) * Wo + ox;
                     double sum = b[f];
                     db[f] += dy[o];
-                    for (int c = 0; c < C; c++)
+                    for (int cg = 0; cg < Cg; cg++)
                         for (int u = 0; u < kh; u++)
                             for (int v = 0; v < kw; v++) {
+                                int c = f / Fg * Cg + cg;
                                 int y = oy * s + u - p, xx = ox * s + v - p;
-                                size_t k = (((size_t)f * C + c) * kh + u) * kw + v;
+                                size_t k = (((size_t)f * Cg + cg) * kh + u) * kw + v;
                                 sum += at(x, L, i, c, y, xx) * w[k];
                                 dw[k] += at(x, L, i, c, y, xx) * dy[o];
                                 if (y >= 0 && y < H && xx >= 0 && xx < W)

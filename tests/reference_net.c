@@ -78,16 +78,17 @@ static int last_inside(int offset, int s, int size, int outputs)
 static void conv_image(double *out, const double *x, const double *w, const double *b,
                        const cnn_layer *L)
 {
-    int C = L->in.c, H = L->in.h, W = L->in.w, F = L->out.c, Ho = L->out.h, Wo = L->out.w;
+    int H = L->in.h, W = L->in.w, F = L->out.c, Ho = L->out.h, Wo = L->out.w;
     int kh = L->win.kh, kw = L->win.kw, s = L->win.stride, pad = L->win.pad;
+    int Cg = L->in.c / L->groups, Fg = F / L->groups; /* filter f: channels f / Fg * Cg + c */
     for (int f = 0; f < F; f++) {
         double *o = out + (size_t)f * Ho * Wo;
         for (int k = 0; k < Ho * Wo; k++) o[k] = b[f];
-        for (int c = 0; c < C; c++)
+        for (int c = 0; c < Cg; c++)
             for (int u = 0; u < kh; u++)
                 for (int v = 0; v < kw; v++) {
-                    double wk = w[(((size_t)f * C + c) * kh + u) * kw + v];
-                    const double *plane = x + (size_t)c * H * W;
+                    double wk = w[(((size_t)f * Cg + c) * kh + u) * kw + v];
+                    const double *plane = x + (size_t)(f / Fg * Cg + c) * H * W;
                     /* the outputs whose tap (u, v) falls inside the image */
                     int ox0 = first_inside(v - pad, s), ox1 = last_inside(v - pad, s, W, Wo);
                     int oy0 = first_inside(u - pad, s), oy1 = last_inside(u - pad, s, H, Ho);

@@ -152,6 +152,14 @@ int main(void)
     check_text("avgpool 3x2/1 (overlapping)",
                "input channels=1 height=6 width=6\n"
                "avgpool size=3x2 stride=1\ndense units=3\nloss softmax-cross-entropy\n");
+    check_text("conv groups=2", "input channels=4 height=6 width=6\n"
+                                "conv filters=4 size=3 groups=2 act=tanh\ndense units=3\n"
+                                "loss softmax-cross-entropy\n");
+    check_text("conv depthwise (groups=C), then 2 filters a channel",
+               "input channels=3 height=6 width=6\n"
+               "conv filters=3 size=3 pad=1 groups=3 act=tanh\n"
+               "conv filters=6 size=2 stride=2 groups=3\ndense units=3\n"
+               "loss softmax-cross-entropy\n");
     check_text("conv leaky, slope 0.2", "input channels=1 height=6 width=6\n"
                                         "conv filters=3 size=3 act=leaky slope=0.2\ndense units=3\n"
                                         "loss softmax-cross-entropy\n");

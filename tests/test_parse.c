@@ -42,6 +42,12 @@ int main(void)
     expect(IN "conv filters=2 size=5 act=relu slope=0.1\n" END,
            "bad.net:2:", "slope= goes with act=leaky");
     expect(IN "conv filters=2 size=5 slope=0.1\n" END, "bad.net:2:", "slope= goes with act=leaky");
+    expect(IN "conv filters=4 size=3 groups=3\n" END,
+           "bad.net:2:", "groups=3 does not divide the input's 1 channels");
+    expect(IN "conv filters=4 size=3\nconv filters=6 size=3 groups=4\n" END,
+           "bad.net:3:", "groups=4 does not divide filters=6");
+    expect(IN "conv filters=4 size=3 groups=0\n" END, "bad.net:2:", "groups=0 is out of range");
+    expect(IN "maxpool size=2 groups=2\n" END, "bad.net:2:", "unknown option 'groups' for maxpool");
     expect(IN "dense units=4 act=leaky slope=0\n" END, "bad.net:2:", "slope=0 is out of range");
     expect(IN "dense units=4 act=leaky slope=1.5\n" END, "bad.net:2:", "slope=1.5 is out of range");
     expect(IN "maxpool size=29\n" END,
@@ -165,7 +171,7 @@ int main(void)
     CHECK(strstr(err, "/tmp: ") != NULL);
     CHECK(cnn_net_load("seed005", err) == NULL);
     CHECK(strstr(err, "seed005: no such network") != NULL);
-    printf("73 bad descriptions refused with file:line: reason; the recipe table's "
+    printf("bad descriptions refused with file:line: reason; the recipe table's "
            "ends, 3 graphs and every layer kind's example accepted\n");
     return 0;
 }

@@ -73,7 +73,13 @@ int cmd_info(int argc, char **argv)
 
     printf("%s: input %dx%dx%d, loss %s, %d classes\n\n", model ? model : name, net->input.c,
            net->input.h, net->input.w, cnn_loss_name(net->loss), net->classes);
-    printf("  #  line  %-36s %-12s %10s %14s\n", "layer", "output", "params", "MACs/image");
+    int width = 36; /* the layer column: as wide as its longest entry */
+    for (int l = 0; l < net->n_layers; l++) {
+        char what[64];
+        describe(what, sizeof what, &net->layers[l], l);
+        if ((int)strlen(what) > width) width = (int)strlen(what);
+    }
+    printf("  #  line  %-*s %-12s %10s %14s\n", width, "layer", "output", "params", "MACs/image");
     double total_macs = 0;
     for (int l = 0; l < net->n_layers; l++) {
         const cnn_layer *L = &net->layers[l];
@@ -82,8 +88,8 @@ int cmd_info(int argc, char **argv)
         snprintf(shape, sizeof shape, "%dx%dx%d", L->out.c, L->out.h, L->out.w);
         double macs = cnn_layer_macs(L);
         total_macs += macs;
-        printf("%3d  %4d  %-36s %-12s %10zu %14.0f\n", l + 1, L->line, what, shape, L->n_w + L->n_b,
-               macs);
+        printf("%3d  %4d  %-*s %-12s %10zu %14.0f\n", l + 1, L->line, width, what, shape,
+               L->n_w + L->n_b, macs);
     }
     printf("\ntotal: %zu parameters, %.0f multiply-adds per image forward, "
            "about %.1f MFLOP per training image\n",

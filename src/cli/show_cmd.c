@@ -57,12 +57,12 @@ static int new_canvas(canvas *c, int w, int h, int channels)
     return c->px ? 0 : -1;
 }
 
-/* One row per filter, 16x: one tile per input channel, or for a colour input
- * one colour tile. */
+/* One row per filter, 16x: one tile per channel it sees (its group's), or for
+ * a colour input one colour tile. */
 static int draw_kernels(canvas *c, const cnn_net *net, const cnn_layer *L)
 {
-    const int s = 16, F = L->out.c, C = L->in.c, KK = L->win.kh * L->win.kw;
-    const int colour = C == 3, tiles = colour ? 1 : C;
+    const int s = 16, F = L->out.c, C = L->in.c / L->groups, KK = L->win.kh * L->win.kw;
+    const int colour = C == 3 && L->in.c == 3, tiles = colour ? 1 : C;
     const int tw = L->win.kw * s + GAP, th = L->win.kh * s + GAP;
     const float *w = net->params + L->w_off;
     float lo, hi;

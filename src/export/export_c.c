@@ -26,22 +26,24 @@
 
 /* ---- the code of each layer kind, after its constants ---- */
 
-/* Constants: IN_C, IN_H, IN_W, OUT_C, OUT_H, OUT_W, KH, KW, STRIDE, PAD;
- * w (OUT_C x IN_C x KH x KW) and b (OUT_C). */
+/* Constants: IN_C, IN_H, IN_W, OUT_C, OUT_H, OUT_W, KH, KW, STRIDE, PAD and
+ * GROUP_C, GROUP_F (the channels and filters of a group; IN_C and OUT_C
+ * without groups); w (OUT_C x GROUP_C x KH x KW) and b (OUT_C). */
 static const char CONV_BODY[] =
     "    for (int f = 0; f < OUT_C; f++, out += OUT_H * OUT_W) {\n"
+    "        const float *group = in + f / GROUP_F * GROUP_C * IN_H * IN_W;\n"
     "        for (int k = 0; k < OUT_H * OUT_W; k++) out[k] = 0.0f;\n"
-    "        for (int c = 0; c < IN_C; c++)\n"
+    "        for (int c = 0; c < GROUP_C; c++)\n"
     "            for (int i = 0; i < KH; i++)\n"
     "                for (int j = 0; j < KW; j++) {\n"
-    "                    float wk = w[((f * IN_C + c) * KH + i) * KW + j];\n"
+    "                    float wk = w[((f * GROUP_C + c) * KH + i) * KW + j];\n"
     "                    for (int oy = 0; oy < OUT_H; oy++) {\n"
     "                        int y = oy * STRIDE + i - PAD;\n"
     "                        if (PAD > 0 && (y < 0 || y >= IN_H)) continue;\n"
     "                        for (int ox = 0; ox < OUT_W; ox++) {\n"
     "                            int x = ox * STRIDE + j - PAD;\n"
     "                            if (PAD == 0 || (x >= 0 && x < IN_W))\n"
-    "                                out[oy * OUT_W + ox] += wk * in[(c * IN_H + y) * IN_W + x];\n"
+    "                                out[oy * OUT_W + ox] += wk * group[(c * IN_H + y) * IN_W + x];\n"
     "                        }\n"
     "                    }\n"
     "                }\n"
@@ -227,8 +229,8 @@ static void put_biases(FILE *f, const cnn_layer *L, const float *b, const char *
 
 static void conv_parameters(FILE *f, const cnn_layer *L, const float *params, const char *layer)
 {
-    fprintf(f, "/* %d filters x %d channels x %d x %d */\n", L->out.c, L->in.c, L->win.kh,
-            L->win.kw);
+    fprintf(f, "/* %d filters x %d channels x %d x %d */\n", L->out.c, L->in.c / L->groups,
+            L->win.kh, L->win.kw);
     fprintf(f, "static const float %s_w[%zu] = {", layer, L->n_w);
     for (size_t k = 0; k < L->n_w; k++) put_value(f, params[L->w_off + k], k);
     put_biases(f, L, params + L->b_off, layer);
@@ -258,6 +260,8 @@ static void window_constants(FILE *f, const cnn_layer *L)
 static void conv_body(FILE *f, const cnn_layer *L, const char *layer)
 {
     window_constants(f, L);
+    fprintf(f, "    enum { GROUP_C = %d, GROUP_F = %d };\n", L->in.c / L->groups,
+            L->out.c / L->groups);
     fprintf(f, "    const float *w = %s_w, *b = %s_b;\n", layer, layer);
     fputs(CONV_BODY, f);
 }

@@ -262,12 +262,13 @@ static void add_conv(graph *g, const cnn_layer *L, const float *params, const ch
     to_rank4(g, L, layer);
     snprintf(w, sizeof w, "%s.weight", layer);
     snprintf(b, sizeof b, "%s.bias", layer);
-    add_floats(g, w, (const int64_t[]){ L->out.c, L->in.c, L->win.kh, L->win.kw }, 4,
+    add_floats(g, w, (const int64_t[]){ L->out.c, L->in.c / L->groups, L->win.kh, L->win.kw }, 4,
                params + L->w_off);
     add_floats(g, b, (const int64_t[]){ L->out.c }, 1, params + L->b_off);
     outbuf attrs = window_attrs(L);
     attr_ints(&attrs, "pads", (const int64_t[]){ L->win.pad, L->win.pad, L->win.pad, L->win.pad },
               4);
+    if (L->groups > 1) attr_int(&attrs, "group", L->groups);
     add_node(g, (node){ .op = "Conv", .name = layer, .params = { w, b } }, &attrs);
     add_activation(g, L->act, layer);
 }

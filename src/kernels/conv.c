@@ -8,7 +8,10 @@
  *                   by 180 degrees (dE/dX = dE/dY full-star rot180(K))
  *
  * P = Ho*Wo, for groups of g images (images_per_gemm), so that each product's
- * im2col matrix stays in cache. A group of one image is already in NCHW
+ * im2col matrix stays in cache. With groups=G each of the three runs once per
+ * channel group on that group's rows: the rows of col, W, dz and colf that
+ * belong to one group are contiguous, so a group's product is the same call
+ * on a slice (lda Kg, or Fg*kh*kw for the input gradient). A group of one image is already in NCHW
  * order: its product goes straight to the layer's output (or input
  * gradient); larger groups pass through a staging matrix. */
 #include <stdlib.h>
@@ -40,6 +43,7 @@ static patch_shape input_patches(const cnn_layer *L)
 int conv_scratch_alloc(conv_scratch *s, const cnn_layer *L, int n)
 {
     size_t C = L->in.c, F = L->out.c, KK = (size_t)L->win.kh * L->win.kw, K = C * KK;
+    size_t Fg = F / L->groups;
     size_t P = (size_t)L->out.h * L->out.w, HW = (size_t)L->in.h * L->in.w;
     size_t padded = F * (L->in.h + L->win.kh - 1) * (L->in.w + L->win.kw - 1);
     size_t padded_in = C * (L->in.h + 2 * L->win.pad) * (L->in.w + 2 * L->win.pad);
@@ -50,8 +54,8 @@ int conv_scratch_alloc(conv_scratch *s, const cnn_layer *L, int n)
     s->keep = K * P * n * sizeof(float) <= KEEP_COL_BYTES;
     int ok = (s->col = aligned_calloc(K * P * (s->keep ? n : s->g), sizeof(float))) != NULL;
     ok &= (s->stage = aligned_calloc(F * P * s->g, sizeof(float))) != NULL;
-    ok &= (s->wrot = aligned_calloc(C * F * KK, sizeof(float))) != NULL;
-    ok &= (s->dwt = aligned_calloc(K * F, sizeof(float))) != NULL;
+    ok &= (s->wrot = aligned_calloc(C * Fg * KK, sizeof(float))) != NULL;
+    ok &= (s->dwt = aligned_calloc(K * Fg, sizeof(float))) != NULL;
     ok &= (s->padded = aligned_calloc(padded, sizeof(float))) != NULL;
     ok &= (s->colf = aligned_calloc(F * KK * HW * s->gx, sizeof(float))) != NULL;
     ok &= (s->dstage = aligned_calloc(C * HW * s->gx, sizeof(float))) != NULL;
@@ -101,7 +105,7 @@ void conv_forward(const layer_pass *p, const float *params, const conv_scratch *
 {
     const cnn_layer *L = p->L;
     const float *w = params + L->w_off, *b = params + L->b_off;
-    int F = L->out.c, K = L->in.c * L->win.kh * L->win.kw, P = L->out.h * L->out.w;
+    int F = L->out.c, G = L->groups, Fg = F / G, Kg = conv_group_k(L), P = L->out.h * L->out.w;
     prof_clock clock = prof_start(p->site.prof);
     for (int first = 0; first < p->n; first += s->g) {
         int m = p->n - first < s->g ? p->n - first : s->g;
@@ -110,8 +114,11 @@ void conv_forward(const layer_pass *p, const float *params, const conv_scratch *
         prof_lap(&clock, CNN_PHASE_IM2COL);
         float *out = p->out + (size_t)first * F * P;
         float *z = m == 1 ? out : s->stage; /* (F, mP) */
-        gemm(p->site, CNN_GEMM_FORWARD, CblasNoTrans, CblasNoTrans, F, (int)mP, K, w, K,
-             group_col(s, L, first), (int)mP, 0.0f, z, (int)mP);
+        const float *col = group_col(s, L, first);
+        for (int j = 0; j < G; j++)
+            gemm(p->site, CNN_GEMM_FORWARD, CblasNoTrans, CblasNoTrans, Fg, (int)mP, Kg,
+                 w + (size_t)j * Fg * Kg, Kg, col + (size_t)j * Kg * mP, (int)mP, 0.0f,
+                 z + (size_t)j * Fg * mP, (int)mP);
         prof_lap(&clock, CNN_PHASE_SGEMM);
         /* to NCHW with bias and activation, each plane while it is in cache */
         for (int i = 0; i < m; i++)
@@ -135,7 +142,7 @@ static void kernel_gradient(const layer_pass *p, const layer_grads *g, const con
                             cnn_act act, prof_clock *clock)
 {
     const cnn_layer *L = p->L;
-    int F = L->out.c, K = L->in.c * L->win.kh * L->win.kw, P = L->out.h * L->out.w;
+    int F = L->out.c, G = L->groups, Fg = F / G, Kg = conv_group_k(L), P = L->out.h * L->out.w;
     float *dw = g->grad + L->w_off, *db = g->grad + L->b_off;
     act_backward(g->dout, p->out, (size_t)p->n * F * P, act);
     if (g->mode == GRAD_WRITE)
@@ -164,15 +171,21 @@ static void kernel_gradient(const layer_pass *p, const layer_grads *g, const con
             group_im2col(p, s, first, m);
             prof_lap(clock, CNN_PHASE_IM2COL);
         }
-        gemm(p->site, CNN_GEMM_WEIGHT_GRAD, CblasNoTrans, CblasTrans, K, F, (int)mP,
-             group_col(s, L, first), (int)mP, dz, (int)mP, first ? 1.0f : 0.0f, s->dwt, F);
+        const float *col = group_col(s, L, first);
+        for (int j = 0; j < G; j++)
+            gemm(p->site, CNN_GEMM_WEIGHT_GRAD, CblasNoTrans, CblasTrans, Kg, Fg, (int)mP,
+                 col + (size_t)j * Kg * mP, (int)mP, dz + (size_t)j * Fg * mP, (int)mP,
+                 first ? 1.0f : 0.0f, s->dwt + (size_t)j * Kg * Fg, Fg);
         prof_lap(clock, CNN_PHASE_SGEMM);
     }
-    for (int f = 0; f < F; f++)
-        for (int k = 0; k < K; k++) {
-            float v = s->dwt[(size_t)k * F + f];
-            dw[(size_t)f * K + k] = g->mode == GRAD_WRITE ? v : dw[(size_t)f * K + k] + v;
+    /* group j's (Kg, Fg) block back to its filters' rows (Fg, Kg) */
+    for (int f = 0; f < F; f++) {
+        const float *dwt = s->dwt + (size_t)(f / Fg) * Kg * Fg + f % Fg;
+        for (int k = 0; k < Kg; k++) {
+            float v = dwt[(size_t)k * Fg];
+            dw[(size_t)f * Kg + k] = g->mode == GRAD_WRITE ? v : dw[(size_t)f * Kg + k] + v;
         }
+    }
     prof_lap(clock, CNN_PHASE_ACT);
 }
 
@@ -182,12 +195,15 @@ static void input_gradient(const layer_pass *p, const float *params, const layer
     const cnn_layer *L = p->L;
     const float *w = params + L->w_off;
     int C = L->in.c, F = L->out.c, KK = L->win.kh * L->win.kw, P = L->out.h * L->out.w;
-    int HW = L->in.h * L->in.w;
-    /* wrot (C, F*kh*kw): each kernel rotated by 180 degrees, channels first */
+    int HW = L->in.h * L->in.w, G = L->groups, Cg = C / G, Fg = F / G;
+    /* wrot, per channel group j, (Cg, Fg*kh*kw): each kernel rotated by 180
+     * degrees, channels first; channel c belongs to group c / Cg. */
     for (int c = 0; c < C; c++)
-        for (int f = 0; f < F; f++)
-            for (int k = 0; k < KK; k++)
-                s->wrot[((size_t)c * F + f) * KK + k] = w[((size_t)f * C + c) * KK + KK - 1 - k];
+        for (int f = 0; f < Fg; f++) {
+            const float *kernel = w + ((size_t)(c / Cg * Fg + f) * Cg + c % Cg) * KK;
+            float *rot = s->wrot + ((size_t)c * Fg + f) * KK;
+            for (int k = 0; k < KK; k++) rot[k] = kernel[KK - 1 - k];
+        }
     for (int first = 0; first < p->n; first += s->gx) {
         int m = p->n - first < s->gx ? p->n - first : s->gx;
         size_t mHW = (size_t)m * HW;
@@ -197,8 +213,10 @@ static void input_gradient(const layer_pass *p, const float *params, const layer
         prof_lap(clock, CNN_PHASE_IM2COL);
         float *din = g->din + (size_t)first * C * HW;
         float *dx = m == 1 ? din : s->dstage; /* (C, mHW) */
-        gemm(p->site, CNN_GEMM_INPUT_GRAD, CblasNoTrans, CblasNoTrans, C, (int)mHW, F * KK, s->wrot,
-             F * KK, s->colf, (int)mHW, 0.0f, dx, (int)mHW);
+        for (int j = 0; j < G; j++)
+            gemm(p->site, CNN_GEMM_INPUT_GRAD, CblasNoTrans, CblasNoTrans, Cg, (int)mHW, Fg * KK,
+                 s->wrot + (size_t)j * Cg * Fg * KK, Fg * KK, s->colf + (size_t)j * Fg * KK * mHW,
+                 (int)mHW, 0.0f, dx + (size_t)j * Cg * mHW, (int)mHW);
         prof_lap(clock, CNN_PHASE_SGEMM);
         if (m > 1) {
             for (int i = 0; i < m; i++)

@@ -91,17 +91,27 @@ void im2col_full(float *col, size_t ld, size_t col0, float *padded, const float 
                  const cnn_layer *L);
 
 /* ---- convolution (conv.c) ---- */
+/* A convolution with groups=G splits its C channels and F filters into G
+ * channel groups: filter group j sees channel group j only, through its own
+ * products (per group: Fg = F/G filters, Cg = C/G channels, Kg = Cg*kh*kw
+ * weights a filter). The weights are (F, Cg, kh, kw), as in PyTorch. */
+static inline int conv_group_k(const cnn_layer *L)
+{
+    return L->in.c / L->groups * L->win.kh * L->win.kw;
+}
+
 /* One conv layer's buffers for chunks of up to n images. Its products run
- * over groups of images_per_gemm() images: g for the forward and kernel
- * gradient, gx for the input gradient. */
+ * over image groups of images_per_gemm() images: g for the forward and
+ * kernel gradient, gx for the input gradient; within each, one product per
+ * channel group. */
 typedef struct {
     int g, gx;
     int keep;      /* col holds the whole chunk's im2col, kept for backward */
     float *col;    /* (K, n*P) if keep, else (K, g*P), K = C*kh*kw: im2col,
                        one (K, g*P) block per group */
     float *stage;  /* (F, g*P): a group's product or dz, when g > 1 */
-    float *wrot;   /* (C, F*kh*kw): the kernels rotated by 180 degrees */
-    float *dwt;    /* (K, F): the chunk's kernel gradient, transposed */
+    float *wrot;   /* G x (Cg, Fg*kh*kw): the kernels rotated by 180 degrees */
+    float *dwt;    /* G x (Kg, Fg): the chunk's kernel gradient, transposed */
     float *padded; /* one image's dilated, padded dz (F, H+kh-1, W+kw-1), or
                        its zero-padded input (C, H+2pad, W+2pad) */
     float *colf;   /* (F*kh*kw, gx*H*W): im2col of a group's padded dz */

@@ -40,37 +40,47 @@ static int window_setup(layer_line *p, cnn_layer *L, int conv)
     return L->out.w < 0 ? -1 : 0;
 }
 
-static void glorot_window_fans(const cnn_layer *L, double *fan_in, double *fan_out)
+/* ---- conv ---- */
+
+/* Each output of a grouped convolution sees its group's channels, and each
+ * input feeds its group's filters. */
+static void conv_fans(const cnn_layer *L, double *fan_in, double *fan_out)
 {
     double area = (double)L->win.kh * L->win.kw;
-    *fan_in = L->in.c * area;
-    *fan_out = L->out.c * area;
+    *fan_in = (double)L->in.c / L->groups * area;
+    *fan_out = (double)L->out.c / L->groups * area;
 }
-
-/* ---- conv ---- */
 
 static int conv_setup(layer_line *p, cnn_layer *L)
 {
     int filters = 0;
+    L->groups = 1;
     if (line_need(p, "filters") || line_int(p, "filters", 1, LAYER_MAX_DIM, &filters) ||
         line_act(p, &L->act) || line_int(p, "pad", 0, LAYER_MAX_DIM, &L->win.pad) ||
-        window_setup(p, L, 1))
+        line_int(p, "groups", 1, LAYER_MAX_DIM, &L->groups) || window_setup(p, L, 1))
         return -1;
+    if (L->in.c % L->groups)
+        return line_fail(p, "groups=%d does not divide the input's %d channels", L->groups,
+                         L->in.c);
+    if (filters % L->groups)
+        return line_fail(p, "groups=%d does not divide filters=%d", L->groups, filters);
     L->out.c = filters;
-    L->n_w = (size_t)filters * L->in.c * L->win.kh * L->win.kw;
+    L->n_w = (size_t)filters * conv_group_k(L);
     L->n_b = (size_t)filters;
     return 0;
 }
 
 static void conv_describe(const cnn_layer *L, char *buf, size_t len)
 {
-    snprintf(buf, len, "conv %d@%dx%d stride %d pad %d %s", L->out.c, L->win.kh, L->win.kw,
-             L->win.stride, L->win.pad, act_describe(L->act).text);
+    char groups[32] = "";
+    if (L->groups > 1) snprintf(groups, sizeof groups, " groups %d", L->groups);
+    snprintf(buf, len, "conv %d@%dx%d stride %d pad %d%s %s", L->out.c, L->win.kh, L->win.kw,
+             L->win.stride, L->win.pad, groups, act_describe(L->act).text);
 }
 
 static double conv_macs(const cnn_layer *L)
 {
-    return (double)cnn_shape_size(L->out) * L->in.c * L->win.kh * L->win.kw;
+    return (double)cnn_shape_size(L->out) * conv_group_k(L);
 }
 
 static int conv_alloc(layer_scratch *s, const cnn_layer *L, int n)
@@ -236,9 +246,10 @@ static void global_describe(const cnn_layer *L, char *buf, size_t len)
 /* One entry per kind, in the order of cnn_layer_kind. */
 /* clang-format off */
 const layer_kind layer_kinds[] = {
-    { CNN_CONV, "conv", { "filters", "size", "stride", "pad", "act", "slope" }, 1,
-      "conv filters=4 size=3x2 stride=2 pad=1 act=tanh",
-      conv_setup, conv_describe, conv_macs, glorot_window_fans, conv_alloc, conv_run,
+    { CNN_CONV, "conv", { "filters", "size", "stride", "pad", "groups", "act", "slope" }, 1,
+      "conv filters=4 size=3x2 stride=2 pad=1 act=tanh\n"
+      "conv filters=8 size=3 pad=1 groups=4 act=relu",
+      conv_setup, conv_describe, conv_macs, conv_fans, conv_alloc, conv_run,
       conv_back, 0 },
     { CNN_MAXPOOL, "maxpool", { "size", "stride" }, 1, "maxpool size=3 stride=2",
       pool_setup, pool_describe, no_macs, NULL, mask_alloc, maxpool_run, pool_back, 0 },

@@ -52,7 +52,8 @@ act_words act_describe(cnn_act a);
 cnn_shape line_second_input(const layer_line *p);
 const char *line_input_name(const layer_line *p, int i);
 
-#define LAYER_MAX_DIM 65536 /* any one size or count in a description */
+#define LAYER_MAX_DIM  65536 /* any one size or count in a description */
+#define LAYER_MAX_KEYS 8     /* a kind's options, with the NULL after them */
 
 /* One kind of layer: everything the engine does differently per kind. The
  * table has one entry per cnn_layer_kind, in its order (the build checks
@@ -60,9 +61,10 @@ const char *line_input_name(const layer_line *p, int i);
  * of their own, checked the same way. */
 typedef struct {
     cnn_layer_kind kind;
-    const char *name;    /* the description's word: "conv" */
-    const char *keys[8]; /* its options; every kind also takes name= and from= */
-    int inputs;          /* 1, or 2 (add) */
+    const char *name;                 /* the description's word: "conv" */
+    const char *keys[LAYER_MAX_KEYS]; /* its options, NULL after the last; every kind also
+                                         takes name= and from= */
+    int inputs;                       /* 1, or 2 (add) */
     /* Lines the tests try after a 1x28x28 input, before a dense layer
      * (reference_example_net), the last one of this kind: they must parse,
      * train, pass the gradient check and export. */

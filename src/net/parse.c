@@ -137,7 +137,7 @@ static int need(parser *p, const char *layer, const option *o)
 
 /* ---- a layer's line, read by its kind's setup (layer_kinds.c) ---- */
 
-#define MAX_KEYS 8
+#define MAX_KEYS (LAYER_MAX_KEYS + 2) /* with name= and from= */
 
 struct layer_line {
     parser *p;
@@ -387,8 +387,7 @@ static int read_layer_line(parser *p, const cnn_net *net, const layer_kind *kind
     *name = (option){ "name", 0 };
     *from = (option){ "from", 0 };
     line.n_opts = 2;
-    for (int k = 0; kind->keys[k] && line.n_opts < MAX_KEYS; k++)
-        line.opts[line.n_opts++] = (option){ kind->keys[k], 0 };
+    for (int k = 0; kind->keys[k]; k++) line.opts[line.n_opts++] = (option){ kind->keys[k], 0 };
     if (read_options(p, kind->name, tok, ntok, line.opts, line.n_opts) ||
         (name->value && set_name(p, net, L, name->value)) ||
         set_inputs(p, net, kind, L, from->value))
