@@ -34,6 +34,19 @@ got=$("$cnn" eval --model "$tmp/e.model" --data "$data" | tail -n 1)
 [ "$got" = "accuracy: $want" ] || fail "eval says '$got', training said $want"
 echo "eval: '$got' as training reported"
 
+# help: -h and --help on every command, and cnn help CMD, print its usage
+for cmd in train eval predict info show export; do
+    for how in "$cmd -h" "$cmd --help" "help $cmd"; do
+        # shellcheck disable=SC2086
+        "$cnn" $how > "$tmp/help.txt" || fail "cnn $how: exit $?"
+        head -n 1 "$tmp/help.txt" | grep -q "^usage: cnn $cmd " || fail "cnn $how: no usage line"
+    done
+    "$cnn" "$cmd" -h > "$tmp/h.txt"
+    cmp -s "$tmp/help.txt" "$tmp/h.txt" || fail "cnn help $cmd differs from cnn $cmd -h"
+done
+[ "$("$cnn" -V)" = "$("$cnn" --version)" ] || fail "cnn -V differs from cnn --version"
+echo "help: -h, --help and cnn help CMD on every command; cnn -V"
+
 # usage errors exit 2 with a one-line reason; the recipe's limits are the
 # table that descriptions and model files are checked against too
 for args in "--bogus" "--batch 0" "--batch 65537" "--lr -1" "--lr 0" "--momentum 1" \

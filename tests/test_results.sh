@@ -45,6 +45,9 @@ train() {   # NAME LAUNCHER DATA ARGS...
     rm -f "$tmp/$name.model" "$tmp/$name.model.best" "$tmp/$name.csv"
     $launcher "$cnn" train --data "$tmp/data/$set" --epochs 2 --limit 256 --seed 7 --quiet \
         "$@" --out "$tmp/$name.model" --log "$tmp/$name.csv" < /dev/null || fail "$name: cnn train $*"
+    # a strict CSV: the header's ten fields on every row, with --val or without
+    awk -F, 'NF != 10 { exit 1 }' "$tmp/$name.csv" ||
+        fail "$name: a log row without the header's 10 fields"
 }
 mpi=""
 if command -v mpirun > /dev/null && ! "$cnn" --version | grep -q "^MPI: not built in"; then

@@ -30,7 +30,7 @@ int cmd_eval(int argc, char **argv)
     char err[CNN_ERR_LEN] = "out of memory";
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
         case 'd': data = optarg; break;

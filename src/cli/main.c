@@ -66,9 +66,13 @@ int main(int argc, char **argv)
     cnn_runtime_setup(argv);
     keep_standard_streams_apart();
     if (argc < 2) return usage(stderr);
+    /* cnn help CMD is cnn CMD --help */
+    char *help_argv[] = { argv[0], argc > 2 ? argv[2] : NULL, (char[]){ "--help" }, NULL };
+    if (argc == 3 && !strcmp(argv[1], "help")) argv = help_argv;
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
         return finish_output("--help", usage(stdout));
-    if (!strcmp(argv[1], "--version")) return finish_output("--version", version());
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+        return finish_output("--version", version());
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return finish_output(argv[1], commands[i].run(argc - 1, argv + 1));

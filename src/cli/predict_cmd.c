@@ -175,7 +175,7 @@ int cmd_predict(int argc, char **argv)
     int c, top = 1, shows = 0;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
         case 'n': class_names = optarg; break;

@@ -150,7 +150,7 @@ int cmd_show(int argc, char **argv)
     int index = 0, c;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
         case 'k': kernels = optarg; break;

@@ -171,8 +171,9 @@ static int on_epoch(void *p, const cnn_epoch_report *r, char *err)
         fprintf(c->log, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f,%.6g,", r->epoch, r->train.loss,
                 r->train.accuracy, r->test.loss, r->test.accuracy, r->seconds,
                 r->train.images / r->seconds, r->lr);
-        if (r->val.images) fprintf(c->log, "%.6f,%.6f", r->val.loss, r->val.accuracy);
-        fprintf(c->log, "\n");
+        /* every row has the header's ten fields; without --val the last two are empty */
+        if (r->val.images) fprintf(c->log, "%.6f,%.6f\n", r->val.loss, r->val.accuracy);
+        else fprintf(c->log, ",\n");
     }
     if (check_written(stdout, "standard output", err) ||
         (c->log && check_written(c->log, c->log_path, err))) {
@@ -281,7 +282,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
     int c, bad = 0;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         switch (c) {
         case 'n': o->net = optarg; break;
         case 'd': o->data = optarg; break;
@@ -376,6 +377,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
                 bad |= cli_error(-1, "train", "--schedule %s: constant, cosine or step", optarg);
             o->set_recipe = 1;
             break;
+        case 'h':
         case O_HELP: {
             const cnn_recipe *d = &cnn_recipe_default;
             char defaults[256];
