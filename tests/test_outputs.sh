@@ -112,6 +112,31 @@ if mount -t tmpfs -o size=64k tmpfs "$tmp/disk" 2>/dev/null; then
     echo "--log on a full tmpfs: $(cat "$tmp/err")"
 fi
 
+# --- a reader gone, a file-size limit: one line, exit 1, nothing half-written ---
+{ "$cnn" predict --model "$tmp/m.model" --all "$images" 2> "$tmp/err"; echo $? > "$tmp/status"; } |
+    head -n 1 > /dev/null
+[ "$(cat "$tmp/status")" -eq 1 ] && grep -q "standard output: write failed: Broken pipe" "$tmp/err" ||
+    fail "predict | head -1: status $(cat "$tmp/status"), $(cat "$tmp/err")"
+echo "predict | head -1: $(cat "$tmp/err")"
+mkfifo "$tmp/log.fifo"
+head -c 10 "$tmp/log.fifo" > /dev/null &
+"$cnn" train --data "$data" --limit 300 --epochs 3 --quiet --out "$tmp/pipe.model" \
+    --log "$tmp/log.fifo" 2> "$tmp/err"
+status=$?
+wait
+[ $status -eq 1 ] && grep -q "log.fifo: write failed: Broken pipe; .*pipe.model holds epoch 1" \
+    "$tmp/err" || fail "--log FIFO whose reader quit: status $status, $(cat "$tmp/err")"
+[ -e "$tmp/pipe.model.lock" ] && fail "--log FIFO whose reader quit: the lock file was left"
+"$cnn" info --model "$tmp/pipe.model" | grep -q "model: 1 of 3 epochs trained" ||
+    fail "--log FIFO whose reader quit: the model of epoch 1 is not intact"
+echo "--log FIFO whose reader quit: $(cat "$tmp/err")"
+(ulimit -f 4; exec "$cnn" export --model "$tmp/m.model" --onnx "$tmp/big.onnx") 2> "$tmp/err"
+status=$?
+[ $status -eq 1 ] && grep -q "big.onnx: write failed: File too large" "$tmp/err" ||
+    fail "export under ulimit -f: status $status, $(cat "$tmp/err")"
+ls "$tmp" | grep -q '^big.onnx' && fail "export under ulimit -f left $(ls "$tmp" | grep '^big')"
+echo "export under ulimit -f 4: $(cat "$tmp/err")"
+
 # --- two runs, one model: the second is refused, naming the first ---
 "$cnn" train --data "$data" --limit 3000 --epochs 4 --quiet --out "$tmp/lock.model" &
 pid=$!

@@ -1,5 +1,6 @@
 /* main.c: the cnn command: train, evaluate, apply and describe networks. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,6 +66,11 @@ int main(int argc, char **argv)
     };
     cnn_runtime_setup(argv);
     keep_standard_streams_apart();
+    /* A reader gone (predict | head -1, a --log FIFO whose reader quit) and a
+     * file-size limit (ulimit -f) are write errors, reported in one line with
+     * exit 1 and the temporaries removed, not silent kills (141, 153). */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) return usage(stderr);
     /* cnn help CMD is cnn CMD --help */
     char *help_argv[] = { argv[0], argc > 2 ? argv[2] : NULL, (char[]){ "--help" }, NULL };

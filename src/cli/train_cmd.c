@@ -778,7 +778,6 @@ int cmd_train(int argc, char **argv)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a write error, not a kill */
     cnn_dist_watch(dist, &interrupted);
     report_ctx report = { { .live = !o.quiet && isatty(STDERR_FILENO),
                             .epochs = st.epochs,
