@@ -33,6 +33,13 @@ want=$(sed -n 's/.*test loss [0-9.]* acc \([0-9.]*\).*/\1/p' "$tmp/train.txt")
 got=$("$cnn" eval --model "$tmp/e.model" --data "$data" | tail -n 1)
 [ "$got" = "accuracy: $want" ] || fail "eval says '$got', training said $want"
 echo "eval: '$got' as training reported"
+# eval takes train's names for the test files too
+images=$(mnist_file t10k-images-idx3-ubyte) labels=$(mnist_file t10k-labels-idx1-ubyte)
+"$cnn" eval --model "$tmp/e.model" --images "$images" --labels "$labels" > "$tmp/short.txt" &&
+    "$cnn" eval --model "$tmp/e.model" --test-images "$images" --test-labels "$labels" \
+        > "$tmp/long.txt" && cmp -s "$tmp/short.txt" "$tmp/long.txt" ||
+    fail "eval --test-images/--test-labels differ from --images/--labels"
+echo "eval: --test-images and --test-labels, as train names them"
 
 # help: -h and --help on every command, and cnn help CMD, print its usage
 for cmd in train eval predict info show export; do

@@ -18,6 +18,9 @@ int cmd_eval(int argc, char **argv)
         { "data", required_argument, 0, 'd' },
         { "images", required_argument, 0, 'i' },
         { "labels", required_argument, 0, 'l' },
+        /* train's names for the same files */
+        { "test-images", required_argument, 0, 'i' },
+        { "test-labels", required_argument, 0, 'l' },
         { "classes", required_argument, 0, 'c' },
         { "threads", required_argument, 0, 't' },
         { "class-names", required_argument, 0, 'n' },
@@ -53,7 +56,8 @@ int cmd_eval(int argc, char **argv)
                    "8s). --classes is only needed for models of cnn 0.1, which did\nnot "
                    "record their classes; for others it must name the same.\n--class-names FILE "
                    "names the classes of a model trained on IDX labels\nwithout names: line "
-                   "k of FILE names label k.\n",
+                   "k of FILE names label k. --test-images and --test-labels,\nas train "
+                   "calls them, are --images and --labels.\n",
                    USAGE);
             return EXIT_OK;
         default: return option_error("eval", argv[optind - 1]);
