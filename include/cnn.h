@@ -535,7 +535,17 @@ typedef struct {
     /* After an epoch is saved; non-zero ends the run as failed, err set. */
     int (*on_epoch)(void *ctx, const cnn_epoch_report *r, char *err);
     void *ctx;
+    /* An epoch whose training loss exceeds this has diverged: the run ends
+     * as CNN_FIT_EPOCH_FAILED before saving it, so the model on disk is the
+     * last good epoch's (0: no check; cnn_diverged_loss gives cnn's rule). */
+    double diverged_loss;
 } cnn_fit_hooks;
+
+/* cnn train's divergence rule: 100 times the loss of a uniform guess (ln of
+ * the classes for softmax cross-entropy, ln 2 for binary cross-entropy, 0.5
+ * for mean squared error against one-hot targets, outputs all 0). A run that
+ * learns starts near that loss and goes below it. */
+double cnn_diverged_loss(const cnn_net *net);
 
 typedef enum {
     CNN_FIT_DONE,         /* st->epochs reached */

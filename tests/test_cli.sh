@@ -41,6 +41,26 @@ images=$(mnist_file t10k-images-idx3-ubyte) labels=$(mnist_file t10k-labels-idx1
     fail "eval --test-images/--test-labels differ from --images/--labels"
 echo "eval: --test-images and --test-labels, as train names them"
 
+# divergence: a training loss over 100 times a uniform guess's (230.3 for 10
+# classes) stops the run before saving that epoch; --no-divergence-check runs on
+diverge="--data $data --limit 1000 --epochs 4 --quiet"
+"$cnn" train $diverge --lr 50 --out "$tmp/div1.model" 2> "$tmp/err"
+status=$?
+[ $status -eq 1 ] && grep -q "epoch 1 diverged: training loss .* is over 230.3.*no model was written" \
+    "$tmp/err" && [ ! -e "$tmp/div1.model" ] || fail "--lr 50: status $status, $(cat "$tmp/err")"
+echo "--lr 50: $(cat "$tmp/err")"
+# a later epoch diverges: the model on disk is the epoch before it
+"$cnn" train $diverge --warmup 3 --schedule constant --lr 30 --out "$tmp/div.model" 2> "$tmp/err"
+status=$?
+kept=$(sed -n 's/.*diverged: .* keeps the model of epoch \([0-9]*\)$/\1/p' "$tmp/err")
+[ $status -eq 1 ] && [ -n "$kept" ] || fail "--lr 30 after warm-up: status $status, $(cat "$tmp/err")"
+"$cnn" info --model "$tmp/div.model" | grep -q "^model: $kept of 4 epochs trained" ||
+    fail "a diverged run's model is not that of epoch $kept"
+echo "--lr 30 after warm-up: $(cat "$tmp/err")"
+"$cnn" train $diverge --warmup 3 --schedule constant --lr 30 --no-divergence-check \
+    --out "$tmp/div.model" || fail "--no-divergence-check: the run stopped"
+echo "--no-divergence-check: the same run trains its 4 epochs"
+
 # help: -h and --help on every command, and cnn help CMD, print its usage
 for cmd in train eval predict info show export; do
     for how in "$cmd -h" "$cmd --help" "help $cmd"; do

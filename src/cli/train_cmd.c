@@ -69,6 +69,9 @@ static const char *HELP =
     "                       far to MODEL.best (needs --val)\n"
     "  --patience P         stop after P epochs without a better validation accuracy\n"
     "                       (needs --val)\n"
+    "  --no-divergence-check  train on when an epoch's training loss exceeds 100\n"
+    "                       times a uniform guess's (by default that stops the run,\n"
+    "                       exit 1, keeping the epoch before it)\n"
     "  --log FILE           CSV metrics, one row per epoch (tools/plot-log.sh draws it)\n"
     "  --quiet              print nothing but errors\n"
     "\n"
@@ -81,6 +84,7 @@ typedef struct {
     const char *files[4]; /* train images, train labels, test images, test labels */
     int threads, limit, quiet;
     int val, keep_best, patience; /* --val N, --keep-best, --patience P */
+    int no_divergence_check;      /* --no-divergence-check */
     unsigned long long seed;
     cnn_recipe r;   /* fields < 0 are unset: they come from the network */
     int set_recipe; /* a recipe option was given (refused with --resume) */
@@ -233,7 +237,8 @@ static int parse_options(int argc, char **argv, train_opts *o)
         O_PATIENCE,
         O_CROP,
         O_FLIP,
-        O_RESIZE
+        O_RESIZE,
+        O_NO_DIVERGENCE_CHECK
     };
     static const struct option longs[] = {
         { "net", required_argument, 0, 'n' },
@@ -248,6 +253,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "crop", required_argument, 0, O_CROP },
         { "flip", no_argument, 0, O_FLIP },
         { "resize", no_argument, 0, O_RESIZE },
+        { "no-divergence-check", no_argument, 0, O_NO_DIVERGENCE_CHECK },
         { "optimizer", required_argument, 0, O_OPTIMIZER },
         { "beta1", required_argument, 0, O_BETA1 },
         { "beta2", required_argument, 0, O_BETA2 },
@@ -350,6 +356,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
             o->r.resize = 1;
             o->set_recipe = 1;
             break;
+        case O_NO_DIVERGENCE_CHECK: o->no_divergence_check = 1; break;
         case O_BETA1:
         case O_BETA2:
         case O_EPS:
@@ -786,7 +793,13 @@ int cmd_train(int argc, char **argv)
                           log,
                           o.log,
                           out };
-    cnn_fit_hooks hooks = { out, best, on_epoch_start, on_step, on_epoch, &report };
+    cnn_fit_hooks hooks = { .out = out,
+                            .best = best,
+                            .on_epoch_start = on_epoch_start,
+                            .on_step = on_step,
+                            .on_epoch = on_epoch,
+                            .ctx = &report,
+                            .diverged_loss = o.no_divergence_check ? 0.0 : cnn_diverged_loss(net) };
     if (!o.quiet)
         printf("training %s (%zu parameters) on %d images, testing on %d; batch %d, "
                "%s, lr %g %s, %s %g, weight decay %g, shift %d%s%s, threads %d%s\n",

@@ -4,6 +4,7 @@
  * command is this call with options, a progress line and a CSV log around
  * it; a program that embeds the library gets the same run. A trainer made
  * without processes (cnn_trainer_new) runs alone. */
+#include <math.h>
 #include <stdio.h>
 #include "dist/dist.h"
 
@@ -32,6 +33,16 @@ static int save(const cnn_fit_hooks *hooks, cnn_dist *dist, const cnn_net *net,
     if (better && st->val.keep_best && hooks->best && cnn_model_save(hooks->best, net, st, err))
         return -1;
     return 0;
+}
+
+double cnn_diverged_loss(const cnn_net *net)
+{
+    switch (net->loss) {
+    case CNN_LOSS_SOFTMAX_CE: return 100 * log(net->classes);
+    case CNN_LOSS_BCE: return 100 * log(2.0);
+    case CNN_LOSS_MSE: return 100 * 0.5;
+    }
+    return 0.0;
 }
 
 void cnn_train_begin(cnn_net *net, uint64_t seed, cnn_train_state *st)
@@ -67,6 +78,12 @@ cnn_fit_end cnn_fit(cnn_trainer *t, cnn_train_state *st, const cnn_fit_data *dat
         int stop = cnn_train_epoch(t, data->train, st->batch, &aug, &sgd, &st->rng, on_step, &steps,
                                    &r.train, err);
         if (stop) return stop < 0 ? CNN_FIT_EPOCH_FAILED : CNN_FIT_INTERRUPTED;
+        if (hooks->diverged_loss > 0 && r.train.loss > hooks->diverged_loss) {
+            snprintf(err, CNN_ERR_LEN,
+                     "diverged: training loss %.4g is over %.4g, 100 times a uniform guess's",
+                     r.train.loss, hooks->diverged_loss);
+            return CNN_FIT_EPOCH_FAILED;
+        }
         r.seconds = cnn_clock() - start;
         r.test = cnn_evaluate(t, data->test, NULL);
         st->epoch = e + 1;
