@@ -8,12 +8,14 @@
  *                   by 180 degrees (dE/dX = dE/dY full-star rot180(K))
  *
  * P = Ho*Wo, for groups of g images (images_per_gemm), so that each product's
- * im2col matrix stays in cache. With groups=G each of the three runs once per
- * channel group on that group's rows: the rows of col, W, dz and colf that
- * belong to one group are contiguous, so a group's product is the same call
- * on a slice (lda Kg, or Fg*kh*kw for the input gradient). A group of one image is already in NCHW
+ * im2col matrix stays in cache. A group of one image is already in NCHW
  * order: its product goes straight to the layer's output (or input
- * gradient); larger groups pass through a staging matrix. */
+ * gradient); larger groups pass through a staging matrix.
+ *
+ * With groups=G each of the three runs once per channel group, on that
+ * group's rows: the rows of col, W, dz and colf that belong to one channel
+ * group are contiguous, so its product is the same call on a slice (lda Kg,
+ * or Fg*kh*kw for the input gradient). */
 #include <stdlib.h>
 #include <string.h>
 #include "kernels/profile.h"
