@@ -171,6 +171,7 @@ int main(void)
     CHECK(strstr(err, "/tmp: ") != NULL);
     CHECK(cnn_net_load("seed005", err) == NULL);
     CHECK(strstr(err, "seed005: no such network") != NULL);
+    CHECK(strstr(err, "shipped: seed000, ") && strstr(err, ", vgg") && strstr(err, ", cifar)"));
     printf("bad descriptions refused with file:line: reason; the recipe table's "
            "ends, 3 graphs and every layer kind's example accepted\n");
     return 0;

@@ -569,11 +569,15 @@ cnn_net *cnn_net_load(const char *name_or_path, char *err)
         if (!strcmp(b->name, name_or_path)) return cnn_net_parse(b->text, b->name, err);
     char *text = read_text_file(name_or_path, err);
     if (!text) {
-        if (!strchr(name_or_path, '/') && !strchr(name_or_path, '.'))
-            snprintf(err, CNN_ERR_LEN,
-                     "%s: no such network (shipped: seed000, seed002, "
-                     "seed003, seed004, lenet) or file",
-                     name_or_path);
+        if (!strchr(name_or_path, '/') && !strchr(name_or_path, '.')) {
+            char shipped[256] = ""; /* the names, from the table: never out of date */
+            size_t len = 0;
+            for (const cnn_builtin_net *b = cnn_builtin_nets; b->name && len < sizeof shipped; b++)
+                len += (size_t)snprintf(shipped + len, sizeof shipped - len, "%s%s",
+                                        len ? ", " : "", b->name);
+            snprintf(err, CNN_ERR_LEN, "%s: no such network (shipped: %s) or file", name_or_path,
+                     shipped);
+        }
         return NULL;
     }
     cnn_net *net = cnn_net_parse(text, name_or_path, err);
