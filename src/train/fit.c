@@ -80,7 +80,8 @@ cnn_fit_end cnn_fit(cnn_trainer *t, cnn_train_state *st, const cnn_fit_data *dat
         if (stop) return stop < 0 ? CNN_FIT_EPOCH_FAILED : CNN_FIT_INTERRUPTED;
         if (hooks->diverged_loss > 0 && r.train.loss > hooks->diverged_loss) {
             snprintf(err, CNN_ERR_LEN,
-                     "diverged: training loss %.4g is over %.4g, 100 times a uniform guess's",
+                     "diverged: training loss %.4g is over %.4g, 100 times a uniform guess's "
+                     "(a lower learning rate may train)",
                      r.train.loss, hooks->diverged_loss);
             return CNN_FIT_EPOCH_FAILED;
         }
