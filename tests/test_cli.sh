@@ -295,3 +295,17 @@ name=$(cat /proc/$pid/comm)
 wait $pid
 [ "$name" = cnn ] || fail "process name '$name', not cnn"
 echo "process name: $name"
+
+# progress where stderr is no terminal: a plain line every --progress-every
+# seconds with the step, rate and time left; the epoch line gives the
+# evaluation's time apart; none with --quiet
+"$cnn" train --net lenet --data "$data" --limit 640 --epochs 2 --progress-every 0.01 \
+    --out "$tmp/p.model" > "$tmp/p.out" 2> "$tmp/p.err" || fail "train --progress-every"
+line='^epoch 2/2  step [0-9]+/10  lr [0-9.e-]+  loss [0-9.]+  acc [0-9.]+  [0-9]+ img/s  [0-9]+s left$'
+[ "$(grep -Ec "$line" "$tmp/p.err")" -ge 2 ] || fail "no progress lines in a pipe: $(cat "$tmp/p.err")"
+grep -Eq '^epoch 2/2  lr .*  [0-9.]+s \+ [0-9.]+s eval  [0-9]+ img/s$' "$tmp/p.out" ||
+    fail "the epoch line does not give the evaluation's time: $(cat "$tmp/p.out")"
+"$cnn" train --net lenet --data "$data" --limit 640 --epochs 1 --progress-every 0.01 --quiet \
+    --out "$tmp/q.model" 2> "$tmp/q.err" || fail "train --quiet --progress-every"
+[ ! -s "$tmp/q.err" ] || fail "--quiet printed progress: $(cat "$tmp/q.err")"
+echo "progress: plain lines through a pipe, the evaluation's time apart, none with --quiet"

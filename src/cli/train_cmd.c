@@ -74,6 +74,8 @@ static const char *HELP =
     "                       exit 1, keeping the epoch before it)\n"
     "  --log FILE           CSV metrics, one row per epoch (tools/plot-log.sh draws it)\n"
     "  --quiet              print nothing but errors\n"
+    "  --progress-every S   where stderr is not a terminal, a progress line every S\n"
+    "                       seconds (default 10; 0: none)\n"
     "\n"
     "Progress: a live line on a terminal, one line per epoch otherwise.\n"
     "Exit status: 0 done, 1 failure, 2 bad usage, 130 interrupted (Ctrl-C: the model\n"
@@ -85,6 +87,7 @@ typedef struct {
     int threads, limit, quiet;
     int val, keep_best, patience; /* --val N, --keep-best, --patience P */
     int no_divergence_check;      /* --no-divergence-check */
+    float progress_every;         /* --progress-every S */
     unsigned long long seed;
     cnn_recipe r;   /* fields < 0 are unset: they come from the network */
     int set_recipe; /* a recipe option was given (refused with --resume) */
@@ -109,11 +112,19 @@ static void on_signal(int sig)
 
 /* ---- progress ---- */
 
+/* On a terminal, one live line; elsewhere (a pipe, a file, a scheduler's
+ * log) a plain line every `every` seconds. The time left counts each
+ * remaining epoch's evaluation: as the last epoch's took, or before one has
+ * been timed, its images at INFER_SPEEDUP times the training rate. */
+#define INFER_SPEEDUP 3.0
 typedef struct {
     int live, epoch, epochs;
-    float lr;     /* the rate in force */
-    double start; /* of the epoch, for time left */
-    long total_images;
+    double every;      /* seconds between plain lines; 0: none */
+    float lr;          /* the rate in force */
+    double start;      /* of the epoch, for time left */
+    double last;       /* when the last plain line was printed */
+    double evaluation; /* seconds of the last epoch's test and validation passes; < 0: none yet */
+    long total_images, eval_images;
 } progress_ctx;
 
 static void format_duration(char *buf, size_t len, double s)
@@ -136,24 +147,27 @@ static void on_epoch_start(void *p, int epoch, float lr)
     progress_ctx *c = &((report_ctx *)p)->progress;
     c->epoch = epoch;
     c->lr = lr;
-    c->start = cnn_clock();
+    c->start = c->last = cnn_clock();
 }
 
 static int on_step(void *p, int step, int steps, const cnn_epoch_stats *so_far)
 {
-    const progress_ctx *c = &((report_ctx *)p)->progress;
-    if (c->live && (step % 8 == 0 || step == steps)) {
-        double elapsed = cnn_clock() - c->start, rate = so_far->images / elapsed;
-        double left_images = (double)c->total_images * (c->epochs - c->epoch) - so_far->images;
-        char left[32];
-        format_duration(left, sizeof left, left_images / rate);
-        fprintf(stderr,
-                "\r\033[Kepoch %d/%d  step %d/%d  lr %.4g  loss %.4f  acc %.4f  "
-                "%.0f img/s  %s left",
-                c->epoch + 1, c->epochs, step, steps, c->lr, so_far->loss, so_far->accuracy, rate,
-                left);
-        fflush(stderr);
-    }
+    progress_ctx *c = &((report_ctx *)p)->progress;
+    double now = cnn_clock();
+    int plain = !c->live && c->every > 0 && now - c->last >= c->every;
+    if (!plain && !(c->live && (step % 8 == 0 || step == steps))) return 0;
+    double rate = so_far->images / (now - c->start);
+    double left_images = (double)c->total_images * (c->epochs - c->epoch) - so_far->images;
+    double evaluation = c->evaluation >= 0 ? c->evaluation
+                                           : c->eval_images / (INFER_SPEEDUP * rate);
+    char left[32];
+    format_duration(left, sizeof left, left_images / rate + evaluation * (c->epochs - c->epoch));
+    fprintf(stderr,
+            "%sepoch %d/%d  step %d/%d  lr %.4g  loss %.4f  acc %.4f  %.0f img/s  %s left%s",
+            plain ? "" : "\r\033[K", c->epoch + 1, c->epochs, step, steps, c->lr, so_far->loss,
+            so_far->accuracy, rate, left, plain ? "\n" : "");
+    fflush(stderr);
+    c->last = now;
     return 0;
 }
 
@@ -161,7 +175,8 @@ static int on_step(void *p, int step, int steps, const cnn_epoch_stats *so_far)
  * would see how it went. */
 static int on_epoch(void *p, const cnn_epoch_report *r, char *err)
 {
-    const report_ctx *c = p;
+    report_ctx *c = p;
+    c->progress.evaluation = cnn_clock() - c->progress.start - r->seconds;
     if (c->progress.live) fprintf(stderr, "\r\033[K");
     if (!c->quiet) {
         printf("epoch %d/%d  lr %.4g  train loss %.4f  acc %.4f  test loss %.4f acc %.4f", r->epoch,
@@ -169,7 +184,8 @@ static int on_epoch(void *p, const cnn_epoch_report *r, char *err)
         if (r->val.images)
             printf("  val loss %.4f acc %.4f%s", r->val.loss, r->val.accuracy,
                    r->better ? " *" : "");
-        printf("  %.1fs  %.0f img/s\n", r->seconds, r->train.images / r->seconds);
+        printf("  %.1fs + %.1fs eval  %.0f img/s\n", r->seconds, c->progress.evaluation,
+               r->train.images / r->seconds);
     }
     if (c->log) {
         fprintf(c->log, "%d,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f,%.6g,", r->epoch, r->train.loss,
@@ -235,6 +251,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
         O_VAL,
         O_KEEP_BEST,
         O_PATIENCE,
+        O_PROGRESS_EVERY,
         O_CROP,
         O_FLIP,
         O_RESIZE,
@@ -264,6 +281,7 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "val", required_argument, 0, O_VAL },
         { "keep-best", no_argument, 0, O_KEEP_BEST },
         { "patience", required_argument, 0, O_PATIENCE },
+        { "progress-every", required_argument, 0, O_PROGRESS_EVERY },
         { "threads", required_argument, 0, 't' },
         { "seed", required_argument, 0, 's' },
         { "out", required_argument, 0, 'o' },
@@ -280,9 +298,10 @@ static int parse_options(int argc, char **argv, train_opts *o)
         { "help", no_argument, 0, O_HELP },
         { 0, 0, 0, 0 },
     };
-    *o = (train_opts){
-        .seed = 1, .r = { -1, -1, { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }, -1, -1, -1, -1 }
-    };
+    *o = (train_opts){ .seed = 1,
+                       .progress_every = 10,
+                       .r = {
+                           -1, -1, { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }, -1, -1, -1, -1 } };
     const char *shift_option = NULL; /* --shift or --crop: one setting, given once */
     char err[CNN_ERR_LEN];
     int c, bad = 0;
@@ -324,6 +343,9 @@ static int parse_options(int argc, char **argv, train_opts *o)
         case O_PATIENCE:
             bad |= opt_int("train", "patience", optarg, 1, 100000, &o->patience);
             o->set_recipe = 1;
+            break;
+        case O_PROGRESS_EVERY:
+            bad |= opt_float("train", "progress-every", optarg, 0, 86400, &o->progress_every);
             break;
         case O_LIMIT: bad |= opt_int("train", "limit", optarg, 1, 2000000000, &o->limit); break;
         case 'l':
@@ -787,8 +809,11 @@ int cmd_train(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     cnn_dist_watch(dist, &interrupted);
     report_ctx report = { { .live = !o.quiet && isatty(STDERR_FILENO),
+                            .every = o.quiet ? 0 : o.progress_every,
                             .epochs = st.epochs,
-                            .total_images = train.count },
+                            .evaluation = -1,
+                            .total_images = train.count,
+                            .eval_images = test.count + val.count },
                           o.quiet,
                           log,
                           o.log,
@@ -808,6 +833,7 @@ int cmd_train(int argc, char **argv)
                adam ? "beta1" : "momentum", adam ? st.sgd.beta1 : st.sgd.momentum,
                st.sgd.weight_decay, st.shift, st.flip ? ", flip" : "", st.resize ? ", resize" : "",
                cnn_trainer_threads(t), processes(dist));
+    fflush(stdout); /* before the progress lines on stderr, when both go to one file */
     double run_start = cnn_clock();
     cnn_fit_end end = cnn_fit(t, &st, &(cnn_fit_data){ &train, &test, &val }, &hooks, err);
     if (report.progress.live) fprintf(stderr, "\r\033[K");
