@@ -51,6 +51,7 @@ typedef enum {
     CNN_ADD,
     CNN_GAP,
     CNN_GMP,
+    CNN_BATCHNORM,
     CNN_LAYER_KINDS /* how many there are: every table of kinds has this many entries */
 } cnn_layer_kind;
 typedef enum {
@@ -167,8 +168,11 @@ typedef struct {
     int n_from;        /* inputs: 1, or 2 for add */
     int from[2];       /* the layers read, by index, or CNN_INPUT */
     cnn_shape in, out; /* in: from[0]'s output; dense: out = {units, 1, 1} */
-    size_t w_off, n_w; /* weights in the parameter block: conv (F, C*kh*kw), dense (out, in) */
-    size_t b_off, n_b; /* biases: one per filter or unit */
+    size_t w_off, n_w; /* weights in the parameter block: conv (F, C*kh*kw), dense (out, in),
+                          batchnorm the scales (C) */
+    size_t b_off, n_b; /* biases: one per filter, unit or batchnorm channel */
+    size_t s_off, n_s; /* running statistics in net->stats, not trained: batchnorm's
+                          mean, then variance, per channel */
     int line;          /* line of the description it came from */
     char name[CNN_NAME_MAX + 1]; /* its name= ("" when it has none) */
     union {                      /* the settings of its kind */
@@ -188,7 +192,10 @@ typedef struct cnn_net {
     int classes;       /* size of the last layer's output */
     cnn_recipe recipe; /* the default training recipe */
     size_t n_params;
-    float *params;           /* one block for all weights and biases */
+    float *params; /* one block for all weights and biases */
+    size_t n_stats;
+    float *stats;            /* the layers' running statistics (cnn_layer.s_off), which
+                                training updates outside the optimiser */
     char *text;              /* the description it was parsed from */
     char **class_names;      /* what each of the classes outputs stands for:
                                   "0", "1", ... from a description; the labels
@@ -323,6 +330,7 @@ typedef enum {
     CNN_PHASE_SGEMM,
     CNN_PHASE_POOL,
     CNN_PHASE_ACT,
+    CNN_PHASE_NORM,
     CNN_PHASE_LOSS,
     CNN_PHASE_REDUCE,
     CNN_PHASE_UPDATE,

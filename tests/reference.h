@@ -35,6 +35,10 @@ typedef struct {
     int n;                            /* images */
     const uint8_t *labels;            /* (n) */
     dropout_draw dropout;             /* the engine pass's */
+    int norm_train;                   /* 1: batchnorm by the images' own statistics, as
+                                         the engine's pass in training; 0: by the
+                                         running ones */
+    double *norm[CNN_MAX_LAYERS];     /* batchnorm: (C) means, then (C) 1 / std */
     double *params;                   /* (net->n_params): perturb these... */
     double *x;                        /* (n, input): ...or these */
     double *act[CNN_MAX_LAYERS];      /* (n, out): layer outputs */

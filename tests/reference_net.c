@@ -26,6 +26,7 @@ int ref_net_init(ref_net *r, const cnn_net *net, const workspace *ws, const floa
     r->n = n;
     r->labels = labels;
     r->dropout = ws->dropout;
+    r->norm_train = ws->norm_stats != NULL;
     size_t in_len = (size_t)n * cnn_shape_size(net->input);
     r->params = malloc(sizeof(double) * net->n_params);
     r->x = malloc(sizeof(double) * in_len);
@@ -36,6 +37,7 @@ int ref_net_init(ref_net *r, const cnn_net *net, const workspace *ws, const floa
         const cnn_layer *L = &net->layers[l];
         size_t len = (size_t)n * cnn_shape_size(L->out);
         ok = (r->act[l] = malloc(sizeof(double) * len)) != NULL;
+        if (ok && L->n_s) ok = (r->norm[l] = malloc(sizeof(double) * L->n_s)) != NULL;
         if (ok && has_kink(L->act)) {
             ok = (r->relu_on[l] = malloc(len)) && (r->pre[l] = malloc(sizeof(double) * len));
             for (size_t k = 0; ok && k < len; k++) r->relu_on[l][k] = ws->act[l][k] > 0.0f;
@@ -60,6 +62,7 @@ void ref_net_free(ref_net *r)
         free(r->relu_on[l]);
         free(r->pre[l]);
         free(r->pick[l]);
+        free(r->norm[l]);
     }
     free(r->params);
     free(r->x);
@@ -158,6 +161,34 @@ static const double *input_image(const ref_net *r, const cnn_layer *L, int k, in
     return (L->from[k] == CNN_INPUT ? r->x : r->act[L->from[k]]) + i * in;
 }
 
+/* Batchnorm layer l's means and 1 / std per channel into r->norm[l]: over
+ * the images' values of the channel (biased variance) when training, else
+ * the running statistics'. */
+static void norm_statistics(ref_net *r, int l)
+{
+    const cnn_layer *L = &r->net->layers[l];
+    int C = L->out.c;
+    size_t plane = (size_t)L->out.h * L->out.w;
+    const float *running = r->net->stats + L->s_off;
+    double *mean = r->norm[l], *inv_std = r->norm[l] + C;
+    for (int c = 0; c < C; c++) {
+        double sum = 0.0, squares = 0.0, var = running[C + c];
+        mean[c] = running[c];
+        if (r->norm_train) {
+            for (int i = 0; i < r->n; i++)
+                for (size_t k = 0; k < plane; k++) sum += input_image(r, L, 0, i)[c * plane + k];
+            mean[c] = sum / ((double)r->n * plane);
+            for (int i = 0; i < r->n; i++)
+                for (size_t k = 0; k < plane; k++) {
+                    double d = input_image(r, L, 0, i)[c * plane + k] - mean[c];
+                    squares += d * d;
+                }
+            var = squares / ((double)r->n * plane);
+        }
+        inv_std[c] = 1.0 / sqrt(var + BATCHNORM_EPS);
+    }
+}
+
 double ref_net_loss(ref_net *r, int from)
 {
     const cnn_net *net = r->net;
@@ -165,6 +196,7 @@ double ref_net_loss(ref_net *r, int from)
         const cnn_layer *L = &net->layers[l];
         size_t in = cnn_shape_size(L->in), out = cnn_shape_size(L->out);
         const double *w = r->params + L->w_off, *b = r->params + L->b_off;
+        if (L->kind == CNN_BATCHNORM) norm_statistics(r, l);
         for (int i = 0; i < r->n; i++) {
             const double *x = input_image(r, L, 0, i);
             double *y = r->act[l] + i * out;
@@ -189,6 +221,12 @@ double ref_net_loss(ref_net *r, int from)
                 break;
             case CNN_ADD:
                 for (size_t k = 0; k < out; k++) y[k] = x[k] + input_image(r, L, 1, i)[k];
+                break;
+            case CNN_BATCHNORM:
+                for (size_t k = 0; k < out; k++) {
+                    int c = (int)(k / (out / L->out.c));
+                    y[k] = (x[k] - r->norm[l][c]) * r->norm[l][L->out.c + c] * w[c] + b[c];
+                }
                 break;
             case CNN_LAYER_KINDS: /* the count, not a kind */ break;
             }

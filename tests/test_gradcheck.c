@@ -20,15 +20,37 @@
 #include "net/net.h"
 #include "reference.h"
 
-#define H             1e-5
-#define RTOL          1e-4
-#define ATOL          1e-5
-#define MAX_PER_GROUP 60 /* checked entries per group, spread evenly */
+#define H    1e-5
+#define RTOL 1e-4
+#define ATOL 1e-5
+
+/* Checked entries per group, spread evenly: MAX_PER_GROUP, or fewer in a
+ * network of more than GROUP_BUDGET_MACS multiply-adds an image, where each
+ * costs two passes of the double-precision reference (at least
+ * MIN_PER_GROUP: resnet's 41 million get 4 a group). */
+#define MAX_PER_GROUP     60
+#define MIN_PER_GROUP     4
+#define GROUP_BUDGET_MACS 5e6
+
+/* Training: dropout drops and batchnorm uses the images' statistics;
+ * inference: neither. */
+typedef enum { TRAINING, INFERENCE } pass_mode;
 
 typedef struct {
+    size_t per_group; /* entries to check in each group */
     int checked;
     double worst; /* the largest |g - g'| / tolerance seen */
 } tally;
+
+static size_t points_per_group(const cnn_net *net)
+{
+    double macs = 0;
+    for (int l = 0; l < net->n_layers; l++) macs += cnn_layer_macs(&net->layers[l]);
+    double fit = MAX_PER_GROUP * GROUP_BUDGET_MACS / macs;
+    return macs <= GROUP_BUDGET_MACS ? MAX_PER_GROUP
+           : fit < MIN_PER_GROUP     ? MIN_PER_GROUP
+                                     : (size_t)fit;
+}
 
 /* Check the analytic gradient g[0..len) of the reference's values v[0..len),
  * which feed layer `from` on. */
@@ -38,7 +60,7 @@ static void check_group(const char *net_name, const char *group, double *v, cons
     double gmax = 0;
     for (size_t i = 0; i < len; i++) gmax = fmax(gmax, fabs(g[i]));
     if (!(gmax > 0)) FAIL("%s %s: the gradient is zero", net_name, group);
-    size_t step = len > MAX_PER_GROUP ? len / MAX_PER_GROUP : 1;
+    size_t step = len > t->per_group ? len / t->per_group : 1;
     for (size_t i = 0; i < len; i += step) {
         double keep = v[i];
         v[i] = keep + H;
@@ -57,24 +79,62 @@ static void check_group(const char *net_name, const char *group, double *v, cons
     ref_net_loss(r, from); /* back to the unperturbed outputs */
 }
 
-static void check_net(const char *name, cnn_net *net, int n, uint64_t seed)
+/* Whether layer l's output goes only into batchnorm layers that normalise
+ * by the batch's statistics: its biases then have no effect (the
+ * normalisation subtracts any constant), and their gradient must be 0. */
+static int biases_cancelled(const cnn_net *net, int l, pass_mode mode)
+{
+    int readers = 0;
+    for (int k = l + 1; k < net->n_layers; k++)
+        for (int i = 0; i < net->layers[k].n_from; i++)
+            if (net->layers[k].from[i] == l) {
+                if (net->layers[k].kind != CNN_BATCHNORM) return 0;
+                readers++;
+            }
+    return mode == TRAINING && readers > 0;
+}
+
+/* The gradients of such biases: zero to within float rounding of the
+ * layer's weight gradients. */
+static void check_cancelled(const char *net_name, const cnn_layer *L, const float *grad)
+{
+    double wmax = 0;
+    for (size_t i = 0; i < L->n_w; i++) wmax = fmax(wmax, fabs(grad[L->w_off + i]));
+    for (size_t i = 0; i < L->n_b; i++)
+        if (!(fabs(grad[L->b_off + i]) <= 1e-5 * wmax))
+            FAIL("%s: %s bias %zu before batchnorm: gradient %.3g, not 0 (weights' up to %.3g)",
+                 net_name, cnn_layer_name(L->kind), i, grad[L->b_off + i], wmax);
+}
+
+static void check_pass(const char *name, cnn_net *net, int n, uint64_t seed, pass_mode mode)
 {
     cnn_rng rng = cnn_rng_seed(seed);
     cnn_net_init(net, &rng);
     /* non-zero biases, so their effect is exercised too */
     for (int l = 0; l < net->n_layers; l++)
         fill_uniform(net->params + net->layers[l].b_off, net->layers[l].n_b, -0.2f, 0.2f, &rng);
+    /* batchnorm: scales other than 1, and running statistics other than
+     * their start (means, then variances) */
+    for (int l = 0; l < net->n_layers; l++) {
+        const cnn_layer *L = &net->layers[l];
+        if (!L->n_s) continue;
+        fill_uniform(net->params + L->w_off, L->n_w, 0.5f, 1.5f, &rng);
+        fill_uniform(net->stats + L->s_off, L->n_s / 2, -0.3f, 0.3f, &rng);
+        fill_uniform(net->stats + L->s_off + L->n_s / 2, L->n_s / 2, 0.2f, 2.0f, &rng);
+    }
     size_t in_len = (size_t)n * cnn_shape_size(net->input);
     float *x = malloc(sizeof(float) * in_len), *dx = malloc(sizeof(float) * in_len);
     float *grad = calloc(net->n_params, sizeof(float));
     uint8_t labels[8];
     fill_uniform(x, in_len, 0, 1, &rng);
     for (int i = 0; i < n; i++) labels[i] = (uint8_t)(cnn_rng_next(&rng) % net->classes);
+    float *chunk_stats = calloc(net->n_stats + 1, sizeof(float));
     workspace ws;
     CHECK(workspace_alloc(&ws, net, n) == 0);
     /* training mode with one key: every forward pass draws the same dropout
      * masks, so the loss is a fixed function for the differences */
-    ws.dropout = (dropout_draw){ 1, 0x5eed, 0 };
+    ws.dropout = (dropout_draw){ mode == TRAINING, 0x5eed, 0 };
+    ws.norm_stats = mode == TRAINING ? chunk_stats : NULL;
     net_forward(&ws, net, net->params, x, n);
     double loss = net_loss(&ws, net, &(loss_batch){ labels, n, 1.0f / n }, NULL) / n;
     net_backward(&ws, net, net->params, &(grad_target){ grad, GRAD_WRITE, dx }, n);
@@ -84,7 +144,7 @@ static void check_net(const char *name, cnn_net *net, int n, uint64_t seed)
     if (ref_net_check_branches(&r, why)) FAIL("%s: %s", name, why);
     CHECK_NEAR(loss, ref_net_loss(&r, 0), 1e-4 * fabs(loss));
 
-    tally t = { 0, 0.0 };
+    tally t = { points_per_group(net), 0, 0.0 };
     for (int l = 0; l < net->n_layers; l++) {
         const cnn_layer *L = &net->layers[l];
         char group[64];
@@ -92,16 +152,26 @@ static void check_net(const char *name, cnn_net *net, int n, uint64_t seed)
         snprintf(group, sizeof group, "layer %d %s weights", l, cnn_layer_name(L->kind));
         check_group(name, group, r.params + L->w_off, grad + L->w_off, L->n_w, &r, l, &t);
         snprintf(group, sizeof group, "layer %d %s biases", l, cnn_layer_name(L->kind));
-        check_group(name, group, r.params + L->b_off, grad + L->b_off, L->n_b, &r, l, &t);
+        if (biases_cancelled(net, l, mode)) check_cancelled(name, L, grad);
+        else check_group(name, group, r.params + L->b_off, grad + L->b_off, L->n_b, &r, l, &t);
     }
     check_group(name, "input", r.x, dx, in_len, &r, 0, &t);
-    printf("%-28s %4d points agree, at most %.3f of the tolerance used\n", name, t.checked,
+    printf("%-28s %s %4d points agree, at most %.3f of the tolerance used\n", name,
+           net->n_stats ? (mode == TRAINING ? "(training) " : "(inference)") : "", t.checked,
            t.worst);
     ref_net_free(&r);
     workspace_free(&ws);
+    free(chunk_stats);
     free(x);
     free(dx);
     free(grad);
+}
+
+/* Batchnorm differs between training and inference: both are checked. */
+static void check_net(const char *name, cnn_net *net, int n, uint64_t seed)
+{
+    check_pass(name, net, n, seed, TRAINING);
+    if (net->n_stats) check_pass(name, net, n, seed, INFERENCE);
 }
 
 static void check_text(const char *name, const char *body)
@@ -169,6 +239,14 @@ int main(void)
     check_text("mse, leaky output", "input channels=1 height=5 width=5\n"
                                     "dense units=4 act=tanh\ndense units=3 act=leaky slope=0.3\n"
                                     "loss mean-squared-error\n");
+    check_text("batchnorm after conv, stride 2", "input channels=2 height=7 width=7\n"
+                                                 "conv filters=3 size=3 stride=2 pad=1\n"
+                                                 "batchnorm act=leaky slope=0.1\n"
+                                                 "dense units=3\nloss softmax-cross-entropy\n");
+    /* tanh: a scale before a batchnorm of a linear layer would cancel */
+    check_text("batchnorm on the input, then dense",
+               "input channels=1 height=4 width=4\nbatchnorm act=tanh\n"
+               "dense units=5\nbatchnorm act=sigmoid\ndense units=3\nloss softmax-cross-entropy\n");
     check_text("dense relu", "input channels=1 height=4 width=4\n"
                              "dense units=6 act=relu\ndense units=3\nloss softmax-cross-entropy\n");
     check_text("dense sigmoid",

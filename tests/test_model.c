@@ -183,13 +183,13 @@ static void test_damaged(const char *dir)
     }
     unsigned char keep[4];
     memcpy(keep, data + 8, 4);
-    data[8] = 6; /* version 6 */
+    data[8] = 7; /* version 7 */
     write_all(bad, data, len);
-    expect_refused(bad, "model format version 6 is newer than this program's (5)");
-    /* a big-endian writer puts version 5 as 00 00 00 05: read as 83886080 */
-    data[8] = 0, data[9] = 0, data[10] = 0, data[11] = 5;
+    expect_refused(bad, "model format version 7 is newer than this program's (6)");
+    /* a big-endian writer puts version 6 as 00 00 00 06: read as 100663296 */
+    data[8] = 0, data[9] = 0, data[10] = 0, data[11] = 6;
     write_all(bad, data, len);
-    expect_refused(bad, "version 83886080 is newer");
+    expect_refused(bad, "version 100663296 is newer");
     memcpy(data + 8, keep, 4);
     memcpy(data, "CNNMODEX", 8);
     write_all(bad, data, len);
@@ -410,6 +410,52 @@ static void test_sections(const char *dir, const char *good)
     free(p.data);
 }
 
+/* A batchnorm network's running statistics: kept exactly; refused when
+ * missing, of the wrong size, not finite or a variance below 0. */
+static void test_running_stats(const char *dir)
+{
+    char path[256], err[CNN_ERR_LEN];
+    snprintf(path, sizeof path, "%s/norm.model", dir);
+    cnn_net *net = cnn_net_parse("input channels=2 height=4 width=4\nconv filters=3 size=3\n"
+                                 "batchnorm act=relu\ndense units=2\nloss softmax-cross-entropy\n",
+                                 "norm", err);
+    CHECK(net != NULL);
+    cnn_rng rng = cnn_rng_seed(9);
+    cnn_net_init(net, &rng);
+    CHECK_INT(net->n_stats, 6);
+    fill_uniform(net->stats, 6, 0.1f, 2.0f, &rng);
+    CHECK_OK(cnn_model_save(path, net, NULL, err), err);
+    cnn_net *back = cnn_model_load(path, NULL, err);
+    if (!back) FAIL("%s", err);
+    CHECK(memcmp(back->stats, net->stats, sizeof(float) * 6) == 0);
+    cnn_net_free(back);
+    cnn_net_free(net);
+
+    patched p;
+    start_patching(&p, path, dir, "norm-bad.model");
+    rebuild(p.data, p.len, "DESC PARM STAT OPTM AUGM DATA CLAS", p.path);
+    expect_refused(p.path, "the NORM section is missing (its batchnorm layers' statistics)");
+    long norm = payload(p.data, p.len, "NORM");
+    float keep;
+    memcpy(&keep, p.data + norm + 4 * 4, 4);
+    put_le(p.data + norm + 4 * 4, 0xbf800000u, 4); /* -1.0f */
+    expect_patch_refused(&p, "layer 2 (batchnorm, line 3): a running variance is -1");
+    put_le(p.data + norm, 0x7fc00000u, 4); /* NaN */
+    expect_patch_refused(&p, "layer 2 (batchnorm, line 3): a running mean is nan");
+    /* four bytes where 24 belong */
+    static image im;
+    section sec[16];
+    int n = sections_of(p.data, p.len, sec);
+    im.len = 0;
+    add(&im, p.data, 12);
+    for (int k = 0; k < n; k++)
+        if (strcmp(sec[k].tag, "NORM")) add(&im, p.data + sec[k].at - 12, sec[k].len + 12);
+        else add_section(&im, "NORM", "abcd", 4);
+    seal_and_write(&im, p.path);
+    expect_refused(p.path, "4 bytes of running statistics for a network that keeps 6 (24 bytes)");
+    free(p.data);
+}
+
 /* A few hundred bytes that describe a network of 201 million parameters
  * (805 MB) with an empty parameter section: refused by comparing sizes,
  * before any of it is allocated. Address space is capped 256 MB above what
@@ -600,6 +646,7 @@ int main(void)
     test_stored_recipe(a, path);
     test_class_list(a, path);
     test_sections(a, path);
+    test_running_stats(a);
     test_sizes_before_allocating(a);
     test_version1(a);
     snprintf(cmd, sizeof cmd, "rm -rf %s", a);
@@ -607,6 +654,6 @@ int main(void)
     printf("model files: round trips exact for seed000, seed003, lenet; same state, "
            "same bytes; version 1 read; truncated, bit-flipped, wrong-magic, newer, "
            "big-endian, non-finite, out-of-range, misnamed, missing-section and "
-           "oversized files refused\n");
+           "oversized files refused; running statistics kept and checked\n");
     return 0;
 }

@@ -25,7 +25,7 @@ static const float X[16] = {
 static void forward(const cnn_layer *L, const float *x, float *out, int32_t *mask, int n)
 {
     layer_scratch s = { .mask = mask };
-    layer_run r = { { L, n, x, out, { NULL, 0 } }, NULL, NULL, &s, NULL, act_of(CNN_ACT_NONE) };
+    layer_run r = { .pass = { L, n, x, out, { NULL, 0 } }, .s = &s, .act = act_of(CNN_ACT_NONE) };
     layer_kinds[L->kind].forward(&r);
 }
 

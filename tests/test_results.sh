@@ -28,6 +28,8 @@ cases() {
     echo "lenet grey --net lenet --optimizer adam --val 64 --keep-best"
     echo "vgg grey --net vgg --limit 96 --batch 32"
     echo "cifar colour --net cifar --limit 96"
+    echo "resnet28 grey --net resnet28 --limit 96 --batch 32"
+    echo "resnet colour --net resnet --limit 64"
     echo "colour colour --net $root/tests/colour.net --flip --crop 2"
     echo "export_mix grey --net $root/tests/export_mix.net --optimizer adamw"
     echo "export_single grey --net $root/tests/export_single.net --weight-decay 0"

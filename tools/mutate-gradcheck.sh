@@ -36,6 +36,9 @@ src/kernels/pool.c|maxpool 2x2 forward: the first of the window, not its max|s/i
 src/kernels/act.c|leaky: gradient below 0 1% short of the slope|s/d\[i\] = y\[i\] > 0.0f ? d\[i\] : a.slope \* d\[i\]/d[i] = y[i] > 0.0f ? d[i] : 0.99f * a.slope * d[i]/
 src/kernels/act.c|leaky forward: ReLU (the slope left out)|s/x\[i\] = x\[i\] > 0.0f ? x\[i\] : a.slope \* x\[i\]/x[i] = x[i] > 0.0f ? x[i] : 0.0f/
 src/kernels/act.c|relu forward: stops inputs up to 0.1|s/x\[i\] = x\[i\] > 0.0f ? x\[i\] : 0.0f/x[i] = x[i] > 0.1f ? x[i] : 0.0f/
+src/kernels/norm.c|batchnorm input gradient: the mean of dz not taken off|s/(dz\[k\] - t->mean_dz - /(dz[k] - /
+src/kernels/norm.c|batchnorm scale gradient: 0.1% too large|s/+ (float)sum_dz_xhat;/+ 1.001f * (float)sum_dz_xhat;/
+src/kernels/norm.c|batchnorm forward: the variance over one value fewer|s/batch\[C + c\] = (float)(squares \/ count)/batch[C + c] = (float)(squares \/ (count - 1))/
 src/net/net.c|graph: a second input gradient replaces the first|s/    if (sum) add_into(gs->of\[src + 1\], g, len);/    if (0) add_into(gs->of[src + 1], g, len);/
 src/net/net.c|graph: a layer'"'"'s input gradient not added to a summed output|s/            if (sum) add_into(gs.of\[L->from\[0\] + 1\], din/            if (0) add_into(gs.of[L->from[0] + 1], din/'
 

@@ -2,7 +2,7 @@
 """The same networks and measurements as bench/throughput, in PyTorch (an
 optional comparison, never a dependency; Debian's python3-torch).
 
-usage: torch_throughput.py [--net seed000,seed004,lenet,vgg,cifar] [--batch 1,16,64,256]
+usage: torch_throughput.py [--net seed000,seed004,lenet,vgg,cifar,resnet28,resnet] [--batch 1,16,64,256]
                            [--threads 1,2] [--seconds 0.5] [--windows 5] [--data DIR]
 Prints one JSON object per configuration: net, batch, threads, train_img_s,
 infer_img_s (medians of the timed windows, after a warm-up)."""
@@ -16,36 +16,7 @@ import time
 import torch
 from torch import nn
 
-
-def networks():
-    return {
-        "seed000": lambda: nn.Sequential(
-            nn.Conv2d(1, 2, 5), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(2, 4, 3), nn.Sigmoid(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(100, 10)),
-        "seed004": lambda: nn.Sequential(
-            nn.Conv2d(1, 4, 5), nn.Sigmoid(), nn.AvgPool2d(2),
-            nn.Conv2d(4, 6, 5), nn.Sigmoid(), nn.AvgPool2d(2),
-            nn.Flatten(), nn.Linear(96, 50), nn.Sigmoid(), nn.Linear(50, 10)),
-        "lenet": lambda: nn.Sequential(
-            nn.Conv2d(1, 20, 5), nn.MaxPool2d(2), nn.Conv2d(20, 50, 5), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10)),
-        "vgg": lambda: vgg(1, 3136),     # 28x28 grey
-        "cifar": lambda: vgg(3, 4096),   # 32x32 colour
-    }
-
-
-def vgg(channels, flat):
-    """vgg and cifar: two blocks of two 3x3 convolutions, then dense 256, 10."""
-    return nn.Sequential(
-        nn.Conv2d(channels, 32, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(flat, 256), nn.ReLU(), nn.Linear(256, 10))
-
-# the input each network takes (channels, height, width)
-INPUTS = {"cifar": (3, 32, 32)}
+from torch_nets import INPUTS, NETWORKS
 
 
 def images(data_dir, batch, shape):
@@ -94,7 +65,7 @@ def main():
             for threads in map(int, a.threads.split(",")):
                 torch.set_num_threads(threads)
                 torch.manual_seed(1)
-                model = networks()[name]()
+                model = NETWORKS[name]()
                 opt = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)
                 loss_fn = nn.CrossEntropyLoss()
                 x, y = images(a.data, batch, INPUTS.get(name, (1, 28, 28)))

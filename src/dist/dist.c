@@ -61,6 +61,7 @@ int cnn_dist_check_run(cnn_dist *d, const cnn_net *net, const cnn_train_state *s
     mine[1] = test ? data_digest(test) : 0;
     mine[2] = crc(0, net->text, strlen(net->text));
     mine[2] = crc(mine[2], net->params, net->n_params * sizeof(float));
+    mine[2] = crc(mine[2], net->stats, net->n_stats * sizeof(float));
     if (st->velocity) mine[2] = crc(mine[2], st->velocity, net->n_params * sizeof(float));
     mine[2] = crc(mine[2], ints, sizeof ints);
     mine[2] = crc(mine[2], sgd, sizeof sgd);

@@ -45,6 +45,11 @@ void dist_sum_tree(cnn_dist *d, float *buf, size_t len, int holders);
 void dist_share_shards(cnn_dist *d, const dist_part *p, int shards, double *loss, int *correct,
                        int *bad);
 
+/* rows holds `per` floats for each of `shards` shards, shard after shard;
+ * each process has filled its own shards' (p); afterwards every process
+ * has all of them (batchnorm's chunk statistics). */
+void dist_share_rows(cnn_dist *d, const dist_part *p, int shards, float *rows, size_t per);
+
 /* The items [*lo, *hi) of n that this process takes in an evaluation. */
 void dist_range(const cnn_dist *d, int n, int *lo, int *hi);
 /* vals holds n items of `per` doubles; each process has filled its range;

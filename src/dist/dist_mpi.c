@@ -24,6 +24,7 @@ struct cnn_dist {
     float *scratch; /* dist_sum_tree: the partner's half */
     size_t scratch_len;
     double *records; /* dist_share_shards: every rank's block */
+    int *counts;     /* dist_share_rows: every rank's count, then offset */
     int max_block;
     double bytes, seconds; /* cnn_dist_traffic */
     long steps;
@@ -81,6 +82,7 @@ void cnn_dist_end(cnn_dist *d)
     if (d->mpi) MPI_Finalize();
     free(d->scratch);
     free(d->records);
+    free(d->counts);
     free(d);
 }
 
@@ -131,6 +133,7 @@ int dist_reserve(cnn_dist *d, size_t len, int max_block)
         d->scratch = s;
         d->scratch_len = len / 2 + 1;
     }
+    if (!d->counts && !(d->counts = malloc(sizeof(int) * 2 * d->size))) return -1;
     if (max_block > d->max_block) {
         double *r = realloc(d->records, sizeof(double) * d->size * (1 + 3 * (size_t)max_block));
         if (!r) return -1;
@@ -231,6 +234,24 @@ void dist_share_shards(cnn_dist *d, const dist_part *p, int shards, double *loss
             bad[s] = (int)v[2];
         }
     }
+    d->seconds += MPI_Wtime() - t0;
+}
+
+void dist_share_rows(cnn_dist *d, const dist_part *p, int shards, float *rows, size_t per)
+{
+    if (d->size == 1) return;
+    double t0 = MPI_Wtime();
+    for (int r = 0; r < d->size; r++) {
+        int lo = r * p->block < shards ? r * p->block : shards;
+        int hi = (r + 1) * p->block < shards ? (r + 1) * p->block : shards;
+        d->counts[r] = (int)((size_t)(hi - lo) * per);
+        d->counts[d->size + r] = (int)((size_t)lo * per);
+    }
+    check(d,
+          MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, rows, d->counts, d->counts + d->size,
+                         MPI_FLOAT, MPI_COMM_WORLD),
+          "MPI_Allgatherv", -1);
+    d->bytes += sizeof(float) * (double)per * shards * (d->size - 1) / d->size;
     d->seconds += MPI_Wtime() - t0;
 }
 

@@ -40,6 +40,7 @@ void dist_share_shards(cnn_dist *d, const dist_part *p, int shards, double *loss
     d->steps++;
 }
 
+void dist_share_rows(cnn_dist *d, const dist_part *p, int shards, float *rows, size_t per) {}
 void dist_share_range(cnn_dist *d, double *vals, int n, int per) {}
 void dist_sum_ints(cnn_dist *d, int *v, int n) {}
 void dist_from_root(cnn_dist *d, uint32_t *v, int n) {}

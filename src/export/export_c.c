@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "export/export.h"
+#include "kernels/kernels.h"
 #include "sys/outbuf.h"
 
 /* ---- the code of each layer kind, after its constants ---- */
@@ -90,6 +91,14 @@ static const char DENSE_BODY[] =
     "    for (int i = 0; i < INPUTS; i++)\n"
     "        for (int o = 0; o < UNITS; o++) out[o] += w[i * UNITS + o] * in[i];\n"
     "    for (int o = 0; o < UNITS; o++) out[o] += b[o];\n"
+    "}\n\n";
+
+/* Constants: C, PLANE (values a channel); m (the running means), s (the
+ * scales: gamma / sqrt(var + eps) as the engine rounds them) and b (C). */
+static const char BATCHNORM_BODY[] =
+    "    for (int c = 0; c < C; c++)\n"
+    "        for (int k = 0; k < PLANE; k++)\n"
+    "            out[c * PLANE + k] = (in[c * PLANE + k] - m[c]) * s[c] + b[c];\n"
     "}\n\n";
 
 /* Indexed by cnn_act_kind; NONE has none. Leaky takes its slope as well. */
@@ -221,32 +230,50 @@ static void put_value(FILE *f, float v, size_t k)
 
 /* ---- each kind: its parameters as arrays, and its function's body ---- */
 
-static void put_biases(FILE *f, const cnn_layer *L, const float *b, const char *layer)
+/* An array of n values: static const float LAYER_SUFFIX[n] = {...}; */
+static void put_array(FILE *f, const char *layer, const char *suffix, const float *v, size_t n)
 {
-    fprintf(f, "\n};\nstatic const float %s_b[%zu] = {", layer, L->n_b);
-    for (size_t k = 0; k < L->n_b; k++) put_value(f, b[k], k);
-    fprintf(f, "\n};\n\n");
+    fprintf(f, "static const float %s_%s[%zu] = {", layer, suffix, n);
+    for (size_t k = 0; k < n; k++) put_value(f, v[k], k);
+    fprintf(f, "\n};\n");
 }
 
-static void conv_parameters(FILE *f, const cnn_layer *L, const float *params, const char *layer)
+static void conv_parameters(FILE *f, const cnn_net *net, const cnn_layer *L, const char *layer)
 {
+    const float *params = net->params;
     fprintf(f, "/* %d filters x %d channels x %d x %d */\n", L->out.c, L->in.c / L->groups,
             L->win.kh, L->win.kw);
-    fprintf(f, "static const float %s_w[%zu] = {", layer, L->n_w);
-    for (size_t k = 0; k < L->n_w; k++) put_value(f, params[L->w_off + k], k);
-    put_biases(f, L, params + L->b_off, layer);
+    put_array(f, layer, "w", params + L->w_off, L->n_w);
+    put_array(f, layer, "b", params + L->b_off, L->n_b);
+    fputc('\n', f);
 }
 
 /* Dense weights transposed to inputs x units. */
-static void dense_parameters(FILE *f, const cnn_layer *L, const float *params, const char *layer)
+static void dense_parameters(FILE *f, const cnn_net *net, const cnn_layer *L, const char *layer)
 {
-    const float *w = params + L->w_off;
+    const float *w = net->params + L->w_off;
     size_t units = (size_t)L->out.c, inputs = L->n_w / units, k = 0;
     fprintf(f, "/* %zu inputs x %zu units */\n", inputs, units);
     fprintf(f, "static const float %s_w[%zu] = {", layer, L->n_w);
     for (size_t i = 0; i < inputs; i++)
         for (size_t o = 0; o < units; o++, k++) put_value(f, w[o * inputs + i], k);
-    put_biases(f, L, params + L->b_off, layer);
+    fprintf(f, "\n};\n");
+    put_array(f, layer, "b", net->params + L->b_off, L->n_b);
+    fputc('\n', f);
+}
+
+/* The running means, the scales folded as the engine folds them, the shifts. */
+static void batchnorm_parameters(FILE *f, const cnn_net *net, const cnn_layer *L, const char *layer)
+{
+    const float *gamma = net->params + L->w_off, *running = net->stats + L->s_off;
+    int C = L->out.c;
+    fprintf(f, "/* %d channels: running means, scales, shifts */\n", C);
+    put_array(f, layer, "m", running, (size_t)C);
+    fprintf(f, "static const float %s_s[%d] = {", layer, C);
+    for (int c = 0; c < C; c++) put_value(f, gamma[c] * batchnorm_inv_std(running[C + c]), c);
+    fprintf(f, "\n};\n");
+    put_array(f, layer, "b", net->params + L->b_off, L->n_b);
+    fputc('\n', f);
 }
 
 static void window_constants(FILE *f, const cnn_layer *L)
@@ -294,6 +321,15 @@ static void dense_body(FILE *f, const cnn_layer *L, const char *layer)
     fputs(DENSE_BODY, f);
 }
 
+static void batchnorm_body(FILE *f, const cnn_layer *L, const char *layer)
+{
+    fprintf(f,
+            "    enum { C = %d, PLANE = %d };\n"
+            "    const float *m = %s_m, *s = %s_s, *b = %s_b;\n",
+            L->out.c, L->out.h * L->out.w, layer, layer, layer);
+    fputs(BATCHNORM_BODY, f);
+}
+
 static void add_body(FILE *f, const cnn_layer *L, const char *layer)
 {
     fprintf(f, "    enum { SIZE = %zu };\n", cnn_shape_size(L->out));
@@ -303,7 +339,7 @@ static void add_body(FILE *f, const cnn_layer *L, const char *layer)
 /* Dropout, the identity outside training, has no code: its readers read its
  * input. */
 static const struct {
-    void (*parameters)(FILE *f, const cnn_layer *L, const float *params, const char *layer);
+    void (*parameters)(FILE *f, const cnn_net *net, const cnn_layer *L, const char *layer);
     void (*body)(FILE *f, const cnn_layer *L, const char *layer);
 } kinds[] = {
     [CNN_CONV] = { conv_parameters, conv_body },
@@ -315,6 +351,7 @@ static const struct {
     [CNN_ADD] = { NULL, add_body },
     [CNN_GAP] = { NULL, avgpool_body }, /* one window, the whole input */
     [CNN_GMP] = { NULL, maxpool_body },
+    [CNN_BATCHNORM] = { batchnorm_parameters, batchnorm_body },
 };
 static_assert(sizeof kinds / sizeof kinds[0] == CNN_LAYER_KINDS,
               "export_c.c needs an entry for every cnn_layer_kind");
@@ -326,7 +363,7 @@ static void put_parameters(FILE *f, const cnn_net *net)
         char layer[32];
         layer_name(layer, sizeof layer, net, l);
         if (kinds[net->layers[l].kind].parameters)
-            kinds[net->layers[l].kind].parameters(f, &net->layers[l], net->params, layer);
+            kinds[net->layers[l].kind].parameters(f, net, &net->layers[l], layer);
     }
 }
 

@@ -17,6 +17,7 @@
  *   dropout     nothing: the identity outside training
  *   add         Add of its two inputs [+ activation]
  *   gap, gmp    GlobalAveragePool, GlobalMaxPool
+ *   batchnorm   BatchNormalization with the running statistics [+ activation]
  * then Softmax for softmax-cross-entropy networks. A conv or pool after a
  * dense layer first reshapes its (N, units) to (N, units, 1, 1). The graph
  * follows the network's: each node reads the value its input layer wrote.
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "export/export.h"
+#include "kernels/kernels.h"
 #include "sys/outbuf.h"
 
 #define ONNX_IR_VERSION 7 /* the IR version that came with opset 13 */
@@ -110,6 +112,7 @@ typedef struct {
     char value[64];        /* the name of that output: what the next node reads */
     int rank;              /* of that value: 4 (N, C, H, W) or 2 (N, features) */
     char second[64];       /* add's second input */
+    const float *stats;    /* the network's running statistics (batchnorm) */
 } graph;
 
 /* The pending node gets its output name and joins the graph. */
@@ -121,9 +124,10 @@ static void finish_node(graph *g, const char *output)
 }
 
 /* A node: its operator, its name, and the initializers it reads after the
- * current value (weight and bias, or fewer). */
+ * current value (weight and bias, or fewer; batchnorm's four). */
+#define NODE_PARAMS 4
 typedef struct {
-    const char *op, *name, *params[2];
+    const char *op, *name, *params[NODE_PARAMS];
 } node;
 
 /* Node n reading the current value, with the attributes encoded in attrs
@@ -133,7 +137,8 @@ static void add_node(graph *g, node n, outbuf *attrs)
 {
     finish_node(g, g->value);
     pb_string(&g->node, NODE_INPUT, g->value);
-    for (int i = 0; i < 2 && n.params[i]; i++) pb_string(&g->node, NODE_INPUT, n.params[i]);
+    for (int i = 0; i < NODE_PARAMS && n.params[i]; i++)
+        pb_string(&g->node, NODE_INPUT, n.params[i]);
     pb_string(&g->node, NODE_NAME, n.name);
     pb_string(&g->node, NODE_OP, n.op);
     if (attrs) {
@@ -325,6 +330,27 @@ static void add_gmp(graph *g, const cnn_layer *L, const float *params, const cha
     add_node(g, (node){ .op = "GlobalMaxPool", .name = layer }, NULL);
 }
 
+/* Normalised by the running statistics, as the engine outside training. */
+static void add_batchnorm(graph *g, const cnn_layer *L, const float *params, const char *layer)
+{
+    static const char *const inputs[NODE_PARAMS] = { "scale", "bias", "mean", "var" };
+    const float *data[NODE_PARAMS] = { params + L->w_off, params + L->b_off, g->stats + L->s_off,
+                                       g->stats + L->s_off + L->out.c };
+    char names[NODE_PARAMS][64];
+    for (int i = 0; i < NODE_PARAMS; i++) {
+        snprintf(names[i], sizeof names[i], "%s.%s", layer, inputs[i]);
+        add_floats(g, names[i], (const int64_t[]){ L->out.c }, 1, data[i]);
+    }
+    outbuf attrs = { 0 };
+    attr_float(&attrs, "epsilon", BATCHNORM_EPS);
+    add_node(g,
+             (node){ .op = "BatchNormalization",
+                     .name = layer,
+                     .params = { names[0], names[1], names[2], names[3] } },
+             &attrs);
+    add_activation(g, L->act, layer);
+}
+
 /* Add reads the current value and g->second, of the same rank. */
 static void add_sum(graph *g, const cnn_layer *L, const float *params, const char *layer)
 {
@@ -336,13 +362,13 @@ static void add_sum(graph *g, const cnn_layer *L, const float *params, const cha
  * kind takes any rank). */
 static const struct {
     void (*write)(graph *g, const cnn_layer *L, const float *params, const char *layer);
-    int any_rank; /* dense flattens what it gets; dropout and add keep it */
+    int any_rank; /* dense flattens what it gets; dropout, add and batchnorm keep it */
 } writers[] = {
     [CNN_CONV] = { add_conv, 0 },       [CNN_MAXPOOL] = { add_maxpool, 0 },
     [CNN_MINPOOL] = { add_minpool, 0 }, [CNN_AVGPOOL] = { add_avgpool, 0 },
     [CNN_DENSE] = { add_dense, 1 },     [CNN_DROPOUT] = { add_dropout, 1 },
     [CNN_ADD] = { add_sum, 1 },         [CNN_GAP] = { add_gap, 0 },
-    [CNN_GMP] = { add_gmp, 0 },
+    [CNN_GMP] = { add_gmp, 0 },         [CNN_BATCHNORM] = { add_batchnorm, 1 },
 };
 static_assert(sizeof writers / sizeof writers[0] == CNN_LAYER_KINDS,
               "export_onnx.c needs a writer for every cnn_layer_kind");
@@ -403,7 +429,7 @@ static void build_graph(graph *g, const cnn_net *net)
 int cnn_export_onnx(const char *path, const cnn_net *net, const cnn_export_info *about, char *err)
 {
     if (export_check_params(net, path, err)) return -1;
-    graph g = { 0 };
+    graph g = { .stats = net->stats };
     build_graph(&g, net);
 
     outbuf gm = { 0 }, model = { 0 }, opset = { 0 };

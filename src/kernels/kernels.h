@@ -14,6 +14,7 @@
 #define CNN_KERNELS_H
 
 #include <cblas.h>
+#include <math.h>
 #include "cnn.h"
 
 typedef enum { GRAD_WRITE, GRAD_ADD } grad_mode;
@@ -154,6 +155,37 @@ void dropout_backward(const layer_pass *p, const layer_grads *g, const int32_t *
 /* out (n, units) = in (n, inputs) W^T + b, then the activation. */
 void dense_forward(const layer_pass *p, const float *params);
 void dense_backward(const layer_pass *p, const float *params, const layer_grads *g, cnn_act act);
+
+/* ---- batch normalisation (norm.c) ---- */
+/* PyTorch's defaults: the variance's epsilon and the running statistics'
+ * momentum (running = (1 - m) running + m batch). */
+#define BATCHNORM_EPS      1e-5f
+#define BATCHNORM_MOMENTUM 0.1f
+static inline float batchnorm_inv_std(float var) { return 1.0f / sqrtf(var + BATCHNORM_EPS); }
+/* A batchnorm layer's statistics, each (mean C, variance C): in training
+ * `batch` receives the chunk's own (biased variance), which normalise it;
+ * batch NULL (inference), the running ones do. */
+typedef struct {
+    const float *running;
+    float *batch;
+} batchnorm_stats;
+/* out = gamma (in - mean) / sqrt(var + eps) + beta per channel, then the
+ * activation; gamma are the layer's weights, beta its biases. */
+void batchnorm_forward(const layer_pass *p, const float *params, const batchnorm_stats *st);
+void batchnorm_backward(const layer_pass *p, const float *params, const batchnorm_stats *st,
+                        const layer_grads *g, cnn_act act);
+/* The statistics of a whole batch gathered from its chunks', in a fixed
+ * order: mean and M2 (the sum of squared deviations) per channel, room for C
+ * each, and the count of values so far (start all at 0). */
+typedef struct {
+    double count;
+    double *mean, *m2;
+} batchnorm_sums;
+/* Join a chunk's statistics (mean C, biased variance C, over count values). */
+void batchnorm_merge(batchnorm_sums *s, const float *part, double count, int C);
+/* One momentum step of the running statistics (mean C, variance C) towards
+ * the batch's mean and unbiased variance, as PyTorch's. */
+void batchnorm_update_running(float *running, const batchnorm_sums *s, int C);
 
 /* ---- losses (loss.c) ---- */
 /* From the last layer's activated output y (n, classes) and labels: writes

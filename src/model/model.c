@@ -1,12 +1,14 @@
 /* model.c: model files, self-describing and written atomically.
  *
- * Format version 5, all little-endian and fixed-width:
+ * Format version 6, all little-endian and fixed-width:
  *   "CNNMODEL"          8 bytes magic
  *   u32 version         4
  *   sections, each a 4-letter tag, a u64 length and that many bytes, in
  *   this order:
  *     DESC  the network description (text)
  *     PARM  f32[n_params] parameters
+ *     NORM  f32[n_stats] running statistics (only for a network that keeps
+ *           them: each batchnorm layer's means, then its variances)
  *     VELO  f32[n_params] momentum buffer or Adam's first moments (only when
  *           the run keeps one)
  *     MOM2  f32[n_params] Adam's second moments (only when the run keeps them)
@@ -30,8 +32,8 @@
  * new version. Version 1 (the same fields up to STAT without tags, a u32
  * text length, a u64 parameter count and a u32 velocity flag in front of
  * theirs, and no DATA or CLAS), version 2 (no MOM2, OPTM or VALD: SGD),
- * version 3 (no AUGM: no flip, no resize) and version 4 (no LABL) are still
- * read.
+ * version 3 (no AUGM: no flip, no resize), version 4 (no LABL) and version 5
+ * (no NORM: no batchnorm) are still read.
  * Every length is checked against the file's before anything is allocated
  * for it, and every number against its range (the recipe against
  * cnn_recipe_limits, parameters and velocities for NaN and infinity).
@@ -49,7 +51,7 @@
 #include "sys/outbuf.h"
 
 #define MODEL_MAGIC     "CNNMODEL"
-#define MODEL_VERSION   5u
+#define MODEL_VERSION   6u
 #define MODEL_MAX_BYTES ((size_t)1 << 31)
 
 /* ---- reading it back, with bounds on every field ---- */
@@ -147,6 +149,11 @@ int cnn_model_save(const char *path, const cnn_net *net, const cnn_train_state *
     at = begin_section(&b, "PARM");
     outbuf_floats(&b, net->params, net->n_params);
     end_section(&b, at);
+    if (net->n_stats) {
+        at = begin_section(&b, "NORM");
+        outbuf_floats(&b, net->stats, net->n_stats);
+        end_section(&b, at);
+    }
     if (st->velocity) {
         at = begin_section(&b, "VELO");
         outbuf_floats(&b, st->velocity, net->n_params);
@@ -257,6 +264,7 @@ typedef struct {
     char *err;
     cnn_net *net;
     float *velocity, *moment2;
+    int has_stats; /* the NORM section was read */
     cnn_train_state st;
 } model;
 
@@ -323,6 +331,29 @@ static int read_block(model *m, cursor *s, float **into, const char *what, const
     if (!(*into = malloc(sizeof(float) * (n ? n : 1)))) return refuse(m, "out of memory");
     get_floats(s, *into, n);
     return check_finite(m, *into, whose);
+}
+
+/* Running statistics: finite, and variances not negative. */
+static int read_stats(model *m, cursor *s)
+{
+    const cnn_net *net = m->net;
+    if (s->len != 4 * net->n_stats)
+        return refuse(m, "%zu bytes of running statistics for a network that keeps %zu (%zu bytes)",
+                      s->len, net->n_stats, 4 * net->n_stats);
+    get_floats(s, net->stats, net->n_stats);
+    for (int l = 0; l < net->n_layers; l++) {
+        const cnn_layer *L = &net->layers[l];
+        for (size_t i = 0; i < L->n_s; i++) {
+            float v = net->stats[L->s_off + i];
+            int variance = i >= L->n_s / 2;
+            if (!isfinite(v) || (variance && v < 0))
+                return refuse(
+                    m, "layer %d (%s, line %d): a running %s is %g (the model is damaged)", l + 1,
+                    cnn_layer_name(L->kind), L->line, variance ? "variance" : "mean", v);
+        }
+    }
+    m->has_stats = 1;
+    return 0;
 }
 
 static int read_velocity(model *m, cursor *s)
@@ -471,20 +502,18 @@ static int read_labels(model *m, cursor *s)
     return cnn_net_set_class_labels(m->net, labels, classes, m->path, m->err);
 }
 
-/* Version 5's sections in their order (version 4: without LABL; version 3:
- * without AUGM; version 2: without MOM2, OPTM and AUGM); each appears once
- * at most. */
+/* Version 6's sections in their order (version 5: without NORM; version 4:
+ * without LABL; version 3: without AUGM; version 2: without MOM2, OPTM and
+ * AUGM); each appears once at most. */
 static const struct {
     char tag[5];
     int optional;
     int (*read)(model *, cursor *);
 } kinds[] = {
-    { "DESC", 0, read_description },  { "PARM", 0, read_parameters },
-    { "VELO", 1, read_velocity },     { "MOM2", 1, read_moment2 },
-    { "STAT", 0, read_state },        { "OPTM", 1, read_optimizer },
-    { "AUGM", 1, read_augmentation }, { "DATA", 0, read_data },
-    { "VALD", 1, read_validation },   { "CLAS", 0, read_classes },
-    { "LABL", 1, read_labels },
+    { "DESC", 0, read_description }, { "PARM", 0, read_parameters },   { "NORM", 1, read_stats },
+    { "VELO", 1, read_velocity },    { "MOM2", 1, read_moment2 },      { "STAT", 0, read_state },
+    { "OPTM", 1, read_optimizer },   { "AUGM", 1, read_augmentation }, { "DATA", 0, read_data },
+    { "VALD", 1, read_validation },  { "CLAS", 0, read_classes },      { "LABL", 1, read_labels },
 };
 enum { N_KINDS = sizeof kinds / sizeof kinds[0] };
 
@@ -514,6 +543,8 @@ static int read_sections(model *m, cursor *c)
         if (missing(m, next, k) || kinds[k].read(m, &s)) return -1;
         next = k + 1;
     }
+    if (m->net && m->net->n_stats && !m->has_stats)
+        return refuse(m, "the NORM section is missing (its batchnorm layers' statistics)");
     return missing(m, next, N_KINDS);
 }
 
@@ -526,6 +557,7 @@ static int read_version1(model *m, cursor *c)
     cursor s;
     if (get_u32(c, &text_len) || take(c, text_len, &s)) return refuse(m, "truncated description");
     if (read_description(m, &s)) return -1;
+    if (m->net->n_stats) return refuse(m, "a version 1 model holds no batchnorm statistics");
     if (get_u64(c, &n_params) || n_params != m->net->n_params)
         return refuse(m, "the parameter count does not match its network");
     if (take(c, 4 * n_params, &s)) return refuse(m, "truncated parameters");

@@ -2,7 +2,7 @@
  * does: the options its description line takes and the shape and
  * parameters they give, its words in `cnn info`, its multiply-adds, the
  * fans of its initialisation, its buffers, and its forward and backward
- * passes (the kernels: conv.c, pool.c, dense.c, dropout.c, act.c). A new
+ * passes (the kernels: conv.c, pool.c, dense.c, dropout.c, norm.c, act.c). A new
  * kind is one entry here, its kernels, and one entry in each exporter's
  * table (export_onnx.c, export_c.c); the build fails while any is missing. */
 #include <assert.h>
@@ -241,6 +241,33 @@ static void global_describe(const cnn_layer *L, char *buf, size_t len)
              L->in.w);
 }
 
+/* ---- batchnorm: per channel of a convolution, per unit of a dense layer ---- */
+
+static int batchnorm_setup(layer_line *p, cnn_layer *L)
+{
+    if (line_act(p, &L->act)) return -1;
+    L->out = L->in;
+    L->n_w = L->n_b = (size_t)L->in.c;
+    L->n_s = 2 * (size_t)L->in.c;
+    return 0;
+}
+
+static void batchnorm_describe(const cnn_layer *L, char *buf, size_t len)
+{
+    snprintf(buf, len, "batchnorm %d %s %s", L->out.c,
+             L->out.h * L->out.w > 1 ? "channels" : "units", act_describe(L->act).text);
+}
+
+/* Inference: one multiply-add a value (the scale and shift folded). */
+static double batchnorm_macs(const cnn_layer *L) { return (double)cnn_shape_size(L->out); }
+
+static void batchnorm_run(const layer_run *r) { batchnorm_forward(&r->pass, r->params, &r->stats); }
+
+static void batchnorm_back(const layer_run *r, const layer_grads *g)
+{
+    batchnorm_backward(&r->pass, r->params, &r->stats, g, r->act);
+}
+
 /* ---- the table ---- */
 
 /* One entry per kind, in the order of cnn_layer_kind. */
@@ -268,6 +295,10 @@ const layer_kind layer_kinds[] = {
       global_setup, global_describe, no_macs, NULL, NULL, avgpool_run, pool_back, 0 },
     { CNN_GMP, "gmp", { NULL }, 1, "conv filters=3 size=3 act=tanh\ngmp",
       global_setup, global_describe, no_macs, NULL, mask_alloc, maxpool_run, pool_back, 0 },
+    { CNN_BATCHNORM, "batchnorm", { "act", "slope" }, 1,
+      "conv filters=4 size=3\nbatchnorm act=relu\ndense units=6\nbatchnorm act=tanh",
+      batchnorm_setup, batchnorm_describe, batchnorm_macs, NULL, NULL, batchnorm_run,
+      batchnorm_back, 0 },
 };
 /* clang-format on */
 static_assert(sizeof layer_kinds / sizeof layer_kinds[0] == CNN_LAYER_KINDS,

@@ -41,6 +41,7 @@ void cnn_net_free(cnn_net *net)
 {
     if (!net) return;
     free(net->params);
+    free(net->stats);
     free(net->text);
     free_names(net->class_names, net->classes);
     free(net->class_labels);
@@ -106,16 +107,29 @@ int cnn_net_set_class_labels(cnn_net *net, const int *labels, int n, const char 
     return 0;
 }
 
+void net_reset_stats(cnn_net *net)
+{
+    for (int l = 0; l < net->n_layers; l++) {
+        const cnn_layer *L = &net->layers[l];
+        for (size_t i = 0; i < L->n_s; i++) net->stats[L->s_off + i] = i < L->n_s / 2 ? 0.0f : 1.0f;
+    }
+}
+
 void cnn_net_init(cnn_net *net, cnn_rng *rng)
 {
     memset(net->params, 0, sizeof(float) * net->n_params);
+    net_reset_stats(net);
     for (int l = 0; l < net->n_layers; l++) {
         const cnn_layer *L = &net->layers[l];
         if (!L->n_w) continue;
+        float *w = net->params + L->w_off;
+        if (!layer_kinds[L->kind].fans) {
+            for (size_t i = 0; i < L->n_w; i++) w[i] = 1.0f;
+            continue;
+        }
         double fan_in, fan_out;
         layer_kinds[L->kind].fans(L, &fan_in, &fan_out);
         float bound = (float)sqrt(6.0 / (fan_in + fan_out));
-        float *w = net->params + L->w_off;
         for (size_t i = 0; i < L->n_w; i++) w[i] = (2.0f * cnn_rng_uniform(rng) - 1.0f) * bound;
     }
 }
@@ -124,6 +138,15 @@ void cnn_net_init(cnn_net *net, cnn_rng *rng)
 static const float *input_of(const workspace *ws, const cnn_layer *L, int i)
 {
     return L->from[i] == CNN_INPUT ? ws->input : ws->act[L->from[i]];
+}
+
+/* Layer L's running statistics, and where its chunk statistics go in
+ * training (none for a layer that keeps no statistics). */
+static batchnorm_stats layer_stats(const workspace *ws, const cnn_net *net, const cnn_layer *L)
+{
+    if (!L->n_s) return (batchnorm_stats){ NULL, NULL };
+    return (batchnorm_stats){ net->stats + L->s_off,
+                              ws->norm_stats ? ws->norm_stats + L->s_off : NULL };
 }
 
 void net_forward(workspace *ws, const cnn_net *net, const float *params, const float *x, int n)
@@ -137,7 +160,8 @@ void net_forward(workspace *ws, const cnn_net *net, const float *params, const f
                         params,
                         &ws->scratch[l],
                         ws->dropout.on ? &ws->dropout : NULL,
-                        L->act };
+                        L->act,
+                        layer_stats(ws, net, L) };
         layer_kinds[L->kind].forward(&r);
         if (ws->prof) ws->prof->forward[l] += cnn_clock() - t0;
     }
@@ -259,7 +283,8 @@ void net_backward(workspace *ws, const cnn_net *net, const float *params, const 
                         params,
                         &ws->scratch[l],
                         ws->dropout.on ? &ws->dropout : NULL,
-                        l == last ? act_of(CNN_ACT_NONE) : L->act };
+                        l == last ? act_of(CNN_ACT_NONE) : L->act,
+                        layer_stats(ws, net, L) };
         if (kind->sums_inputs) {
             kind->backward(&r, &(layer_grads){ dout, NULL, grad, mode });
             for (int i = 0; i < L->n_from; i++) send_gradient(ws, net, &gs, L, i, dout, n);

@@ -25,6 +25,8 @@ typedef struct {
     const dropout_draw *draw; /* dropout in training; NULL: the identity */
     cnn_act act;              /* backward: the activation to differentiate
                                    (NONE when dout is already dL/dz) */
+    batchnorm_stats stats;    /* batchnorm: its running statistics, and in
+                                 training where the chunk's go */
 } layer_run;
 
 /* A description line being read into a layer: what its setup reads through
@@ -74,7 +76,8 @@ typedef struct {
     /* info's words for it: "conv 4@3x3 stride 1 pad 0 relu" */
     void (*describe)(const cnn_layer *L, char *buf, size_t len);
     double (*macs)(const cnn_layer *L); /* multiply-adds per image, forward */
-    /* Glorot's fans of its weights (NULL: it has none). */
+    /* Glorot's fans of its weights (NULL: it has none, or they are scales,
+     * which start at 1: batchnorm's). */
     void (*fans)(const cnn_layer *L, double *fan_in, double *fan_out);
     /* Its buffers for chunks of n images (NULL: it needs none). */
     int (*alloc)(layer_scratch *s, const cnn_layer *L, int n);
@@ -96,6 +99,10 @@ typedef struct {
     float *act[CNN_MAX_LAYERS]; /* layer outputs (n, out) */
     layer_scratch scratch[CNN_MAX_LAYERS];
     dropout_draw dropout; /* set per chunk by the trainer */
+    /* Training: where batchnorm layers put the chunk's statistics, laid out
+     * like net->stats (set per chunk by the trainer); NULL: inference, they
+     * normalise with the running statistics. */
+    float *norm_stats;
     /* Gradients of layer outputs in backward: an output read by the next
      * layer alone takes one of the two ping-pong buffers d; one read
      * elsewhere or by two layers sums its gradients in its own dsum[l]. */
@@ -143,6 +150,9 @@ void net_backward(workspace *ws, const cnn_net *net, const float *params, const 
 /* After net_forward: the first layer whose output holds a NaN or infinity,
  * or -1. */
 int net_first_nonfinite_output(const workspace *ws, const cnn_net *net, int n);
+
+/* The running statistics at their start: means 0, variances 1. */
+void net_reset_stats(cnn_net *net);
 
 /* ---- descriptions (parse.c) ---- */
 /* cnn_net_parse without the parameter block (params stays NULL), for a model

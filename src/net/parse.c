@@ -464,6 +464,8 @@ static int parse_line(parser *p, cnn_net *net, char *line, int *have_input, int 
     L->b_off = L->w_off + L->n_w;
     net->n_params = L->b_off + L->n_b;
     if (net->n_params > MAX_PARAMS) return fail(p, "more than %zu parameters", MAX_PARAMS);
+    L->s_off = net->n_stats;
+    net->n_stats += L->n_s;
     net->n_layers++;
     return 0;
 }
@@ -520,10 +522,12 @@ bad:
 int net_alloc_params(cnn_net *net, const char *source, char *err)
 {
     net->params = aligned_calloc(net->n_params, sizeof(float));
-    if (!net->params) {
+    net->stats = aligned_calloc(net->n_stats ? net->n_stats : 1, sizeof(float));
+    if (!net->params || !net->stats) {
         snprintf(err, CNN_ERR_LEN, "%s: out of memory for %zu parameters", source, net->n_params);
         return -1;
     }
+    net_reset_stats(net);
     return 0;
 }
 

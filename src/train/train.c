@@ -60,6 +60,11 @@ struct cnn_trainer {
     int last_bad;             /* first non-finite layer of the last pass */
     int profiling;
     cnn_profile *prof; /* one per thread */
+    /* batchnorm: each chunk's statistics in the last gradient pass, one row
+     * of n_stats a chunk, shard after shard (chunk_row), and room to join
+     * them (a layer's mean and M2) */
+    float *norm_rows;
+    double *norm_sums;
     double shard_loss[MAX_SHARDS];
     int shard_correct[MAX_SHARDS];
     int shard_bad[MAX_SHARDS]; /* first non-finite layer, when the loss is */
@@ -116,6 +121,22 @@ static int chunk_len(const cnn_net *net, int shard)
     return shard < chunk ? shard : chunk;
 }
 
+/* Batch normalisation normalises each chunk by its own statistics (as
+ * per-device batch norm does each device's part): a chunk is a fixed set
+ * of images, from the network and n alone, so the results are too, and the
+ * normalisation needs no pass over the whole batch between layers. Their
+ * rows: chunks_per_shard() a shard, shard after shard. */
+static int chunks_per_shard(const cnn_net *net, int n)
+{
+    int len = shard_len(net, n);
+    return (len + chunk_len(net, len) - 1) / chunk_len(net, len);
+}
+
+static float *chunk_row(const cnn_trainer *t, int n, int shard, int chunk)
+{
+    return t->norm_rows + (size_t)(shard * chunks_per_shard(t->net, n) + chunk) * t->net->n_stats;
+}
+
 void cnn_trainer_free(cnn_trainer *t)
 {
     if (!t) return;
@@ -124,6 +145,8 @@ void cnn_trainer_free(cnn_trainer *t)
     for (int s = 0; s < MAX_SHARDS; s++) free(t->grads[s]);
     free(t->velocity);
     free(t->moment2);
+    free(t->norm_rows);
+    free(t->norm_sums);
     free(t->prof);
     free(t);
 }
@@ -164,12 +187,20 @@ cnn_trainer *cnn_trainer_new_dist(cnn_net *net, int max_batch, int threads, cnn_
         if (workspace_alloc(&t->ws[i], net, chunk_len(net, shard_len(net, max_batch)))) goto oom;
     /* a smaller batch can cut into more shards; a process with none of a
      * batch's shards still receives the sum in grads[0] */
-    int blocks = 1, max_block = 1;
+    int blocks = 1, max_block = 1, rows = 1, channels = 1;
     for (int n = 1; n <= max_batch; n++) {
         dist_part p = dist_part_of(dist, shard_count(net, n));
         if (p.count > blocks) blocks = p.count;
         if (p.block > max_block) max_block = p.block;
+        if (shard_count(net, n) * chunks_per_shard(net, n) > rows)
+            rows = shard_count(net, n) * chunks_per_shard(net, n);
     }
+    for (int l = 0; l < net->n_layers; l++)
+        if (net->layers[l].n_s && net->layers[l].out.c > channels) channels = net->layers[l].out.c;
+    if (net->n_stats &&
+        (!(t->norm_rows = aligned_calloc((size_t)rows * net->n_stats, sizeof(float))) ||
+         !(t->norm_sums = calloc(2 * (size_t)channels, sizeof(double)))))
+        goto oom;
     for (int s = 0; s < blocks; s++)
         if (!(t->grads[s] = aligned_calloc(net->n_params, sizeof(float)))) goto oom;
     if (dist && dist_reserve(dist, net->n_params, max_block)) goto oom;
@@ -257,6 +288,9 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
                 const uint8_t *ls = labels ? labels + first : NULL;
                 ws->dropout = draw;
                 ws->dropout.first = first;
+                ws->norm_stats = want_grad && net->n_stats
+                                     ? chunk_row(t, n, s, (first - s * len) / chunk)
+                                     : NULL;
                 net_forward(ws, net, net->params, xs, m);
                 /* without a gradient wanted, only the loss's value is used */
                 double loss = net_loss(ws, net, &(loss_batch){ ls, m, scale },
@@ -290,6 +324,9 @@ static double run_shards(cnn_trainer *t, const float *x, const uint8_t *labels, 
     if (want_grad && t->dist) {
         dist_sum_tree(t->dist, t->grads[0], P, part.holders);
         dist_share_shards(t->dist, &part, shards, t->shard_loss, t->shard_correct, t->shard_bad);
+        if (net->n_stats)
+            dist_share_rows(t->dist, &part, shards, t->norm_rows,
+                            (size_t)chunks_per_shard(net, n) * net->n_stats);
     }
     double loss = 0.0;
     t->last_bad = -1;
@@ -308,6 +345,31 @@ double cnn_gradient(cnn_trainer *t, const float *x, const uint8_t *labels, int n
     double loss = run_shards(t, x, labels, n, 1, NULL, NULL);
     *grad = t->grads[0];
     return loss / n;
+}
+
+/* After a training step: each batchnorm layer's running statistics take a
+ * momentum step towards the whole batch's, joined from its chunks' in the
+ * batch's order. */
+static void update_running_stats(cnn_trainer *t, int n)
+{
+    cnn_net *net = t->net;
+    int len = shard_len(net, n), shards = shard_count(net, n), chunk = chunk_len(net, len);
+    for (int l = 0; l < net->n_layers; l++) {
+        const cnn_layer *L = &net->layers[l];
+        if (!L->n_s) continue;
+        int C = L->out.c;
+        batchnorm_sums sums = { 0.0, t->norm_sums, t->norm_sums + C };
+        memset(t->norm_sums, 0, 2 * sizeof(double) * C);
+        for (int s = 0; s < shards; s++) {
+            int end = (s + 1) * len < n ? (s + 1) * len : n;
+            for (int first = s * len; first < end; first += chunk) {
+                int m = end - first < chunk ? end - first : chunk;
+                batchnorm_merge(&sums, chunk_row(t, n, s, (first - s * len) / chunk) + L->s_off,
+                                (double)m * L->out.h * L->out.w, C);
+            }
+        }
+        batchnorm_update_running(net->stats + L->s_off, &sums, C);
+    }
 }
 
 double cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels, int n,
@@ -331,14 +393,15 @@ double cnn_train_step(cnn_trainer *t, const float *x, const uint8_t *labels, int
             optim_update(sgd, step, &b, lo, lo + REDUCE_CHUNK < P ? lo + REDUCE_CHUNK : P);
         }
     }
+    update_running_stats(t, n);
     prof_lap(&clock, CNN_PHASE_UPDATE);
     if (clock.prof) clock.prof->steps++;
     return loss / n;
 }
 
-const char *const cnn_phase_names[CNN_PHASES] = { "im2col",          "sgemm", "pooling",
-                                                  "bias+activation", "loss",  "reduction",
-                                                  "update" };
+const char *const cnn_phase_names[CNN_PHASES] = { "im2col",          "sgemm",     "pooling",
+                                                  "bias+activation", "batchnorm", "loss",
+                                                  "reduction",       "update" };
 
 void cnn_trainer_profile(cnn_trainer *t, int on)
 {
