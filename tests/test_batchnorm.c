@@ -83,8 +83,8 @@ int main(void)
         memcpy(one, net->stats, sizeof one);
         for (int k = 0; k < 2 * C; k++)
             if (!(fabs(one[k] - want[k]) <= 1e-5 * fabs(want[k]) + 1e-7))
-                FAIL("batch %d: running %s %d is %.9g, not %.9g", n,
-                     k < C ? "mean" : "variance", k % C, one[k], want[k]);
+                FAIL("batch %d: running %s %d is %.9g, not %.9g", n, k < C ? "mean" : "variance",
+                     k % C, one[k], want[k]);
         train(net, x, y, n, 2);
         if (memcmp(one, net->stats, sizeof one))
             FAIL("batch %d: 2 threads' running statistics differ from 1 thread's", n);

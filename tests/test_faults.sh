@@ -50,6 +50,11 @@ grep -q "the previous file is kept" "$tmp/disk.err" || fail "full disk: $(cat "$
 cmp "$tmp/full.model" "$tmp/keep.model" || fail "full disk: the previous model changed"
 ls "$tmp" | grep -q "full.model.tmp" && fail "full disk: a temporary file was left"
 echo "full disk: $(cat "$tmp/disk.err")"
+# a new file on a full disk: none is left, and the message claims no previous one
+(ulimit -f 2; $run --epochs 1 --out "$tmp/new.model") 2> "$tmp/new.err"
+[ $? -eq 1 ] && grep -q "(nothing was written)" "$tmp/new.err" ||
+    fail "full disk, new file: $(cat "$tmp/new.err")"
+[ ! -e "$tmp/new.model" ] || fail "full disk, new file: a model was left"
 
 # divergence (a linear layer with squared error and a huge rate grows without
 # bound): stops naming epoch, step and layer; the model on disk is kept

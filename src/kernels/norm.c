@@ -71,7 +71,8 @@ static void chunk_statistics(float *batch, const layer_pass *p)
         double sum = 0.0, squares = 0.0;
         for (int i = 0; i < p->n; i++) sum += plane_sum(p->in + at(L, i, c, 0), plane);
         float mean = (float)(sum / count);
-        for (int i = 0; i < p->n; i++) squares += plane_squares(p->in + at(L, i, c, 0), mean, plane);
+        for (int i = 0; i < p->n; i++)
+            squares += plane_squares(p->in + at(L, i, c, 0), mean, plane);
         batch[c] = mean;
         batch[C + c] = (float)(squares / count);
     }
@@ -111,7 +112,9 @@ void batchnorm_forward(const layer_pass *p, const float *params, const batchnorm
     const float *gamma = params + L->w_off, *beta = params + L->b_off;
     for (int c = 0; c < C; c++) {
         float is = batchnorm_inv_std(use[C + c]);
-        channel_terms t = { .mean = use[c], .inv_std = is, .scale = gamma[c] * is, .shift = beta[c] };
+        channel_terms t = {
+            .mean = use[c], .inv_std = is, .scale = gamma[c] * is, .shift = beta[c]
+        };
         for (int i = 0; i < p->n; i++)
             plane_normalise(p->out + at(L, i, c, 0), p->in + at(L, i, c, 0), &t, plane);
     }

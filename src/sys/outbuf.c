@@ -75,6 +75,9 @@ int write_file_atomically(const char *path, const void *data, size_t len, char *
         goto done;
     }
     snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+    /* what a failure leaves: the file as it was, or none */
+    const char *kept = access(path, F_OK) == 0 ? "the previous file is kept"
+                                               : "nothing was written";
     fd = mkstemp(tmp);
     if (fd < 0) {
         snprintf(err, CNN_ERR_LEN, "%s: cannot create a file there: %s", path, strerror(errno));
@@ -86,28 +89,25 @@ int write_file_atomically(const char *path, const void *data, size_t len, char *
         ssize_t k = write(fd, p, left);
         if (k < 0 && errno == EINTR) continue;
         if (k <= 0) {
-            snprintf(err, CNN_ERR_LEN, "%s: write failed: %s (the previous file is kept)", path,
-                     k < 0 ? strerror(errno) : "no space");
+            snprintf(err, CNN_ERR_LEN, "%s: write failed: %s (%s)", path,
+                     k < 0 ? strerror(errno) : "no space", kept);
             goto done;
         }
         p += k;
         left -= (size_t)k;
     }
     if (fchmod(fd, new_file_mode(path)) || fsync(fd)) {
-        snprintf(err, CNN_ERR_LEN, "%s: cannot sync: %s (the previous file is kept)", path,
-                 strerror(errno));
+        snprintf(err, CNN_ERR_LEN, "%s: cannot sync: %s (%s)", path, strerror(errno), kept);
         goto done;
     }
     if (close(fd)) {
         fd = -1;
-        snprintf(err, CNN_ERR_LEN, "%s: close failed: %s (the previous file is kept)", path,
-                 strerror(errno));
+        snprintf(err, CNN_ERR_LEN, "%s: close failed: %s (%s)", path, strerror(errno), kept);
         goto done;
     }
     fd = -1;
     if (rename(tmp, path)) {
-        snprintf(err, CNN_ERR_LEN, "%s: cannot replace: %s (the previous file is kept)", path,
-                 strerror(errno));
+        snprintf(err, CNN_ERR_LEN, "%s: cannot replace: %s (%s)", path, strerror(errno), kept);
         goto done;
     }
     int dfd = open(dirname(dircopy), O_RDONLY);
