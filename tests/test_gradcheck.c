@@ -13,9 +13,10 @@
  *     |g - g'| <= RTOL * max(|g|, |g'|) + ATOL * gmax,
  * gmax being the largest |g| of that parameter group, which must not be 0:
  * the check never passes by comparing zero with zero. The float32 gradient's
- * own rounding uses under a tenth of that tolerance under every kernel
- * (the largest fraction used is printed per network); a wrong gradient,
- * even one term of it, uses many times all of it. */
+ * own rounding uses under a tenth of that tolerance under every kernel, and
+ * about a fifth in resnet, whose 20 batchnorm layers in training carry it
+ * through (the largest fraction used is printed per network); a wrong
+ * gradient, even one term of it, uses many times all of it. */
 #include "check.h"
 #include "net/net.h"
 #include "reference.h"
@@ -27,10 +28,10 @@
 /* Checked entries per group, spread evenly: MAX_PER_GROUP, or fewer in a
  * network of more than GROUP_BUDGET_MACS multiply-adds an image, where each
  * costs two passes of the double-precision reference (at least
- * MIN_PER_GROUP: resnet's 41 million get 4 a group). */
+ * MIN_PER_GROUP: resnet's 41 million get 2 a group). */
 #define MAX_PER_GROUP     60
-#define MIN_PER_GROUP     4
-#define GROUP_BUDGET_MACS 5e6
+#define MIN_PER_GROUP     2
+#define GROUP_BUDGET_MACS 2e6
 
 /* Training: dropout drops and batchnorm uses the images' statistics;
  * inference: neither. */
