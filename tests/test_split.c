@@ -54,7 +54,13 @@ int main(void)
     CHECK(memcmp(val.pixels, val2.pixels, HELD * SIZE) != 0);
     cnn_dataset_free(&val2);
     CHECK(cnn_dataset_split(&again, &val2, again.count, 1, err) == -1);
-    CHECK(strstr(err, "--val 863: must be 1 to 862") != NULL);
+    CHECK(strstr(err, "a validation holdout of 863 images must be 1 to 862, fewer than the 863") !=
+          NULL);
+    /* one image leaves nothing to hold out: no "1 to 0" */
+    cnn_dataset one = again;
+    one.count = 1;
+    CHECK(cnn_dataset_split(&one, &val2, 1, 1, err) == -1);
+    CHECK(strstr(err, "a validation holdout needs 2 training images or more, not 1") != NULL);
     printf("held out %d of %d: %d, %d, %d of classes 4:2:1; seeded; too many refused\n", HELD, N,
            per_class[0], per_class[1], per_class[2]);
     cnn_dataset_free(&again);

@@ -90,6 +90,20 @@ for args in "--beta2 1" "--beta1 1" "--eps 0" "--optimizer rmsprop" "--schedule 
         fail "cnn train $args: $(cat "$tmp/err")"
 done
 echo "bad optimiser and schedule values: exit 2 with a one-line reason"
+# a resumed run's holdout comes from its model, not from an option: on data
+# too small for it, exit 1 naming the model, not a usage error
+"$cnn" train --data "$data" --limit 600 --val 100 --epochs 1 --quiet --out "$tmp/v.model" ||
+    fail "train --val 100"
+gzip -dcf "$(mnist_file train-images-idx3-ubyte)" 2> /dev/null | head -c $((16 + 50 * 784)) |
+    { printf '\000\000\010\003\000\000\000\062'; tail -c +9; } > "$tmp/img50"
+gzip -dcf "$(mnist_file train-labels-idx1-ubyte)" 2> /dev/null | head -c 58 |
+    { printf '\000\000\010\001\000\000\000\062'; tail -c +9; } > "$tmp/lab50"
+"$cnn" train --resume "$tmp/v.model" --epochs 2 --train-images "$tmp/img50" \
+    --train-labels "$tmp/lab50" --test-images "$(mnist_file t10k-images-idx3-ubyte)" \
+    --test-labels "$(mnist_file t10k-labels-idx1-ubyte)" > /dev/null 2> "$tmp/err"
+[ $? -eq 1 ] && grep -q "^cnn train: $tmp/v.model holds out 100 images (its --val): .* 1 to 49" \
+    "$tmp/err" || fail "resume on 50 images with --val 100: $(cat "$tmp/err")"
+echo "a model's --val on too little data: exit 1, named as the model's"
 # dropout rate=1 would drop everything: the description is refused at its
 # line (exit 1, as every bad description file)
 sed 's/^dropout rate=0.5/dropout rate=1/' "$tmp/dropout.net" > "$tmp/rate1.net"

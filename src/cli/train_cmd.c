@@ -781,8 +781,16 @@ int cmd_train(int argc, char **argv)
                   &test, err))
         goto fail;
     if (st.val.count && cnn_dataset_split(&train, &val, st.val.count, st.val.seed, err)) {
-        status = EXIT_USAGE; /* --val as large as the data; said once, below */
-        goto fail;
+        char why[CNN_ERR_LEN];
+        snprintf(why, sizeof why, "%s", err);
+        if (o.resume) { /* the model's holdout: no option typed now, and no usage error */
+            snprintf(err, CNN_ERR_LEN, "%s holds out %d images (its --val): %.400s", o.resume,
+                     st.val.count, why);
+        } else {
+            snprintf(err, CNN_ERR_LEN, "--val %d: %.400s", st.val.count, why);
+            status = EXIT_USAGE;
+        }
+        goto fail; /* said once, below */
     }
     if (!(t = cnn_trainer_new_dist(net, st.batch, o.threads, dist, err))) goto fail;
     if (st.velocity) {

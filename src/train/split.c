@@ -33,10 +33,14 @@ int cnn_dataset_split(cnn_dataset *train, cnn_dataset *val, int n, uint64_t seed
 {
     memset(val, 0, sizeof *val);
     if (n < 1 || n >= train->count) {
-        snprintf(err, CNN_ERR_LEN,
-                 "--val %d: must be 1 to %d, fewer than the %d training "
-                 "images",
-                 n, train->count - 1, train->count);
+        if (train->count < 2)
+            snprintf(err, CNN_ERR_LEN,
+                     "a validation holdout needs 2 training images or more, not %d", train->count);
+        else
+            snprintf(err, CNN_ERR_LEN,
+                     "a validation holdout of %d images must be 1 to %d, fewer than the %d "
+                     "training images",
+                     n, train->count - 1, train->count);
         return -1;
     }
     int quota[256];
