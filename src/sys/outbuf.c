@@ -67,6 +67,9 @@ static mode_t new_file_mode(const char *path)
 
 int write_file_atomically(const char *path, const void *data, size_t len, char *err)
 {
+    /* what a failure leaves: the file as it was, or none */
+    const char *kept = access(path, F_OK) == 0 ? "the previous file is kept"
+                                               : "nothing was written";
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16), *dircopy = strdup(path);
     int fd = -1, rc = -1;
@@ -75,9 +78,6 @@ int write_file_atomically(const char *path, const void *data, size_t len, char *
         goto done;
     }
     snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-    /* what a failure leaves: the file as it was, or none */
-    const char *kept = access(path, F_OK) == 0 ? "the previous file is kept"
-                                               : "nothing was written";
     fd = mkstemp(tmp);
     if (fd < 0) {
         snprintf(err, CNN_ERR_LEN, "%s: cannot create a file there: %s", path, strerror(errno));
